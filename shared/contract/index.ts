@@ -1,0 +1,29 @@
+import type { z } from 'zod'
+import { appChannels, appEvents } from './app'
+import type { EventChannel, RequestChannel } from './define'
+
+export * from './define'
+export * from './app'
+
+/**
+ * The whole contract: every request channel and every event, by name. Each domain keeps
+ * its channels in its own file (`app.ts`, `projects.ts`, ...); this map joins them.
+ */
+export const channels = {
+  ...appChannels
+} as const
+
+export const events = {
+  ...appEvents
+} as const
+
+export type Channels = typeof channels
+export type ChannelName = keyof Channels
+export type PayloadOf<C extends ChannelName> = z.input<Channels[C]['payload']>
+export type ResultOf<C extends ChannelName> = Channels[C] extends RequestChannel<z.ZodType, infer R> ? R : never
+export type EventName = keyof typeof events
+export type EventPayloadOf<E extends EventName> = (typeof events)[E] extends EventChannel<infer P> ? z.infer<P> : never
+
+export function isChannelName(name: string): name is ChannelName {
+  return Object.prototype.hasOwnProperty.call(channels, name)
+}
