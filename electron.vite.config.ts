@@ -1,8 +1,9 @@
+import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import vue from '@vitejs/plugin-vue'
 
-const alias = { '@shared': resolve(__dirname, 'shared') }
+const alias = { '@shared': resolve(import.meta.dirname, 'shared') }
 
 // One config builds the three Electron targets. The main target also bundles the
 // Electron-free entry points (CLI with browser mode, engine worker) so that they ship
@@ -14,9 +15,9 @@ export default defineConfig({
       outDir: 'out/main',
       rollupOptions: {
         input: {
-          index: resolve(__dirname, 'electron/main/index.ts'),
-          cli: resolve(__dirname, 'electron/cli/index.ts'),
-          'engine-worker': resolve(__dirname, 'electron/engine/worker.ts')
+          index: resolve(import.meta.dirname, 'electron/main/index.ts'),
+          cli: resolve(import.meta.dirname, 'electron/cli/index.ts'),
+          ...(existsSync(resolve(import.meta.dirname, 'electron/engine/worker.ts')) ? { 'engine-worker': resolve(import.meta.dirname, 'electron/engine/worker.ts') } : {})
         }
       }
     }
@@ -25,8 +26,10 @@ export default defineConfig({
     resolve: { alias },
     build: {
       outDir: 'out/preload',
+      // A sandboxed preload can require only 'electron': bundle everything else (zod).
+      externalizeDeps: { exclude: ['zod'] },
       rollupOptions: {
-        input: { index: resolve(__dirname, 'electron/preload/index.ts') },
+        input: { index: resolve(import.meta.dirname, 'electron/preload/index.ts') },
         // A sandboxed preload cannot load ES modules: CommonJS only.
         output: { format: 'cjs', entryFileNames: '[name].cjs' }
       }
@@ -38,7 +41,7 @@ export default defineConfig({
     plugins: [vue()],
     build: {
       outDir: 'out/renderer',
-      rollupOptions: { input: { index: resolve(__dirname, 'renderer/index.html') } }
+      rollupOptions: { input: { index: resolve(import.meta.dirname, 'renderer/index.html') } }
     }
   }
 })

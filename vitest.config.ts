@@ -2,7 +2,7 @@ import { resolve } from 'node:path'
 import { defineConfig } from 'vitest/config'
 import vue from '@vitejs/plugin-vue'
 
-const alias = { '@shared': resolve(__dirname, 'shared') }
+const alias = { '@shared': resolve(import.meta.dirname, 'shared') }
 
 // Three projects: Node-side unit tests, renderer component tests in happy-dom, and
 // end-to-end tests that drive Debian's Chromium against browser mode (built app).

@@ -1,14 +1,27 @@
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
-import { join } from 'node:path'
+import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 
+let cachedRoot: string | undefined
 /**
- * The repository (or app) root. Both the TypeScript sources (electron/<dir>/x.ts) and the
- * built bundles (out/main/x.js) sit two levels below it, so one rule finds it in both.
+ * The repository (or packaged app) root: the nearest folder above this module holding our
+ * package.json. Sources (electron/services/) and bundles (out/main/chunks/) sit at
+ * different depths, so the root is found, not assumed.
  */
 export function appRoot(): string {
-  return fileURLToPath(new URL('../../', import.meta.url))
+  if (cachedRoot) return cachedRoot
+  let dir = dirname(fileURLToPath(import.meta.url))
+  for (;;) {
+    const candidate = join(dir, 'package.json')
+    if (existsSync(candidate) && (JSON.parse(readFileSync(candidate, 'utf8')) as { name?: string }).name === 'defect-studio') {
+      cachedRoot = dir
+      return dir
+    }
+    const parent = dirname(dir)
+    if (parent === dir) throw new Error('Cannot find Defect Studio\'s package.json above ' + fileURLToPath(import.meta.url))
+    dir = parent
+  }
 }
 
 let cachedVersion: string | undefined

@@ -1,0 +1,72 @@
+import type { OnnxGraph } from '../../onnx/graph'
+import type { Layer, Shape } from '../ir'
+
+/**
+ * How each layer kind lowers to ONNX (forward) and what its gradient is (backward): one
+ * file per kind in this folder, forward next to backward, in the spirit of micrograd.
+ */
+
+/** Alternative formulations for providers where the default ops are slow or missing. */
+export interface GradientOptions {
+  /**
+   * Conv weight gradient. 'tap-matmul' (default, fastest on CPU): per kernel tap a strided
+   * Slice of the padded input and one MatMul. 'dilated-conv': one Conv of the transposed
+   * input with the transposed output gradient as kernel, dilated by the stride (fewer
+   * nodes; may suit GPU providers better).
+   */
+  convWeightGrad: 'tap-matmul' | 'dilated-conv'
+}
+
+export const DEFAULT_GRADIENT_OPTIONS: GradientOptions = { convWeightGrad: 'tap-matmul' }
+
+export interface ForwardContext {
+  g: OnnxGraph
+  shapeOf(value: string): Shape
+  /** BatchNormalization: use batch statistics (a trainable layer in a training graph). */
+  batchStats: boolean
+  /** This layer's backward will be emitted: keep what it needs (MaxPool indices). */
+  willBackprop: boolean
+  /** [N, 1, 1, 1] float32: 1 for real samples, 0 for batch padding (training graphs only). */
+  sampleMask?: string
+  /** Report the new value of a buffer (BN running statistics). */
+  updateBuffer(name: string, value: string): void
+}
+
+/** Values the forward kept for the backward (names in the graph). */
+export type Saved = Partial<Record<string, string>>
+
+export interface BackwardContext {
+  g: OnnxGraph
+  shapeOf(value: string): Shape
+  saved: Saved
+  /** Per layer input: whether its gradient is needed upstream. */
+  wantInputGrads: boolean[]
+  /** Whether the layer's parameters are trained (emit their gradients). */
+  wantParamGrads: boolean
+  sampleMask?: string
+  options: GradientOptions
+}
+
+export interface GradResult {
+  /** Gradient for each layer input (undefined when not wanted). */
+  inputs: Array<string | undefined>
+  /** Parameter name → gradient value. */
+  params: Map<string, string>
+}
+
+export interface LayerRule<L extends Layer> {
+  /** Emit the forward nodes; the layer's output value must be named `layer.output`. */
+  forward(layer: L, ctx: ForwardContext): Saved
+  /** Emit the gradient nodes given dY (same shape as the output). */
+  backward(layer: L, dY: string, ctx: BackwardContext): GradResult
+}
+
+/** A [C] vector as [1, C, 1, 1] for broadcasting against NCHW maps. */
+export function asChannelMap(g: OnnxGraph, v: string): string {
+  return g.op1('Unsqueeze', [v, g.i64([0, 2, 3])])
+}
+
+/** A [1, C, 1, 1] map back to [C]. */
+export function asVector(g: OnnxGraph, v: string): string {
+  return g.op1('Squeeze', [v, g.i64([0, 2, 3])])
+}

@@ -1,0 +1,219 @@
+import { IMAGENET_MEAN, IMAGENET_STD, type RgbImage } from '../../imaging/preprocess'
+import type { Rng } from './rng'
+
+export type { RgbImage }
+
+/**
+ * Training augmentations on raw pixels, as torchvision's classification recipe:
+ * RandomResizedCrop(scale 0.08–1, ratio 3/4–4/3), RandomHorizontalFlip, RandomRotation(±15°),
+ * ColorJitter(brightness 0.2, contrast 0.2, saturation 0.2), then ImageNet normalisation.
+ * Crop, flip and rotation are composed into one inverse affine map and sampled once
+ * (bilinear), so the image is resampled a single time. Each augmentation can be switched off.
+ *
+ * The crop follows the project's fit mode (DECISIONS.md, Images): `crop` draws torchvision's
+ * crop on the image itself and, with the crop switched off, is the eval transform (shorter
+ * side to S·256/224, centre crop S); `whole` draws the crop on the whole image squashed to
+ * S×S and, with the crop off, shows the whole image, so a defect near an edge is never cut
+ * away by the deterministic path.
+ */
+
+export type FitMode = 'crop' | 'whole'
+
+export interface AugmentConfig {
+  randomResizedCrop: boolean
+  /** Area fraction range of the crop (torchvision default [0.08, 1]). */
+  cropScale: [number, number]
+  /** Aspect-ratio range of the crop (torchvision default [3/4, 4/3]). */
+  cropRatio: [number, number]
+  horizontalFlip: boolean
+  /** Maximum rotation in degrees (0 = off); torchvision RandomRotation(degrees). */
+  rotationDegrees: number
+  /** ColorJitter factors (0 = off for that component). */
+  brightness: number
+  contrast: number
+  saturation: number
+}
+
+export const DEFAULT_AUGMENT: AugmentConfig = {
+  randomResizedCrop: true,
+  cropScale: [0.08, 1],
+  cropRatio: [3 / 4, 4 / 3],
+  horizontalFlip: true,
+  rotationDegrees: 15,
+  brightness: 0.2,
+  contrast: 0.2,
+  saturation: 0.2
+}
+
+/** No augmentation at all: the deterministic transform used for validation-like passes. */
+export const NO_AUGMENT: AugmentConfig = {
+  ...DEFAULT_AUGMENT,
+  randomResizedCrop: false,
+  horizontalFlip: false,
+  rotationDegrees: 0,
+  brightness: 0,
+  contrast: 0,
+  saturation: 0
+}
+
+/** A crop rectangle in source pixels (continuous coordinates). */
+export interface CropRect {
+  x: number
+  y: number
+  w: number
+  h: number
+}
+
+/** The parameters drawn for one sample; exposed so tests can check determinism. */
+export interface AugmentParams {
+  crop: CropRect
+  flip: boolean
+  angleDegrees: number
+  /** ColorJitter factors and the order they are applied in (0 brightness, 1 contrast, 2 saturation). */
+  jitter: { brightness: number; contrast: number; saturation: number; order: number[] }
+}
+
+/**
+ * torchvision.transforms.RandomResizedCrop.get_params on an image of width × height:
+ * 10 tries of (area fraction, log-uniform ratio), then the centre-crop fallback.
+ */
+export function randomResizedCropParams(width: number, height: number, scale: [number, number], ratio: [number, number], rng: Rng): CropRect {
+  const area = width * height
+  const logLo = Math.log(ratio[0])
+  const logHi = Math.log(ratio[1])
+  for (let attempt = 0; attempt < 10; attempt++) {
+    const targetArea = area * rng.uniform(scale[0], scale[1])
+    const aspect = Math.exp(rng.uniform(logLo, logHi))
+    const w = Math.round(Math.sqrt(targetArea * aspect))
+    const h = Math.round(Math.sqrt(targetArea / aspect))
+    if (w > 0 && w <= width && h > 0 && h <= height) {
+      const y = rng.int(height - h + 1)
+      const x = rng.int(width - w + 1)
+      return { x, y, w, h }
+    }
+  }
+  const inRatio = width / height
+  let w = width
+  let h = height
+  if (inRatio < ratio[0]) h = Math.round(w / ratio[0])
+  else if (inRatio > ratio[1]) w = Math.round(h * ratio[1])
+  return { x: Math.floor((width - w) / 2), y: Math.floor((height - h) / 2), w, h }
+}
+
+/** The deterministic source rectangle of a fit mode (no random crop). */
+export function fitRect(width: number, height: number, fit: FitMode): CropRect {
+  if (fit === 'whole') return { x: 0, y: 0, w: width, h: height }
+  // Resize shorter side to S·256/224 then centre-crop S = a centred square of side short·224/256.
+  const side = (Math.min(width, height) * 224) / 256
+  return { x: (width - side) / 2, y: (height - side) / 2, w: side, h: side }
+}
+
+/** Draw every random parameter of one sample, in a fixed order, from its own stream. */
+export function drawAugmentParams(image: { width: number; height: number }, size: number, fit: FitMode, config: AugmentConfig, rng: Rng): AugmentParams {
+  let crop: CropRect
+  if (!config.randomResizedCrop) crop = fitRect(image.width, image.height, fit)
+  else if (fit === 'crop') crop = randomResizedCropParams(image.width, image.height, config.cropScale, config.cropRatio, rng)
+  else {
+    // Draw on the squashed S×S view of the whole image, then map back to source pixels.
+    const c = randomResizedCropParams(size, size, config.cropScale, config.cropRatio, rng)
+    const sx = image.width / size
+    const sy = image.height / size
+    crop = { x: c.x * sx, y: c.y * sy, w: c.w * sx, h: c.h * sy }
+  }
+  const flip = config.horizontalFlip ? rng.next() < 0.5 : false
+  const angleDegrees = config.rotationDegrees > 0 ? rng.uniform(-config.rotationDegrees, config.rotationDegrees) : 0
+  const factor = (amount: number): number => (amount > 0 ? rng.uniform(Math.max(0, 1 - amount), 1 + amount) : 1)
+  // torchvision ColorJitter.get_params: a random order, then one factor per component.
+  const order = [0, 1, 2]
+  for (let i = 2; i > 0; i--) {
+    const j = rng.int(i + 1)
+    const t = order[i]!
+    order[i] = order[j]!
+    order[j] = t
+  }
+  const jitter = { brightness: factor(config.brightness), contrast: factor(config.contrast), saturation: factor(config.saturation), order }
+  return { crop, flip, angleDegrees, jitter }
+}
+
+/**
+ * Render one sample: crop → resize to S×S → flip → rotate (fill black) → colour jitter →
+ * ImageNet normalisation, written into `out` at `offset` as [3, S, S] float32.
+ */
+export function renderAugmented(image: RgbImage, size: number, params: AugmentParams, out: Float32Array, offset = 0): void {
+  const { width, height, data } = image
+  const { crop, flip } = params
+  const plane = size * size
+  // Work in [0,1] floats for colour ops: rgb: [3, S, S].
+  const rgb = new Float32Array(3 * plane)
+  const theta = (params.angleDegrees * Math.PI) / 180
+  const cos = Math.cos(theta)
+  const sin = Math.sin(theta)
+  const half = size / 2
+  const scaleX = crop.w / size
+  const scaleY = crop.h / size
+  for (let v = 0; v < size; v++) {
+    for (let u = 0; u < size; u++) {
+      // Output pixel centre, inverse-rotated about the centre (torchvision rotates the
+      // content counter-clockwise for positive angles).
+      const dx = u + 0.5 - half
+      const dy = v + 0.5 - half
+      let cx = cos * dx - sin * dy + half
+      const cy = sin * dx + cos * dy + half
+      const o = v * size + u
+      if (cx < 0 || cx >= size || cy < 0 || cy >= size) continue // rotated-in corner: fill 0
+      if (flip) cx = size - cx
+      // Crop space -> source pixel coordinates (centre-aligned).
+      const sx = crop.x + cx * scaleX - 0.5
+      const sy = crop.y + cy * scaleY - 0.5
+      const x0 = Math.floor(sx)
+      const y0 = Math.floor(sy)
+      const fx = sx - x0
+      const fy = sy - y0
+      const xa = x0 < 0 ? 0 : x0 >= width ? width - 1 : x0
+      const xb = x0 + 1 < 0 ? 0 : x0 + 1 >= width ? width - 1 : x0 + 1
+      const ya = y0 < 0 ? 0 : y0 >= height ? height - 1 : y0
+      const yb = y0 + 1 < 0 ? 0 : y0 + 1 >= height ? height - 1 : y0 + 1
+      const i00 = (ya * width + xa) * 3
+      const i01 = (ya * width + xb) * 3
+      const i10 = (yb * width + xa) * 3
+      const i11 = (yb * width + xb) * 3
+      const w00 = (1 - fx) * (1 - fy)
+      const w01 = fx * (1 - fy)
+      const w10 = (1 - fx) * fy
+      const w11 = fx * fy
+      for (let ch = 0; ch < 3; ch++) {
+        rgb[ch * plane + o] = (data[i00 + ch]! * w00 + data[i01 + ch]! * w01 + data[i10 + ch]! * w10 + data[i11 + ch]! * w11) / 255
+      }
+    }
+  }
+  applyColorJitter(rgb, plane, params.jitter)
+  for (let ch = 0; ch < 3; ch++) {
+    const mean = IMAGENET_MEAN[ch]!
+    const inv = 1 / IMAGENET_STD[ch]!
+    const base = offset + ch * plane
+    for (let i = 0; i < plane; i++) out[base + i] = (rgb[ch * plane + i]! - mean) * inv
+  }
+}
+
+const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x)
+
+/** torchvision's adjust_brightness / adjust_contrast / adjust_saturation on [3, P] floats in [0,1]. */
+function applyColorJitter(rgb: Float32Array, plane: number, jitter: AugmentParams['jitter']): void {
+  for (const op of jitter.order) {
+    if (op === 0 && jitter.brightness !== 1) {
+      for (let i = 0; i < rgb.length; i++) rgb[i] = clamp01(rgb[i]! * jitter.brightness)
+    } else if (op === 1 && jitter.contrast !== 1) {
+      let sum = 0
+      for (let i = 0; i < plane; i++) sum += 0.2989 * rgb[i]! + 0.587 * rgb[plane + i]! + 0.114 * rgb[2 * plane + i]!
+      const mean = sum / plane
+      const f = jitter.contrast
+      for (let i = 0; i < rgb.length; i++) rgb[i] = clamp01(f * rgb[i]! + (1 - f) * mean)
+    } else if (op === 2 && jitter.saturation !== 1) {
+      const f = jitter.saturation
+      for (let i = 0; i < plane; i++) {
+        const gray = 0.2989 * rgb[i]! + 0.587 * rgb[plane + i]! + 0.114 * rgb[2 * plane + i]!
+        for (let ch = 0; ch < 3; ch++) rgb[ch * plane + i] = clamp01(f * rgb[ch * plane + i]! + (1 - f) * gray)
+      }
+    }
+  }
+}

@@ -1,0 +1,37 @@
+/**
+ * Early stopping on a validation metric, and the choice of the best epoch. Its whole state
+ * is plain JSON so a checkpoint can hold it (resume must equal an uninterrupted run).
+ */
+
+export interface EarlyStoppingState {
+  /** Higher is better for every metric we monitor (accuracy, balanced accuracy, defect recall). */
+  best: number | null
+  bestEpoch: number | null
+  epochsWithoutImprovement: number
+}
+
+export interface EarlyStoppingConfig {
+  /** Stop after this many epochs without improvement; 0 = never stop early. */
+  patience: number
+  /** An epoch must beat the best by more than this to count as an improvement. */
+  minDelta: number
+}
+
+export function initialEarlyStopping(): EarlyStoppingState {
+  return { best: null, bestEpoch: null, epochsWithoutImprovement: 0 }
+}
+
+/** Record one epoch's validation score; says whether it is the new best and whether to stop. */
+export function updateEarlyStopping(
+  state: EarlyStoppingState,
+  config: EarlyStoppingConfig,
+  epoch: number,
+  score: number
+): { state: EarlyStoppingState; improved: boolean; stop: boolean } {
+  const improved = state.best === null || score > state.best + config.minDelta
+  const next: EarlyStoppingState = improved
+    ? { best: score, bestEpoch: epoch, epochsWithoutImprovement: 0 }
+    : { ...state, epochsWithoutImprovement: state.epochsWithoutImprovement + 1 }
+  const stop = config.patience > 0 && next.epochsWithoutImprovement >= config.patience
+  return { state: next, improved, stop }
+}

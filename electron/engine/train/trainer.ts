@@ -1,0 +1,345 @@
+import * as ort from 'onnxruntime-node'
+import type { TensorMap } from '../tensor'
+import { elementCount } from '../tensor'
+import { buildResnet18Inference } from '../models/resnet'
+import { createSession, type ProviderRequest } from '../infer/sessions'
+import type { ExecutionProviderName } from '../../../shared/contract/app'
+import { buildTrainStep, type TrainStepGraph } from './train-step'
+import { BatchLoader, type TrainSample } from './batches'
+import { DEFAULT_AUGMENT, type AugmentConfig, type FitMode } from './augment'
+import { classCounts, classWeights } from './class-weights'
+import { initialEarlyStopping, updateEarlyStopping, type EarlyStoppingConfig } from './early-stopping'
+import { DEFAULT_SCHEDULE, learningRateAt, type ScheduleConfig } from './schedules'
+import { evaluateLogits, PreprocessedSet, runLogits, type EvalResult, type EvalSample } from './evaluate'
+import type { Checkpoint, EpochRecord, LoopState } from './checkpoints'
+import { argmaxRows, type ClassificationMetrics } from './metrics'
+
+/**
+ * The fine-tuning loop: one ONNX training-step session (forward, backward and optimizer
+ * update in one graph, train-step.ts) fed batch after batch, the parameters, optimizer
+ * state and BatchNorm buffers passed in and read back every step; validation after every
+ * epoch on an inference model with the current weights baked in; early stopping and the
+ * best epoch's weights kept; a checkpoint handed to the caller after every epoch.
+ *
+ * Repeatability: batch order comes from (seed, epoch) and each sample's augmentation from
+ * (seed, epoch, index) (rng.ts), the learning rate is a pure function of (epoch, step), so
+ * resuming from an epoch checkpoint gives the same tensors as an uninterrupted run on CPU.
+ */
+
+export type FreezePreset = 'head' | 'last-stage' | 'all-but-stem' | 'none'
+export type MonitorMetric = 'accuracy' | 'balancedAccuracy' | 'defectRecall'
+
+export interface TrainerConfig {
+  classes: string[]
+  /** Index of the good class in `classes` (for defect recall), or null. */
+  goodClass: number | null
+  /** ResNet18 width multiplier (1 = torchvision). */
+  width: number
+  size: number
+  batch: number
+  epochs: number
+  freeze: FreezePreset
+  optimizer: 'sgd' | 'adamw'
+  lr: number
+  momentum: number
+  weightDecay: number
+  labelSmoothing: number
+  schedule: ScheduleConfig
+  augment: AugmentConfig
+  fit: FitMode
+  seed: number
+  classWeighting: 'auto' | 'on' | 'off'
+  earlyStopping: EarlyStoppingConfig
+  monitor: MonitorMetric
+  provider?: ProviderRequest
+  threads?: number
+}
+
+/** Defaults: torchvision's fine-tuning recipe (SGD lr 0.001 momentum 0.9, StepLR 7/0.1). */
+export function defaultTrainerConfig(classes: string[], goodClass: number | null): TrainerConfig {
+  return {
+    classes,
+    goodClass,
+    width: 1,
+    size: 224,
+    batch: 32,
+    epochs: 15,
+    freeze: 'all-but-stem',
+    optimizer: 'sgd',
+    lr: 0.001,
+    momentum: 0.9,
+    weightDecay: 0,
+    labelSmoothing: 0,
+    schedule: DEFAULT_SCHEDULE,
+    augment: DEFAULT_AUGMENT,
+    fit: 'whole',
+    seed: 0,
+    classWeighting: 'auto',
+    earlyStopping: { patience: 5, minDelta: 0 },
+    monitor: 'balancedAccuracy'
+  }
+}
+
+export interface TrainProgress {
+  epoch: number // 1-based for display
+  epochs: number
+  step: number // 1-based within the epoch
+  stepsPerEpoch: number
+  loss: number
+  /** Training accuracy of the epoch so far (on augmented images). */
+  accuracy: number
+  imagesPerSecond: number
+  etaSeconds: number
+  provider: ExecutionProviderName
+  lr: number
+}
+
+export interface TrainerHooks {
+  onProgress?: (p: TrainProgress) => void
+  /** After each epoch: its record and a full checkpoint to persist (awaited). */
+  onEpoch?: (record: EpochRecord, checkpoint: Checkpoint, val: EvalResult) => Promise<void> | void
+  /** Polled between steps; true stops the run (the last epoch checkpoint stays valid). */
+  isCancelled?: () => boolean
+}
+
+export interface TrainerResult {
+  status: 'done' | 'cancelled'
+  /** Weights (params + BN buffers) of the best validation epoch. */
+  bestWeights: TensorMap
+  bestEpoch: number
+  bestMetrics: ClassificationMetrics | null
+  history: EpochRecord[]
+  imagesPerSecond: number
+  provider: ExecutionProviderName
+  classWeights: number[]
+  classWeightsApplied: boolean
+  /** Final loop state (what a checkpoint at the end would hold). */
+  loop: LoopState
+}
+
+export class TrainingDataError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'TrainingDataError'
+  }
+}
+
+/** The start of a run: fresh weights, or a checkpoint to continue from. */
+export type TrainerStart = { weights: TensorMap } | { checkpoint: Checkpoint }
+
+function copyMap(m: TensorMap): TensorMap {
+  const out: TensorMap = new Map()
+  for (const [k, v] of m) out.set(k, { shape: [...v.shape], data: new Float32Array(v.data) })
+  return out
+}
+
+/** The parameter a state tensor belongs to: optimizer state names end with the param name. */
+function stateShape(stateName: string, shapes: Map<string, number[]>): number[] {
+  for (const [name, shape] of shapes) if (stateName === name || stateName.endsWith('.' + name)) return shape
+  throw new Error(`train step: cannot find the parameter of optimizer state "${stateName}"`)
+}
+
+export async function runTrainer(config: TrainerConfig, data: { train: TrainSample[]; val: EvalSample[] }, start: TrainerStart, hooks: TrainerHooks = {}): Promise<TrainerResult> {
+  const c = config.classes.length
+  if (c < 2) throw new TrainingDataError(`Training needs at least two classes with labelled images; this project has ${c}. Label images of another class.`)
+  if (data.train.length === 0) throw new TrainingDataError('There are no labelled training images. Label some images, then train again.')
+  if (data.val.length === 0) throw new TrainingDataError('There are no validation images. Put some labelled images in the validation split, then train again.')
+  // A batch larger than the set would give zero steps per epoch.
+  const batch = Math.min(config.batch, data.train.length)
+  const counts = classCounts(data.train.map((s) => s.label), c)
+  const cw = classWeights(counts, config.classWeighting)
+
+  const step: TrainStepGraph = buildTrainStep({
+    numClasses: c,
+    width: config.width,
+    size: config.size,
+    batch,
+    freeze: config.freeze,
+    optimizer: config.optimizer,
+    momentum: config.momentum,
+    weightDecay: config.weightDecay,
+    labelSmoothing: config.labelSmoothing
+  })
+  const { session, provider } = await createSession(step.model, { provider: config.provider ?? 'auto', threads: config.threads })
+
+  // The state of the run: every tensor the step graph takes by name.
+  let loop: LoopState
+  let weights: TensorMap
+  let optimizerState: TensorMap
+  let best: TensorMap | null
+  if ('checkpoint' in start) {
+    loop = structuredClone(start.checkpoint.loop)
+    weights = copyMap(start.checkpoint.weights)
+    optimizerState = copyMap(start.checkpoint.optimizer)
+    best = start.checkpoint.best ? copyMap(start.checkpoint.best) : null
+  } else {
+    loop = { nextEpoch: 0, globalStep: 0, seed: config.seed, earlyStopping: initialEarlyStopping(), history: [], stopped: false }
+    weights = copyMap(start.weights)
+    optimizerState = new Map()
+    best = null
+  }
+  const paramShapes = new Map<string, number[]>()
+  for (const name of [...step.trainableNames, ...step.frozenNames, ...step.bufferNames]) {
+    const t = weights.get(name)
+    if (!t) throw new TrainingDataError(`The starting weights have no tensor "${name}". Use weights for this architecture (ResNet18, width ${config.width}).`)
+    paramShapes.set(name, t.shape)
+  }
+  for (const name of step.stateNames) {
+    if (!optimizerState.has(name)) {
+      const shape = stateShape(name, paramShapes)
+      optimizerState.set(name, { shape, data: new Float32Array(elementCount(shape)) })
+    }
+  }
+
+  // ort tensors of the current values, fed to each step and replaced by its outputs.
+  const feeds = new Map<string, ort.Tensor>()
+  const setFeed = (name: string, t: { shape: number[]; data: Float32Array }): void => {
+    feeds.set(name, new ort.Tensor('float32', t.data, t.shape))
+  }
+  for (const name of paramShapes.keys()) setFeed(name, weights.get(name)!)
+  for (const name of step.stateNames) setFeed(name, optimizerState.get(name)!)
+  const updatedNames = [...step.trainableNames, ...step.stateNames, ...step.bufferNames]
+  const classWeightTensor = new ort.Tensor('float32', cw.weights, [c])
+
+  const snapshotWeights = (): TensorMap => {
+    const out: TensorMap = new Map()
+    for (const name of paramShapes.keys()) {
+      const t = feeds.get(name)!
+      out.set(name, { shape: [...t.dims], data: new Float32Array(t.data as Float32Array) })
+    }
+    return out
+  }
+  const snapshotOptimizer = (): TensorMap => {
+    const out: TensorMap = new Map()
+    for (const name of step.stateNames) {
+      const t = feeds.get(name)!
+      out.set(name, { shape: [...t.dims], data: new Float32Array(t.data as Float32Array) })
+    }
+    return out
+  }
+
+  const loader = new BatchLoader(data.train, { size: config.size, batch, fit: config.fit, augment: config.augment, seed: loop.seed })
+  const valSet = new PreprocessedSet(data.val, config.size, config.fit)
+  const stepsPerEpoch = loader.batchesPerEpoch()
+  let imagesSeen = 0
+  let trainSeconds = 0
+  let cancelled = false
+  let lastVal: EvalResult | null = null
+
+  try {
+    while (loop.nextEpoch < config.epochs && !loop.stopped) {
+      const epoch = loop.nextEpoch
+      const epochStart = performance.now()
+      let lossSum = 0
+      let correct = 0
+      let seen = 0
+      let lr = config.lr
+      for await (const { step: s, batch: b } of loader.epoch(epoch)) {
+        if (hooks.isCancelled?.()) {
+          cancelled = true
+          break
+        }
+        lr = learningRateAt(config.lr, config.schedule, { epoch, stepInEpoch: s, stepsPerEpoch, totalEpochs: config.epochs })
+        const t0 = performance.now()
+        const inputs: Record<string, ort.Tensor> = Object.fromEntries(feeds)
+        inputs[step.inputs.images] = new ort.Tensor('float32', b.images, [b.indices.length, 3, config.size, config.size])
+        inputs[step.inputs.labels] = new ort.Tensor('int64', b.labels, [b.indices.length])
+        inputs[step.inputs.sampleWeights] = new ort.Tensor('float32', b.sampleWeights, [b.indices.length])
+        inputs[step.inputs.classWeights] = classWeightTensor
+        inputs[step.inputs.lr] = new ort.Tensor('float32', new Float32Array([lr]), [1])
+        inputs[step.inputs.step] = new ort.Tensor('float32', new Float32Array([loop.globalStep + 1]), [1])
+        const out = await session.run(inputs)
+        for (const name of updatedNames) {
+          const next = out[step.outputs.updated(name)]
+          if (!next) throw new Error(`train step: output for "${name}" missing`)
+          feeds.set(name, next)
+        }
+        const loss = (out[step.outputs.loss]!.data as Float32Array)[0]!
+        if (!Number.isFinite(loss)) {
+          throw new TrainingDataError(`The training loss became ${loss} at epoch ${epoch + 1}, step ${s + 1}. Lower the learning rate (--lr) and train again.`)
+        }
+        const pred = argmaxRows(out[step.outputs.logits]!.data as Float32Array, c)
+        for (let i = 0; i < pred.length; i++) if (BigInt(pred[i]!) === b.labels[i]) correct++
+        lossSum += loss * b.indices.length
+        seen += b.indices.length
+        loop.globalStep++
+        const dt = (performance.now() - t0) / 1000
+        trainSeconds += dt
+        imagesSeen += b.indices.length
+        const ips = imagesSeen / Math.max(1e-9, trainSeconds)
+        const stepsLeft = (config.epochs - epoch - 1) * stepsPerEpoch + (stepsPerEpoch - s - 1)
+        hooks.onProgress?.({
+          epoch: epoch + 1,
+          epochs: config.epochs,
+          step: s + 1,
+          stepsPerEpoch,
+          loss,
+          accuracy: correct / seen,
+          imagesPerSecond: ips,
+          etaSeconds: (stepsLeft * batch) / ips,
+          provider,
+          lr
+        })
+      }
+      if (cancelled) break
+
+      // Validation with the epoch's weights (BN in eval mode: running statistics).
+      const current = snapshotWeights()
+      lastVal = await validate(current, config, valSet)
+      const score = monitorScore(lastVal.metrics, config.monitor)
+      const es = updateEarlyStopping(loop.earlyStopping, config.earlyStopping, epoch, score)
+      loop.earlyStopping = es.state
+      if (es.improved || !best) best = current
+      const record: EpochRecord = {
+        epoch: epoch + 1,
+        trainLoss: seen ? lossSum / seen : 0,
+        trainAccuracy: seen ? correct / seen : 0,
+        valAccuracy: lastVal.metrics.accuracy,
+        valBalancedAccuracy: lastVal.metrics.balancedAccuracy,
+        valDefectRecall: lastVal.metrics.defectRecall,
+        valLoss: lastVal.loss,
+        lr,
+        seconds: (performance.now() - epochStart) / 1000
+      }
+      loop.history.push(record)
+      loop.nextEpoch = epoch + 1
+      loop.stopped = es.stop
+      await hooks.onEpoch?.(record, { loop: structuredClone(loop), weights: current, optimizer: snapshotOptimizer(), best }, lastVal)
+    }
+  } finally {
+    await session.release()
+  }
+
+  const bestWeights = best ?? snapshotWeights()
+  const bestEpoch = (loop.earlyStopping.bestEpoch ?? loop.nextEpoch - 1) + 1
+  const bestRecord = loop.history.find((h) => h.epoch === bestEpoch)
+  return {
+    status: cancelled ? 'cancelled' : 'done',
+    bestWeights,
+    bestEpoch,
+    bestMetrics: bestRecord && lastVal ? null : null,
+    history: loop.history,
+    imagesPerSecond: trainSeconds > 0 ? imagesSeen / trainSeconds : 0,
+    provider,
+    classWeights: Array.from(cw.weights),
+    classWeightsApplied: cw.applied,
+    loop
+  }
+}
+
+function monitorScore(m: ClassificationMetrics, monitor: MonitorMetric): number {
+  if (monitor === 'defectRecall') return m.defectRecall ?? m.accuracy
+  return m[monitor]
+}
+
+/** Evaluate weights on the validation set through an inference model (weights baked in). */
+export async function validate(weights: TensorMap, config: Pick<TrainerConfig, 'classes' | 'goodClass' | 'width' | 'size' | 'fit' | 'provider' | 'threads'>, set: PreprocessedSet): Promise<EvalResult> {
+  const model = buildResnet18Inference({ numClasses: config.classes.length, width: config.width, height: config.size, batch: 'dynamic', weights })
+  const { session } = await createSession(model, { provider: config.provider ?? 'auto', threads: config.threads })
+  try {
+    const logits = await runLogits(session, set, config.classes.length)
+    return evaluateLogits(logits, set.samples, config.classes, config.goodClass)
+  } finally {
+    await session.release()
+  }
+}

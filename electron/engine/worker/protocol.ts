@@ -1,0 +1,80 @@
+/**
+ * The message protocol between the main process (worker-host.ts) and the engine worker
+ * thread (worker.ts). Every request carries an id; the worker answers with exactly one
+ * response for it, and may send progress messages for it before that. Large tensors
+ * travel as transferables (their ArrayBuffers move, no copy).
+ *
+ *   host -> worker   { kind: 'request', id, type, payload }     run handler `type`
+ *                    { kind: 'cancel', id }                      abort that request's signal
+ *   worker -> host   { kind: 'ready' }                           handlers loaded
+ *                    { kind: 'progress', id, data }              zero or more per request
+ *                    { kind: 'response', id, ok: true, result }
+ *                    { kind: 'response', id, ok: false, error: { name, message } }
+ *                    { kind: 'event', type, data }               not tied to a request (logs, provider fallback)
+ */
+
+export interface RequestMessage {
+  kind: 'request'
+  id: number
+  type: string
+  payload: unknown
+}
+export interface CancelMessage {
+  kind: 'cancel'
+  id: number
+}
+export type HostToWorker = RequestMessage | CancelMessage
+
+export interface WorkerErrorInfo {
+  name: string
+  message: string
+}
+
+export type WorkerToHost =
+  | { kind: 'ready' }
+  | { kind: 'progress'; id: number; data: unknown }
+  | { kind: 'response'; id: number; ok: true; result: unknown }
+  | { kind: 'response'; id: number; ok: false; error: WorkerErrorInfo }
+  | { kind: 'event'; type: string; data: unknown }
+
+/** What a handler gets besides its payload. */
+export interface HandlerContext {
+  /** Send a progress message for this request (e.g. per training step). */
+  progress(data: unknown, transfer?: Transferable[]): void
+  /** Send an event not tied to this request. */
+  emit(type: string, data: unknown): void
+  /** Aborted when the host cancels the request. */
+  signal: AbortSignal
+}
+
+/**
+ * A handler: `run` gets the payload and a context. To move ArrayBuffers instead of
+ * copying them, return `withTransfer(result, [buffers])`. `types` is a phantom carrying
+ * the payload and result types to the host's typed `call`.
+ */
+export interface HandlerDef<P, R> {
+  run(payload: P, ctx: HandlerContext): Promise<R | Transferring<R>> | R | Transferring<R>
+  readonly types?: { payload: P; result: R }
+}
+
+export interface Transferring<R> {
+  readonly __transfer: true
+  result: R
+  transfer: Transferable[]
+}
+
+export function withTransfer<R>(result: R, transfer: Transferable[]): Transferring<R> {
+  return { __transfer: true, result, transfer }
+}
+
+export function isTransferring(v: unknown): v is Transferring<unknown> {
+  return typeof v === 'object' && v !== null && (v as { __transfer?: unknown }).__transfer === true
+}
+
+/** Declare a handler with its payload and result types. */
+export function defineHandler<P, R>(run: HandlerDef<P, R>['run']): HandlerDef<P, R> {
+  return { run }
+}
+
+export type PayloadOfHandler<H> = H extends { types?: { payload: infer P } } ? P : never
+export type ResultOfHandler<H> = H extends { types?: { result: infer R } } ? R : never

@@ -1,0 +1,147 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { join } from 'node:path'
+import { WebSocketServer, type WebSocket } from 'ws'
+import { z } from 'zod'
+import { CONTENT_SECURITY_POLICY } from '../main/security'
+import type { AppServices } from '../services/app-services'
+import { appRoot } from '../services/app-info'
+import { hasAccess, isSameOrigin, TOKEN_COOKIE, type AccessPolicy } from './access'
+import { serveStatic } from './static-files'
+
+/**
+ * Browser mode: the built renderer over HTTP and the same contract over a WebSocket, on
+ * the same Router as Electron's IPC (so validation and errors are identical). Loopback
+ * only unless `host` says otherwise, and then a token is required (see access.ts).
+ */
+export interface BrowserServerOptions {
+  services: AppServices
+  port: number
+  host: string
+  token: string | null
+  /** Folder of the built renderer (default out/renderer). */
+  rendererDir?: string
+  /** Largest WebSocket message accepted, bytes. */
+  maxMessageBytes?: number
+}
+
+export interface RunningServer {
+  url: string
+  port: number
+  server: Server
+  close(): Promise<void>
+}
+
+/** Extra HTTP routes mounted by services (uploads, media, trigger): return true if handled. */
+export type HttpRoute = (req: IncomingMessage, res: ServerResponse, url: URL) => Promise<boolean> | boolean
+
+const ClientMessage = z.object({
+  id: z.number().int().nonnegative(),
+  channel: z.string().max(200),
+  payload: z.unknown().optional()
+})
+
+export const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1'])
+
+export async function startBrowserServer(options: BrowserServerOptions, routes: HttpRoute[] = []): Promise<RunningServer> {
+  const { services } = options
+  const exposed = !LOOPBACK_HOSTS.has(options.host)
+  if (exposed && !options.token) throw new Error(`Browser mode on ${options.host} needs an access token (--token); it only runs without one on loopback.`)
+  const policy: AccessPolicy = { token: options.token }
+  const rendererDir = options.rendererDir ?? join(appRoot(), 'out', 'renderer')
+
+  const server = createServer((req, res) => {
+    handleHttp(req, res).catch((error: unknown) => {
+      if (!res.headersSent) res.writeHead(500, { 'Content-Type': 'text/plain' })
+      res.end(`Server error: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`)
+    })
+  })
+
+  async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://placeholder')
+    if (!hasAccess(policy, req, url)) {
+      res.writeHead(401, { 'Content-Type': 'text/plain' }).end('Access token required: open the URL printed by "defect-studio serve".')
+      return
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD' && !isSameOrigin(req)) {
+      res.writeHead(403, { 'Content-Type': 'text/plain' }).end('Cross-site request refused.')
+      return
+    }
+    for (const route of routes) if (await route(req, res, url)) return
+    if (url.pathname.startsWith('/media/')) {
+      const [, , kind, id] = url.pathname.split('/')
+      const media = kind && id ? await services.media(kind, id, url.searchParams.get('thumb') === '1') : null
+      if (!media) {
+        res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found')
+        return
+      }
+      res.writeHead(200, { 'Content-Type': media.contentType, 'Cache-Control': 'private, max-age=3600', 'X-Content-Type-Options': 'nosniff' })
+      res.end(Buffer.from(media.bytes))
+      return
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { 'Content-Type': 'text/plain' }).end('Method not allowed')
+      return
+    }
+    const headers: Record<string, string> = {
+      'Content-Security-Policy': CONTENT_SECURITY_POLICY.replace("connect-src 'self'", `connect-src 'self' ws://${req.headers.host ?? ''} wss://${req.headers.host ?? ''}`),
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'X-Frame-Options': 'DENY'
+    }
+    if (policy.token) headers['Set-Cookie'] = `${TOKEN_COOKIE}=${encodeURIComponent(policy.token)}; HttpOnly; SameSite=Strict; Path=/`
+    await serveStatic(rendererDir, url.pathname, res, headers)
+  }
+
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 8 * 1024 * 1024 })
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', 'http://placeholder')
+    if (url.pathname !== '/api' || !hasAccess(policy, req, url) || !isSameOrigin(req)) {
+      socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n')
+      socket.destroy()
+      return
+    }
+    sockets.handleUpgrade(req, socket, head, (ws) => attachSocket(ws, services, req.socket.remoteAddress ?? 'unknown'))
+  })
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject)
+    server.listen(options.port, options.host, () => resolve())
+  })
+  const port = (server.address() as AddressInfo).port
+  const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host
+  const url = `http://${shownHost}:${port}/${options.token ? `?token=${encodeURIComponent(options.token)}` : ''}`
+  return {
+    url,
+    port,
+    server,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const client of sockets.clients) client.terminate()
+        sockets.close()
+        server.closeAllConnections?.()
+        server.close(() => resolve())
+      })
+  }
+}
+
+/** One renderer connection: requests in, results and events out, same Router as IPC. */
+function attachSocket(ws: WebSocket, services: AppServices, origin: string): void {
+  const unsubscribe = services.onEvent((event, payload) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }))
+  })
+  ws.on('close', unsubscribe)
+  ws.on('error', unsubscribe)
+  ws.on('message', async (data) => {
+    let parsed: z.infer<typeof ClientMessage>
+    try {
+      parsed = ClientMessage.parse(JSON.parse(String(data)))
+    } catch {
+      ws.send(JSON.stringify({ id: null, result: { ok: false, error: { code: 'invalid-payload', message: 'Malformed message: expected {"id", "channel", "payload"} JSON.' } } }))
+      return
+    }
+    // The socket passed the access and origin checks at upgrade time: it is trusted.
+    const result = await services.router.handle(parsed.channel, parsed.payload, { trusted: true, origin: `ws:${origin}` })
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: parsed.id, result }))
+  })
+}

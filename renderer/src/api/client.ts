@@ -1,0 +1,61 @@
+import type { InjectionKey } from 'vue'
+import { inject } from 'vue'
+import type { CallError, CallResult } from '../../../shared/contract/define'
+import type { ChannelName, EventName, EventPayloadOf, PayloadOf, ResultOf } from '../../../shared/contract/index'
+import type { Transport } from './transport'
+
+/** The renderer's one typed client. Everything else in the renderer talks through this. */
+export interface ApiClient {
+  call<C extends ChannelName>(channel: C, payload: PayloadOf<C>): Promise<CallResult<ResultOf<C>>>
+  /** Like call, but throws ApiError on failure: for stores that turn errors into UI state. */
+  request<C extends ChannelName>(channel: C, payload: PayloadOf<C>): Promise<ResultOf<C>>
+  on<E extends EventName>(event: E, listener: (payload: EventPayloadOf<E>) => void): () => void
+  /** <img src> for a stored image, whichever transport serves it. */
+  imageUrl(id: number | string, opts?: { thumb?: boolean }): string
+}
+
+/** A failed call, carrying the server's typed error (its message is for people). */
+export class ApiError extends Error {
+  constructor(readonly channel: string, readonly error: CallError) {
+    super(error.message)
+    this.name = 'ApiError'
+  }
+  get code(): CallError['code'] {
+    return this.error.code
+  }
+}
+
+export function createApiClient(transport: Transport): ApiClient {
+  return {
+    call(channel, payload) {
+      return transport.call(channel, payload) as Promise<CallResult<never>>
+    },
+    async request(channel, payload) {
+      const result = await transport.call(channel, payload)
+      if (!result.ok) throw new ApiError(channel, result.error)
+      return result.value as never
+    },
+    on(event, listener) {
+      return transport.on(event, listener as (payload: unknown) => void)
+    },
+    imageUrl(id, opts) {
+      return transport.imageUrl(id, { thumb: opts?.thumb ?? false })
+    }
+  }
+}
+
+export const API_KEY: InjectionKey<ApiClient> = Symbol('defect-studio-api')
+
+/** The client provided by main.ts (or by a test's fake); inside components and setup stores. */
+export function useApi(): ApiClient {
+  const api = inject(API_KEY, null)
+  if (!api) throw new Error('useApi(): no API client provided; main.ts (or the test) must app.provide(API_KEY, client).')
+  return api
+}
+
+/** The message to show a person for any failure thrown by request(). */
+export function errorMessage(error: unknown): string {
+  if (error instanceof ApiError) return error.message
+  if (error instanceof Error) return error.message
+  return String(error)
+}

@@ -1,0 +1,41 @@
+import type { CallResult } from '../../../shared/contract/define'
+import { eventApiName, requestApiName } from '../../../shared/contract/api-names'
+import { transportFailure, type Transport } from './transport'
+
+type PreloadFunction = (arg: unknown) => unknown
+/** Shape of `window.defectStudio`: `{ [domain]: { [member]: function } }`. */
+export type PreloadApi = Record<string, Record<string, PreloadFunction> | undefined>
+
+/**
+ * Talks to the Electron preload, whose named functions follow the shared naming rule
+ * (shared/contract/api-names.ts). Images come through the `ds-image://` protocol.
+ */
+export function createElectronTransport(preload: PreloadApi): Transport {
+  const member = (domain: string, name: string): PreloadFunction | undefined => {
+    const fn = preload[domain]?.[name]
+    return typeof fn === 'function' ? fn : undefined
+  }
+  return {
+    kind: 'electron',
+    async call(channel, payload) {
+      const { domain, name } = requestApiName(channel)
+      const fn = member(domain, name)
+      if (!fn) return transportFailure(`This version of Defect Studio has no "${channel}" request; update the app.`)
+      try {
+        return (await fn(payload)) as CallResult<unknown>
+      } catch (error) {
+        return transportFailure(`"${channel}" failed inside the app bridge: ${error instanceof Error ? error.message : String(error)}`)
+      }
+    },
+    on(event, listener) {
+      const { domain, name } = eventApiName(event)
+      const fn = member(domain, name)
+      if (!fn) return () => {}
+      const unsubscribe = fn(listener)
+      return typeof unsubscribe === 'function' ? (unsubscribe as () => void) : () => {}
+    },
+    imageUrl(id, { thumb }) {
+      return `ds-image://image/${encodeURIComponent(String(id))}${thumb ? '?thumb=1' : ''}`
+    }
+  }
+}

@@ -1,0 +1,20 @@
+import type { CallResult } from '../../../shared/contract/define'
+
+/**
+ * The one seam between the renderer and the outside world. Three implementations: the
+ * Electron preload (`window.defectStudio`), browser mode's WebSocket, and an in-memory fake
+ * for component tests. Channel and event names are untyped here; `client.ts` adds the types.
+ */
+export interface Transport {
+  readonly kind: 'electron' | 'websocket' | 'fake'
+  call(channel: string, payload: unknown): Promise<CallResult<unknown>>
+  /** Subscribe to a main → renderer event; returns the unsubscribe function. */
+  on(event: string, listener: (payload: unknown) => void): () => void
+  /** URL the page can put in an <img src> for a stored image. */
+  imageUrl(id: number | string, opts: { thumb: boolean }): string
+}
+
+/** A CallResult for failures that happen before the server answers (lost connection, no preload). */
+export function transportFailure(message: string): CallResult<never> {
+  return { ok: false, error: { code: 'failed', message } }
+}

@@ -1,0 +1,110 @@
+import type { CallResult } from '../../../shared/contract/define'
+import { transportFailure, type Transport } from './transport'
+
+/** Browser mode's wire format (the server side lives in electron/server/). */
+type ServerMessage =
+  | { id: number; result: CallResult<unknown> }
+  | { event: string; payload: unknown }
+
+export interface WebSocketTransportOptions {
+  /** e.g. ws://127.0.0.1:8080/api?token=... */
+  url: string
+  /** Access token, appended to media URLs too (the server checks it on every request). */
+  token: string | null
+  /** Injectable for tests; defaults to the browser's WebSocket. */
+  createSocket?: (url: string) => WebSocket
+  /** Delay before reconnecting after the socket closes, in ms. */
+  reconnectDelayMs?: number
+}
+
+/**
+ * Browser mode: one WebSocket, requests matched to replies by id, events fanned out to
+ * listeners. Calls made while connecting are queued; a dropped connection fails the calls in
+ * flight with a clear message and reconnects, so the page recovers when the server is back.
+ */
+export function createWebSocketTransport(options: WebSocketTransportOptions): Transport {
+  const createSocket = options.createSocket ?? ((url: string) => new WebSocket(url))
+  const reconnectDelayMs = options.reconnectDelayMs ?? 1000
+  const pending = new Map<number, (result: CallResult<unknown>) => void>()
+  const listeners = new Map<string, Set<(payload: unknown) => void>>()
+  let queue: string[] = []
+  let socket: WebSocket | null = null
+  let open = false
+  let nextId = 1
+
+  const connect = (): void => {
+    const ws = createSocket(options.url)
+    socket = ws
+    ws.onopen = () => {
+      open = true
+      const waiting = queue
+      queue = []
+      for (const message of waiting) ws.send(message)
+    }
+    ws.onmessage = (msg: MessageEvent) => {
+      let data: ServerMessage
+      try {
+        data = JSON.parse(String(msg.data)) as ServerMessage
+      } catch {
+        return // not ours; the server only sends JSON
+      }
+      if ('event' in data) {
+        for (const listener of listeners.get(data.event) ?? []) listener(data.payload)
+      } else if (typeof data.id === 'number') {
+        const resolve = pending.get(data.id)
+        pending.delete(data.id)
+        resolve?.(data.result)
+      }
+    }
+    ws.onclose = () => {
+      open = false
+      socket = null
+      for (const resolve of pending.values()) {
+        resolve(transportFailure('Lost the connection to the Defect Studio server. Check that it is still running; the page reconnects by itself.'))
+      }
+      pending.clear()
+      setTimeout(connect, reconnectDelayMs)
+    }
+  }
+
+  return {
+    kind: 'websocket',
+    call(channel, payload) {
+      if (!socket) connect()
+      const id = nextId++
+      const message = JSON.stringify({ id, channel, payload: payload ?? {} })
+      return new Promise((resolve) => {
+        pending.set(id, resolve)
+        if (open && socket) socket.send(message)
+        else queue.push(message)
+      })
+    },
+    on(event, listener) {
+      if (!socket) connect()
+      let set = listeners.get(event)
+      if (!set) listeners.set(event, (set = new Set()))
+      set.add(listener)
+      return () => set.delete(listener)
+    },
+    imageUrl(id, { thumb }) {
+      const params = new URLSearchParams()
+      if (thumb) params.set('thumb', '1')
+      if (options.token) params.set('token', options.token)
+      const query = params.toString()
+      return `/media/image/${encodeURIComponent(String(id))}${query ? `?${query}` : ''}`
+    }
+  }
+}
+
+/** The WebSocket URL for the page's own server, carrying the page's ?token= if any. */
+export function browserModeUrl(location: { protocol: string; host: string; search: string; hash: string }): { url: string; token: string | null } {
+  const token = tokenFrom(location.search) ?? tokenFrom(location.hash.includes('?') ? location.hash.slice(location.hash.indexOf('?')) : '')
+  const scheme = location.protocol === 'https:' ? 'wss' : 'ws'
+  const query = token ? `?token=${encodeURIComponent(token)}` : ''
+  return { url: `${scheme}://${location.host}/api${query}`, token }
+}
+
+function tokenFrom(search: string): string | null {
+  const value = new URLSearchParams(search).get('token')
+  return value ? value : null
+}

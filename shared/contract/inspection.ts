@@ -1,0 +1,199 @@
+import { z } from 'zod'
+import { event, request } from './define'
+
+/** PASS, FAIL, or NO_VERDICT (engine error, late, no camera, no model): counts as a reject. */
+export const Verdict = z.enum(['PASS', 'FAIL', 'NO_VERDICT'])
+export type Verdict = z.infer<typeof Verdict>
+
+export const NoVerdictReason = z.enum(['engine-error', 'deadline', 'no-model', 'camera-lost', 'bad-image'])
+export type NoVerdictReason = z.infer<typeof NoVerdictReason>
+
+/** Where an inspected image came from. */
+export const InspectionSourceKind = z.enum(['camera', 'hot-folder', 'file', 'cli'])
+export type InspectionSourceKind = z.infer<typeof InspectionSourceKind>
+
+/** Region of interest in source-image pixels: only this crop is inspected. */
+export const Roi = z.object({ x: z.number().int().min(0), y: z.number().int().min(0), w: z.number().int().min(1), h: z.number().int().min(1) }).strict()
+export type Roi = z.infer<typeof Roi>
+
+/** Class name -> probability, plus `anomaly` when an anomaly model is active. */
+export type InspectionScores = Record<string, number>
+
+/** A coarse heatmap of where the model looked: values 0..1, row-major [h, w]. */
+export interface InspectionHeatmap {
+  width: number
+  height: number
+  values: number[]
+}
+
+/** One inspected part, as recorded in the history and pushed to the screen. */
+export interface InspectionRecord {
+  /** History row id (0 before it is stored). */
+  id: number
+  /** ISO 8601 time of capture. */
+  time: string
+  source: InspectionSourceKind
+  /** File name for hot folder / dropped / CLI images. */
+  file: string | null
+  partId: string
+  /** The OS user or the operator name entered for the shift. */
+  actor: string
+  modelVersion: number | null
+  anomalyModelVersion: number | null
+  verdict: Verdict
+  className: string | null
+  confidence: number | null
+  scores: InspectionScores
+  threshold: number
+  region: Roi | null
+  /** Capture to verdict, milliseconds. */
+  latencyMs: number
+  reason: NoVerdictReason | null
+  /** True when the image bytes are kept in the history (every FAIL, a sample of PASS). */
+  imageKept: boolean
+  override: { verdict: Verdict; className: string | null; actor: string; time: string } | null
+}
+
+export interface InspectionStats {
+  inspected: number
+  passed: number
+  failed: number
+  noVerdict: number
+  /** (failed + noVerdict) / inspected, 0 when nothing was inspected. */
+  failRate: number
+  /** Frames replaced by a newer one before the engine took them (latest wins). */
+  dropped: number
+  /** Verdicts per second over the last few seconds. */
+  fps: number
+  latencyP50: number
+  latencyP95: number
+  watchdogRestarts: number
+}
+
+export interface InspectionModelInfo {
+  classifier: { version: number; classes: string[]; goodClass: string; threshold: number; size: number; fit: 'crop' | 'whole' } | null
+  anomaly: { version: number; threshold: number } | null
+}
+
+export const InspectionSettings = z
+  .object({
+    /** Project override of the model version's threshold (null = use the model's). */
+    thresholdOverride: z.number().min(0).max(1).nullable(),
+    /** A verdict later than this (capture to verdict) becomes NO_VERDICT. */
+    deadlineMs: z.number().int().min(50).max(600_000),
+    /** Keep the image of one PASS in N (0 = none). Every FAIL / NO_VERDICT is kept. */
+    passSampleEvery: z.number().int().min(0).max(1_000_000),
+    retentionDays: z.number().int().min(1).max(36_500).nullable(),
+    retentionMaxMb: z.number().min(1).max(1_000_000).nullable(),
+    webhookUrl: z.string().url().max(2000).nullable(),
+    jsonlPath: z.string().max(4000).nullable(),
+    /** Regular expression with one capture group, applied to file names for part ids. */
+    partIdPattern: z.string().max(500).nullable(),
+    moveToOkNg: z.boolean(),
+    heatmap: z.boolean(),
+    roi: Roi.nullable(),
+    triggerMode: z.enum(['continuous', 'trigger']),
+    /** Continuous mode: frames per second sent to the engine. */
+    rateHz: z.number().min(0.1).max(60),
+    operator: z.string().max(200).nullable()
+  })
+  .strict()
+export type InspectionSettings = z.infer<typeof InspectionSettings>
+
+export const DEFAULT_INSPECTION_SETTINGS: InspectionSettings = {
+  thresholdOverride: null,
+  deadlineMs: 2000,
+  passSampleEvery: 20,
+  retentionDays: 90,
+  retentionMaxMb: 2000,
+  webhookUrl: null,
+  jsonlPath: null,
+  partIdPattern: null,
+  moveToOkNg: false,
+  heatmap: true,
+  roi: null,
+  triggerMode: 'continuous',
+  rateHz: 5,
+  operator: null
+}
+
+export interface InspectionStatus {
+  state: 'idle' | 'running' | 'paused'
+  source: { kind: InspectionSourceKind; folder?: string } | null
+  stats: InspectionStats
+  models: InspectionModelInfo
+  settings: InspectionSettings
+  actor: string
+  /** HTTP trigger endpoint when enabled, e.g. http://127.0.0.1:8765/trigger */
+  triggerUrl: string | null
+  lastFailures: InspectionRecord[]
+}
+
+/** What an inspected frame returns: the record, or `dropped` when a newer frame replaced it. */
+export type FrameOutcome = { dropped: true } | { dropped: false; record: InspectionRecord; heatmap: InspectionHeatmap | null }
+
+export const HistoryFilter = z
+  .object({
+    from: z.string().datetime({ offset: true }).optional(),
+    to: z.string().datetime({ offset: true }).optional(),
+    verdict: Verdict.optional(),
+    className: z.string().max(200).optional(),
+    modelVersion: z.number().int().min(0).optional()
+  })
+  .strict()
+export type HistoryFilter = z.infer<typeof HistoryFilter>
+
+const MAX_IMAGE_BASE64 = 60 * 1024 * 1024
+
+const frameSchema = z
+  .object({
+    /** Encoded image (JPEG/PNG) as base64, no data: prefix. */
+    image: z.string().min(1).max(MAX_IMAGE_BASE64),
+    /** Capture time (ms since epoch) for capture-to-verdict latency. */
+    capturedAt: z.number(),
+    /** A triggered frame is never dropped; continuous frames are (latest wins). */
+    triggered: z.boolean().default(false),
+    partId: z.string().max(200).optional(),
+    source: InspectionSourceKind.default('camera'),
+    file: z.string().max(1000).optional()
+  })
+  .strict()
+
+export const inspectionChannels = {
+  'inspection:status': request<z.ZodObject<{}>, InspectionStatus>(z.object({}).strict(), 'Inspection state, counters, active models and settings.'),
+  'inspection:start': request<z.ZodType<{ source: 'camera' | 'hot-folder' | 'file'; folder?: string }>, InspectionStatus>(
+    z.object({ source: z.enum(['camera', 'hot-folder', 'file']), folder: z.string().max(4000).optional() }).strict(),
+    'Start a session: counters reset; a hot folder starts watching.'
+  ),
+  'inspection:stop': request<z.ZodObject<{}>, InspectionStatus>(z.object({}).strict(), 'Stop the session and the hot folder watcher.'),
+  'inspection:pause': request<z.ZodType<{ paused: boolean }>, InspectionStatus>(z.object({ paused: z.boolean() }).strict(), 'Pause or resume: paused frames are not inspected.'),
+  'inspection:frame': request<typeof frameSchema, FrameOutcome>(frameSchema, 'Inspect one camera frame or dropped image.'),
+  'inspection:settings': request<z.ZodType<Partial<InspectionSettings>>, InspectionSettings>(
+    InspectionSettings.partial().strict(),
+    'Change inspection settings for the open project (an empty object reads them).'
+  ),
+  'history:list': request<z.ZodType<HistoryFilter & { limit?: number; offset?: number }>, { total: number; rows: InspectionRecord[] }>(
+    HistoryFilter.extend({ limit: z.number().int().min(1).max(1000).default(100), offset: z.number().int().min(0).default(0) }).strict(),
+    'Inspection history, newest first, filtered by time, verdict, class and model version.'
+  ),
+  'history:export-csv': request<z.ZodType<HistoryFilter>, { csv: string; rows: number }>(HistoryFilter, 'The filtered history as CSV text.'),
+  'history:image': request<z.ZodType<{ id: number }>, { mime: string; base64: string }>(
+    z.object({ id: z.number().int().min(1) }).strict(),
+    'The kept image of one inspection.'
+  ),
+  'history:override': request<z.ZodType<{ id: number; verdict: Verdict; className: string }>, { record: InspectionRecord; imageId: number | null }>(
+    z.object({ id: z.number().int().min(1), verdict: Verdict, className: z.string().min(1).max(200) }).strict(),
+    "An operator's correction: recorded, and the image goes into the labelling set with the corrected label."
+  )
+} as const
+
+export const inspectionEvents = {
+  'inspection:result': event(z.custom<{ record: InspectionRecord; heatmap: InspectionHeatmap | null }>(), 'One inspection finished (any source).'),
+  'inspection:stats': event(z.custom<InspectionStats>(), 'Counters and latency changed.'),
+  'inspection:model-swap': event(
+    z.custom<{ from: number | null; to: number | null; kind: 'classifier' | 'anomaly' }>(),
+    'A new model version took over between two frames.'
+  ),
+  'inspection:trigger': event(z.object({ partId: z.string().optional() }), 'An external trigger asks the screen to capture one frame.'),
+  'inspection:incident': event(z.object({ kind: z.string(), detail: z.string() }), 'Watchdog restart, camera lost, delivery failures.')
+} as const

@@ -1,0 +1,136 @@
+import { describe, expect, it, vi } from 'vitest'
+import { createElectronTransport } from '../../renderer/src/api/electron-transport'
+import { browserModeUrl, createWebSocketTransport } from '../../renderer/src/api/websocket-transport'
+import { createApiClient, ApiError } from '../../renderer/src/api/client'
+import { createFakeTransport } from '../../renderer/src/api/fake-transport'
+
+describe('electron transport', () => {
+  it('maps domain:action to the preload function and events to onXxx', async () => {
+    const importFolder = vi.fn(async () => ({ ok: true, value: { imported: 3 } }))
+    const unsubscribe = vi.fn()
+    const onProgress = vi.fn(() => unsubscribe)
+    const transport = createElectronTransport({ images: { importFolder }, training: { onProgress } })
+
+    const result = await transport.call('images:import-folder', { path: '/x' })
+    expect(importFolder).toHaveBeenCalledWith({ path: '/x' })
+    expect(result).toEqual({ ok: true, value: { imported: 3 } })
+
+    const listener = vi.fn()
+    const off = transport.on('training:progress', listener)
+    expect(onProgress).toHaveBeenCalledWith(listener)
+    off()
+    expect(unsubscribe).toHaveBeenCalled()
+  })
+
+  it('answers a typed failure when the preload lacks a function or throws', async () => {
+    const transport = createElectronTransport({ app: { status: () => Promise.reject(new Error('bridge broke')) } })
+    const missing = await transport.call('images:import-folder', {})
+    expect(missing.ok).toBe(false)
+    if (!missing.ok) expect(missing.error.message).toContain('images:import-folder')
+    const thrown = await transport.call('app:status', {})
+    expect(thrown.ok).toBe(false)
+    if (!thrown.ok) expect(thrown.error.message).toContain('bridge broke')
+  })
+
+  it('serves images through the ds-image protocol', () => {
+    const transport = createElectronTransport({})
+    expect(transport.imageUrl(42, { thumb: true })).toBe('ds-image://image/42?thumb=1')
+    expect(transport.imageUrl(42, { thumb: false })).toBe('ds-image://image/42')
+  })
+})
+
+/** A WebSocket stand-in driven by the test: what the server would send, when. */
+class ScriptedSocket {
+  static last: ScriptedSocket | null = null
+  sent: string[] = []
+  onopen: (() => void) | null = null
+  onmessage: ((msg: { data: string }) => void) | null = null
+  onclose: (() => void) | null = null
+  constructor(readonly url: string) {
+    ScriptedSocket.last = this
+  }
+  send(data: string): void {
+    this.sent.push(data)
+  }
+  open(): void {
+    this.onopen?.()
+  }
+  receive(message: unknown): void {
+    this.onmessage?.({ data: JSON.stringify(message) })
+  }
+  close(): void {
+    this.onclose?.()
+  }
+}
+
+describe('websocket transport', () => {
+  const make = () =>
+    createWebSocketTransport({
+      url: 'ws://127.0.0.1:9/api?token=t0k',
+      token: 't0k',
+      createSocket: (url) => new ScriptedSocket(url) as unknown as WebSocket,
+      reconnectDelayMs: 60_000
+    })
+
+  it('queues calls until open and matches replies by id', async () => {
+    const transport = make()
+    const first = transport.call('app:ping', { echo: 'a' })
+    const second = transport.call('app:status', {})
+    const socket = ScriptedSocket.last!
+    expect(socket.url).toBe('ws://127.0.0.1:9/api?token=t0k')
+    expect(socket.sent).toHaveLength(0)
+    socket.open()
+    const sent = socket.sent.map((s) => JSON.parse(s))
+    expect(sent).toEqual([
+      { id: 1, channel: 'app:ping', payload: { echo: 'a' } },
+      { id: 2, channel: 'app:status', payload: {} }
+    ])
+    // Replies may come back out of order.
+    socket.receive({ id: 2, result: { ok: true, value: 'status' } })
+    socket.receive({ id: 1, result: { ok: true, value: { echo: 'a' } } })
+    expect(await first).toEqual({ ok: true, value: { echo: 'a' } })
+    expect(await second).toEqual({ ok: true, value: 'status' })
+  })
+
+  it('delivers events to subscribers until they unsubscribe', () => {
+    const transport = make()
+    const seen: unknown[] = []
+    const off = transport.on('training:progress', (p) => seen.push(p))
+    const socket = ScriptedSocket.last!
+    socket.open()
+    socket.receive({ event: 'training:progress', payload: { step: 1 } })
+    socket.receive({ event: 'other:event', payload: { step: 9 } })
+    off()
+    socket.receive({ event: 'training:progress', payload: { step: 2 } })
+    expect(seen).toEqual([{ step: 1 }])
+  })
+
+  it('fails calls in flight with a clear message when the connection drops', async () => {
+    const transport = make()
+    const pending = transport.call('app:status', {})
+    ScriptedSocket.last!.open()
+    ScriptedSocket.last!.close()
+    const result = await pending
+    expect(result.ok).toBe(false)
+    if (!result.ok) expect(result.error.message).toMatch(/Lost the connection/)
+  })
+
+  it('puts the token on media URLs and derives the socket URL from the page', () => {
+    expect(make().imageUrl(7, { thumb: true })).toBe('/media/image/7?thumb=1&token=t0k')
+    expect(browserModeUrl({ protocol: 'http:', host: '127.0.0.1:8080', search: '?token=abc', hash: '#/label' })).toEqual({
+      url: 'ws://127.0.0.1:8080/api?token=abc',
+      token: 'abc'
+    })
+    expect(browserModeUrl({ protocol: 'https:', host: 'h:1', search: '', hash: '' })).toEqual({ url: 'wss://h:1/api', token: null })
+  })
+})
+
+describe('api client', () => {
+  it('request() returns the value or throws ApiError with the server message', async () => {
+    const fake = createFakeTransport({ 'app:ping': (p: { echo: string }) => ({ echo: p.echo }) })
+    const api = createApiClient(fake)
+    expect(await api.request('app:ping', { echo: 'hi' })).toEqual({ echo: 'hi' })
+    await expect(api.request('app:status', {})).rejects.toBeInstanceOf(ApiError)
+    await expect(api.request('app:status', {})).rejects.toThrow('Unknown request "app:status".')
+  })
+})
