@@ -10,6 +10,8 @@ import sharp from 'sharp'
  *                                                        tensor as in PyTorch. EXIF orientation is applied
  *                                                        (ImageOps.exif_transpose in the fixture script):
  *                                                        camera photos are shown and labelled upright.
+ *                                                        16-bit images are scaled to 8 bits (PIL would
+ *                                                        clip them); CMYK is converted to sRGB.
  *   T.Resize(S*256/224)  bilinear, antialias      resizeBilinear(): PIL's separable triangle filter,
  *                                                        support scaled by the reduction factor (that is
  *                                                        PIL's "antialias"), 8-bit rounding after each

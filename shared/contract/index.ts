@@ -1,20 +1,44 @@
 import type { z } from 'zod'
 import { appChannels, appEvents } from './app'
+import { engineChannels, engineEvents } from './engine'
+import { inspectionChannels, inspectionEvents } from './inspection'
+import { trainingChannels, trainingEvents } from './training'
+import { anomalyChannels, anomalyEvents } from './anomaly'
+import { projectChannels, projectEvents } from './projects'
+import { imageChannels, imageEvents } from './images'
 import type { EventChannel, RequestChannel } from './define'
 
 export * from './define'
+export * from './projects'
+export * from './images'
 export * from './app'
+export * from './engine'
+export * from './inspection'
+export * from './training'
+export * from './anomaly'
 
 /**
  * The whole contract: every request channel and every event, by name. Each domain keeps
  * its channels in its own file (`app.ts`, `projects.ts`, ...); this map joins them.
  */
 export const channels = {
-  ...appChannels
+  ...projectChannels,
+  ...imageChannels,
+  ...appChannels,
+  ...engineChannels,
+  ...inspectionChannels,
+  ...trainingChannels,
+  ...anomalyChannels
 } as const
 
 export const events = {
-  ...appEvents
+  ...projectEvents,
+  ...imageEvents,
+  ...appEvents,
+  ...engineEvents,
+  ...inspectionEvents,
+  ...trainingEvents,
+  ...anomalyEvents
 } as const
 
 export type Channels = typeof channels

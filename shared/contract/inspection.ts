@@ -13,8 +13,8 @@ export const InspectionSourceKind = z.enum(['camera', 'hot-folder', 'file', 'cli
 export type InspectionSourceKind = z.infer<typeof InspectionSourceKind>
 
 /** Region of interest in source-image pixels: only this crop is inspected. */
-export const Roi = z.object({ x: z.number().int().min(0), y: z.number().int().min(0), w: z.number().int().min(1), h: z.number().int().min(1) }).strict()
-export type Roi = z.infer<typeof Roi>
+export const InspectionRoi = z.object({ x: z.number().int().min(0), y: z.number().int().min(0), w: z.number().int().min(1), h: z.number().int().min(1) }).strict()
+export type InspectionRoi = z.infer<typeof InspectionRoi>
 
 /** Class name -> probability, plus `anomaly` when an anomaly model is active. */
 export type InspectionScores = Record<string, number>
@@ -45,7 +45,7 @@ export interface InspectionRecord {
   confidence: number | null
   scores: InspectionScores
   threshold: number
-  region: Roi | null
+  region: InspectionRoi | null
   /** Capture to verdict, milliseconds. */
   latencyMs: number
   reason: NoVerdictReason | null
@@ -72,7 +72,7 @@ export interface InspectionStats {
 
 export interface InspectionModelInfo {
   classifier: { version: number; classes: string[]; goodClass: string; threshold: number; size: number; fit: 'crop' | 'whole' } | null
-  anomaly: { version: number; threshold: number } | null
+  anomaly: { version: number; threshold: number; size: number; fit: 'crop' | 'whole' } | null
 }
 
 export const InspectionSettings = z
@@ -91,11 +91,13 @@ export const InspectionSettings = z
     partIdPattern: z.string().max(500).nullable(),
     moveToOkNg: z.boolean(),
     heatmap: z.boolean(),
-    roi: Roi.nullable(),
+    roi: InspectionRoi.nullable(),
     triggerMode: z.enum(['continuous', 'trigger']),
     /** Continuous mode: frames per second sent to the engine. */
     rateHz: z.number().min(0.1).max(60),
-    operator: z.string().max(200).nullable()
+    operator: z.string().max(200).nullable(),
+    /** HTTP trigger `POST /trigger` on 127.0.0.1:port (null = off; 0 = any free port). */
+    triggerPort: z.number().int().min(0).max(65535).nullable()
   })
   .strict()
 export type InspectionSettings = z.infer<typeof InspectionSettings>
@@ -114,7 +116,8 @@ export const DEFAULT_INSPECTION_SETTINGS: InspectionSettings = {
   roi: null,
   triggerMode: 'continuous',
   rateHz: 5,
-  operator: null
+  operator: null,
+  triggerPort: null
 }
 
 export interface InspectionStatus {
@@ -147,8 +150,10 @@ const MAX_IMAGE_BASE64 = 60 * 1024 * 1024
 
 const frameSchema = z
   .object({
-    /** Encoded image (JPEG/PNG) as base64, no data: prefix. */
-    image: z.string().min(1).max(MAX_IMAGE_BASE64),
+    /** Encoded image (JPEG/PNG) as base64, no data: prefix ('' with cameraLost). */
+    image: z.string().max(MAX_IMAGE_BASE64),
+    /** The camera is gone when a part had to be inspected: recorded as NO_VERDICT. */
+    cameraLost: z.boolean().default(false),
     /** Capture time (ms since epoch) for capture-to-verdict latency. */
     capturedAt: z.number(),
     /** A triggered frame is never dropped; continuous frames are (latest wins). */
@@ -159,30 +164,29 @@ const frameSchema = z
   })
   .strict()
 
+const emptySchema = z.object({}).strict()
+const startSchema = z.object({ source: z.enum(['camera', 'hot-folder', 'file']), folder: z.string().min(1).max(4000).optional() }).strict()
+const pauseSchema = z.object({ paused: z.boolean() }).strict()
+const settingsSchema = InspectionSettings.partial().strict()
+const historyListSchema = HistoryFilter.extend({ limit: z.number().int().min(1).max(1000).default(100), offset: z.number().int().min(0).default(0) }).strict()
+const historyIdSchema = z.object({ id: z.number().int().min(1) }).strict()
+const overrideSchema = z.object({ id: z.number().int().min(1), verdict: Verdict, className: z.string().min(1).max(200) }).strict()
+
 export const inspectionChannels = {
-  'inspection:status': request<z.ZodObject<{}>, InspectionStatus>(z.object({}).strict(), 'Inspection state, counters, active models and settings.'),
-  'inspection:start': request<z.ZodType<{ source: 'camera' | 'hot-folder' | 'file'; folder?: string }>, InspectionStatus>(
-    z.object({ source: z.enum(['camera', 'hot-folder', 'file']), folder: z.string().max(4000).optional() }).strict(),
-    'Start a session: counters reset; a hot folder starts watching.'
-  ),
-  'inspection:stop': request<z.ZodObject<{}>, InspectionStatus>(z.object({}).strict(), 'Stop the session and the hot folder watcher.'),
-  'inspection:pause': request<z.ZodType<{ paused: boolean }>, InspectionStatus>(z.object({ paused: z.boolean() }).strict(), 'Pause or resume: paused frames are not inspected.'),
+  'inspection:status': request<typeof emptySchema, InspectionStatus>(emptySchema, 'Inspection state, counters, active models and settings.'),
+  'inspection:start': request<typeof startSchema, InspectionStatus>(startSchema, 'Start a session: counters reset; a hot folder starts watching.'),
+  'inspection:stop': request<typeof emptySchema, InspectionStatus>(emptySchema, 'Stop the session and the hot folder watcher.'),
+  'inspection:pause': request<typeof pauseSchema, InspectionStatus>(pauseSchema, 'Pause or resume: paused frames are not inspected.'),
   'inspection:frame': request<typeof frameSchema, FrameOutcome>(frameSchema, 'Inspect one camera frame or dropped image.'),
-  'inspection:settings': request<z.ZodType<Partial<InspectionSettings>>, InspectionSettings>(
-    InspectionSettings.partial().strict(),
-    'Change inspection settings for the open project (an empty object reads them).'
-  ),
-  'history:list': request<z.ZodType<HistoryFilter & { limit?: number; offset?: number }>, { total: number; rows: InspectionRecord[] }>(
-    HistoryFilter.extend({ limit: z.number().int().min(1).max(1000).default(100), offset: z.number().int().min(0).default(0) }).strict(),
+  'inspection:settings': request<typeof settingsSchema, InspectionSettings>(settingsSchema, 'Change inspection settings for the open project (an empty object reads them).'),
+  'history:list': request<typeof historyListSchema, { total: number; rows: InspectionRecord[] }>(
+    historyListSchema,
     'Inspection history, newest first, filtered by time, verdict, class and model version.'
   ),
-  'history:export-csv': request<z.ZodType<HistoryFilter>, { csv: string; rows: number }>(HistoryFilter, 'The filtered history as CSV text.'),
-  'history:image': request<z.ZodType<{ id: number }>, { mime: string; base64: string }>(
-    z.object({ id: z.number().int().min(1) }).strict(),
-    'The kept image of one inspection.'
-  ),
-  'history:override': request<z.ZodType<{ id: number; verdict: Verdict; className: string }>, { record: InspectionRecord; imageId: number | null }>(
-    z.object({ id: z.number().int().min(1), verdict: Verdict, className: z.string().min(1).max(200) }).strict(),
+  'history:export-csv': request<typeof HistoryFilter, { csv: string; rows: number }>(HistoryFilter, 'The filtered history as CSV text.'),
+  'history:image': request<typeof historyIdSchema, { mime: string; base64: string }>(historyIdSchema, 'The kept image of one inspection.'),
+  'history:override': request<typeof overrideSchema, { record: InspectionRecord; imageId: number | null }>(
+    overrideSchema,
     "An operator's correction: recorded, and the image goes into the labelling set with the corrected label."
   )
 } as const

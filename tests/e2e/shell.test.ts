@@ -45,7 +45,7 @@ describe('shell in Chromium (browser mode)', () => {
     // Tab from the top: skip link first, then the nav items in order.
     await page.keyboard.press('Tab')
     await page.keyboard.press('Tab')
-    const focused = await page.evaluate(() => document.activeElement?.getAttribute('data-testid'))
+    const focused = await page.locator(':focus').getAttribute('data-testid')
     expect(focused).toBe(`nav-${SCREENS[0]}`)
     await page.keyboard.press('Tab')
     await page.keyboard.press('Enter')

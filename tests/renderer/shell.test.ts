@@ -48,6 +48,17 @@ describe('shell', () => {
     expect(fake.listenerCount('app:engine-status')).toBe(0)
   })
 
+  it('refreshes the project name when a project is opened elsewhere', async () => {
+    let project: { path: string; name: string } | null = null
+    const { wrapper, fake } = await mountApp({ 'app:status': () => statusFixture({ project }) })
+    expect(wrapper.get('[data-testid="status-project"]').text()).toBe('No project open')
+    project = { path: '/p/line3.dsproj', name: 'line3' }
+    fake.emit('projects:changed', { project })
+    await flushPromises()
+    expect(wrapper.get('[data-testid="status-project"]').text()).toBe('Project: line3')
+    wrapper.unmount()
+  })
+
   it('does not signal ready and shows the reason when the status call fails', async () => {
     delete document.body.dataset.appReady
     const { wrapper } = await mountApp({

@@ -303,8 +303,9 @@ function drawDefect(rng: () => number, kind: DefectKind, width: number, height: 
     const rx = r * uniform(rng, [0.8, 1.2])
     const ry = r * uniform(rng, [0.8, 1.2])
     const contrast = sign * uniform(rng, p.contrast)
-    for (let y = 0; y < height; y++)
-      for (let x = 0; x < width; x++) {
+    const [x0, x1, y0, y1] = box(cx, cy, rx, ry, width, height)
+    for (let y = y0; y < y1; y++)
+      for (let x = x0; x < x1; x++) {
         const d = Math.hypot((x + 0.5 - cx) / rx, (y + 0.5 - cy) / ry)
         // Soft edge over the outer 30 % of the radius.
         const c = d <= 0.7 ? 1 : d >= 1 ? 0 : (1 - d) / 0.3
@@ -322,8 +323,9 @@ function drawDefect(rng: () => number, kind: DefectKind, width: number, height: 
     const lx = Math.cos(light)
     const ly = Math.sin(light)
     const contrast = uniform(rng, p.contrast)
-    for (let y = 0; y < height; y++)
-      for (let x = 0; x < width; x++) {
+    const [x0, x1, y0, y1] = box(cx, cy, rx, ry, width, height)
+    for (let y = y0; y < y1; y++)
+      for (let x = x0; x < x1; x++) {
         const u = (x + 0.5 - cx) / rx
         const v = (y + 0.5 - cy) / ry
         const d2 = u * u + v * v
@@ -347,8 +349,14 @@ function strokeSegments(
   delta: Float32Array,
   coverage: Float32Array
 ): void {
-  for (let y = 0; y < height; y++)
-    for (let x = 0; x < width; x++) {
+  // Only pixels near the segments can be touched: walk their bounding box.
+  const pad = halfWidth + 2
+  const xs = segments.flatMap(([x0, , x1]) => [x0, x1])
+  const ys = segments.flatMap(([, y0, , y1]) => [y0, y1])
+  const [bx0, bx1] = [Math.max(0, Math.floor(Math.min(...xs) - pad)), Math.min(width, Math.ceil(Math.max(...xs) + pad))]
+  const [by0, by1] = [Math.max(0, Math.floor(Math.min(...ys) - pad)), Math.min(height, Math.ceil(Math.max(...ys) + pad))]
+  for (let y = by0; y < by1; y++)
+    for (let x = bx0; x < bx1; x++) {
       const px = x + 0.5
       const py = y + 0.5
       let best = Infinity
@@ -363,6 +371,11 @@ function strokeSegments(
         }
       }
     }
+}
+
+/** Pixel bounds [x0, x1) × [y0, y1) of an ellipse, clipped to the image. */
+function box(cx: number, cy: number, rx: number, ry: number, width: number, height: number): [number, number, number, number] {
+  return [Math.max(0, Math.floor(cx - rx - 1)), Math.min(width, Math.ceil(cx + rx + 1)), Math.max(0, Math.floor(cy - ry - 1)), Math.min(height, Math.ceil(cy + ry + 1))]
 }
 
 function distanceToSegment(px: number, py: number, x0: number, y0: number, x1: number, y1: number): number {

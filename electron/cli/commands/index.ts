@@ -1,6 +1,17 @@
 import type { CliCommand } from '../command'
 import { doctorCommand } from './doctor'
 import { serveCommand } from './serve'
+import { predictCommand } from './predict'
+import { weightsCommand } from './weights'
+import { importCommand } from './import'
+import { exportCommand } from './export'
+import { infoCommand } from './info'
+import { trainCommand } from './train'
+import { evalCommand } from './eval'
+import { modelsCommand } from './models'
+import { inspectCommand } from './inspect'
+// Adds `models export|import` (model packages) to the models command.
+import './models-package'
 
 /**
  * Every `defect-studio` command, in the order `--help` lists them. Add a command by
@@ -8,5 +19,9 @@ import { serveCommand } from './serve'
  */
 export const commands: CliCommand[] = [
   doctorCommand,
-  serveCommand
+  serveCommand,
+  predictCommand, weightsCommand,
+  importCommand, exportCommand, infoCommand,
+  trainCommand, evalCommand, modelsCommand,
+  inspectCommand
 ]

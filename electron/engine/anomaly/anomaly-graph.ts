@@ -138,15 +138,36 @@ export function attachAnomalyHead(backbone: Uint8Array, head: OnnxGraph, metadat
     if (node.name) node.name = `patchcore/${node.name}`
   }
   for (const init of extra.graph.initializer) init.name = rename(init.name)
+  // Only what the head's outputs need: layer4 and fc (most of ResNet18's weights) go.
+  const { node, initializer } = liveSubgraph([...base.graph.node, ...extra.graph.node], [...base.graph.initializer, ...extra.graph.initializer], extra.graph.output.map((o) => o.name))
   const merged = {
     ...base,
-    graph: {
-      ...base.graph,
-      node: [...base.graph.node, ...extra.graph.node],
-      initializer: [...base.graph.initializer, ...extra.graph.initializer],
-      output: extra.graph.output
-    },
+    graph: { ...base.graph, node, initializer, output: extra.graph.output, value_info: [] },
     metadata_props: [...(base.metadata_props ?? []), ...Object.entries(metadata).map(([key, value]) => ({ key, value }))]
   }
   return ModelProto.encode(ModelProto.fromObject(merged)).finish()
+}
+
+/** Nodes (in order) and initializers that the given outputs depend on. */
+function liveSubgraph<N extends { input: string[]; output: string[] }, I extends { name: string }>(nodes: N[], inits: I[], outputs: string[]): { node: N[]; initializer: I[] } {
+  const needed = new Set(outputs)
+  const keep: boolean[] = new Array(nodes.length).fill(false)
+  for (let i = nodes.length - 1; i >= 0; i--) {
+    const n = nodes[i]!
+    if (!n.output.some((o) => needed.has(o))) continue
+    keep[i] = true
+    for (const x of n.input) if (x !== '') needed.add(x)
+  }
+  return { node: nodes.filter((_, i) => keep[i]), initializer: inits.filter((t) => needed.has(t.name)) }
+}
+
+/** The same model with only the given outputs and what they need (e.g. a trunk up to layer3). */
+export function pruneToOutputs(model: Uint8Array, outputs: string[]): Uint8Array {
+  const ModelProto = onnxRoot().lookupType('onnx.ModelProto')
+  const m = ModelProto.toObject(ModelProto.decode(model), { defaults: false, longs: Number, arrays: true }) as DecodedModel
+  const missing = outputs.filter((o) => !m.graph.output.some((x) => x.name === o))
+  if (missing.length > 0) throw new Error(`The model has no output(s) ${missing.join(', ')}.`)
+  const { node, initializer } = liveSubgraph(m.graph.node, m.graph.initializer, outputs)
+  const pruned = { ...m, graph: { ...m.graph, node, initializer, output: m.graph.output.filter((o) => outputs.includes(o.name)), value_info: [] } }
+  return ModelProto.encode(ModelProto.fromObject(pruned)).finish()
 }

@@ -43,39 +43,58 @@ export function greedyCoreset(rows: Float32Array, count: number, dim: number, op
   return greedyKCenter(z, count, d, k, createRng(seed).int(count))
 }
 
-/** Plain greedy k-center on rows [count, d] from a given first index (exposed for tests). */
+/**
+ * Greedy k-center on rows [count, d] from a given first index (exposed for tests).
+ * Exact, with a triangle-inequality shortcut: a row whose nearest chosen centre c_j is at
+ * distance r cannot get closer to the new centre c when ||c_j − c|| ≥ 2r, so it is skipped
+ * without touching its d values (Elkan-style pruning). Late in the run almost every row is
+ * skipped, which makes the whole run close to count × k cheap checks plus k²·d/2 for the
+ * centre-to-centre distances.
+ */
 export function greedyKCenter(z: Float32Array, count: number, d: number, k: number, first: number): Int32Array {
   const chosen = new Int32Array(k)
   const taken = new Uint8Array(count)
-  // minDist[i] = squared distance of row i to its nearest chosen row so far.
-  const minDist = new Float32Array(count).fill(Infinity)
+  // minDist[i] = squared distance of row i to its nearest chosen row so far; owner[i] = that row's step.
+  const minDist = new Float64Array(count).fill(Infinity)
+  const owner = new Int32Array(count)
+  // centreDist[j] = squared distance of centre j to the newest centre (this step).
+  const centreDist = new Float64Array(k)
   let next = first
   for (let step = 0; step < k; step++) {
     chosen[step] = next
     taken[next] = 1
-    minDist[next] = 0
     const c = next * d
+    for (let j = 0; j < step; j++) {
+      const o = chosen[j]! * d
+      let s = 0
+      for (let t = 0; t < d; t++) {
+        const v = z[o + t]! - z[c + t]!
+        s += v * v
+      }
+      centreDist[j] = s
+    }
     let best = -1
     let bestIndex = -1
     for (let i = 0; i < count; i++) {
       let md = minDist[i]!
-      if (md > 0) {
+      // ||c_j − c||² ≥ 4·r²  ⇔  ||c_j − c|| ≥ 2r: row i cannot move (the first step has no owner).
+      if (md > 0 && (step === 0 || centreDist[owner[i]!]! < 4 * md)) {
         const r = i * d
         let s = 0
-        let j = 0
-        // Blocks of 16 with an early exit: once the partial sum reaches the current
-        // minimum the row's distance cannot shrink (most rows stop early late in the run).
-        while (j < d) {
-          const end = Math.min(d, j + 16)
-          for (; j < end; j++) {
-            const t = z[r + j]! - z[c + j]!
-            s += t * t
+        let t = 0
+        // Blocks of 16 with an early exit once the partial sum reaches the current minimum.
+        while (t < d) {
+          const end = Math.min(d, t + 16)
+          for (; t < end; t++) {
+            const v = z[r + t]! - z[c + t]!
+            s += v * v
           }
           if (s >= md) break
         }
         if (s < md) {
           md = s
           minDist[i] = s
+          owner[i] = step
         }
       }
       if (md > best && taken[i] === 0) {

@@ -36,11 +36,14 @@ export function imageScore(patchScores: Float32Array): { score: number; index: n
 }
 
 /**
- * PatchCore's reweighted image score (eq. 7): s = (1 − softmax weight of m* among its
- * neighbourhood) · s*, where m* is the bank row nearest to the most anomalous test patch
- * and N_b(m*) its b nearest bank rows. A test patch whose nearest bank row is itself
- * isolated in the bank (a rare but normal appearance) scores lower.
- * `patch` is the most anomalous test patch's embedding [D]; `nearest` its nearest bank row.
+ * PatchCore's reweighted image score (eq. 7): s = (1 − exp‖m − m*‖ / Σ_{n ∈ N_b(m*)} exp‖m − n‖) · s*,
+ * where m is the most anomalous test patch, m* its nearest bank row and N_b(m*) the b
+ * nearest bank rows of m* (m* included). When m* lies in a dense part of the bank the
+ * weight is about 1 − 1/b; when m* is itself far from the rest of the bank (the test
+ * patch only matched a rare feature) the weight nears 1, so such images score relatively
+ * higher. Optional: the stored models use the plain maximum (reweighting needs the bank
+ * at scoring time; it is not part of the ONNX graph).
+ * `patch` is the test patch's embedding [D]; `nearest` its nearest bank row.
  */
 export function reweightedScore(bank: MemoryBank, patch: Float32Array, nearest: number, maxScore: number, neighbours = 9): number {
   const anchor = bank.data.subarray(nearest * bank.dim, (nearest + 1) * bank.dim)

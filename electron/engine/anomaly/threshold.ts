@@ -1,6 +1,7 @@
 /**
- * Pass/fail thresholds for anomaly scores. Convention everywhere: an image FAILs when its
- * score is strictly greater than the threshold.
+ * Pass/fail thresholds for anomaly scores. An image FAILs when its score is ≥ the threshold
+ * (inspection's rule, services/inspection/verdict.ts). Every threshold chosen here lies
+ * midway between two observed scores, so `>` and `≥` decide every observed image alike.
  *
  * The main path needs no defect images: the threshold is an order statistic of scores of
  * held-out good images chosen for the false-reject rate (FRR) the user asks for. For a
@@ -27,6 +28,8 @@ export interface Calibration {
   /** Good images the target needs for a distribution-free threshold: ⌈1/r − 1⌉. */
   minimumImages: number
   method: 'order-statistic' | 'normal-tail'
+  /** For 'order-statistic': the threshold lies just above the k-th smallest calibration score (1-based). */
+  rank?: number
   warning?: string
 }
 
@@ -50,13 +53,16 @@ export function calibrateThreshold(goodScores: ArrayLike<number>, targetFrr: num
   let warning: string | undefined
   let expectedFrr: number
   if (k <= n) {
-    threshold = sorted[k - 1]!
+    // Midway to the next higher score (for the top score: half the last gap above it).
+    const above = k < n ? sorted[k]! : sorted[n - 1]! + (n > 1 ? (sorted[n - 1]! - sorted[n - 2]!) / 2 : Math.abs(sorted[n - 1]!) * 1e-3 + 1e-9)
+    threshold = (sorted[k - 1]! + above) / 2
     expectedFrr = (n + 1 - k) / (n + 1)
   } else {
     method = 'normal-tail'
     const mean = sorted.reduce((a, b) => a + b, 0) / n
     const sd = n > 1 ? Math.sqrt(sorted.reduce((a, b) => a + (b - mean) ** 2, 0) / (n - 1)) : 0
-    threshold = Math.max(sorted[n - 1]!, mean + normalQuantile(1 - targetFrr) * sd)
+    const top = sorted[n - 1]!
+    threshold = Math.max(top + (Math.abs(top) * 1e-3 + 1e-9), mean + normalQuantile(1 - targetFrr) * sd)
     expectedFrr = 1 / (n + 1)
     warning =
       `Only ${n} good image${n === 1 ? '' : 's'} held out for calibration; a false-reject rate of ${formatPercent(targetFrr)} ` +
@@ -73,13 +79,14 @@ export function calibrateThreshold(goodScores: ArrayLike<number>, targetFrr: num
     frrUpperBound95: clopperPearson(rejected, n, 0.95).upper,
     minimumImages,
     method,
+    ...(method === 'order-statistic' ? { rank: k } : {}),
     ...(warning ? { warning } : {})
   }
 }
 
 function countAbove(sorted: Float64Array, t: number): number {
   let c = 0
-  for (let i = sorted.length - 1; i >= 0 && sorted[i]! > t; i--) c++
+  for (let i = sorted.length - 1; i >= 0 && sorted[i]! >= t; i--) c++
   return c
 }
 
@@ -104,6 +111,31 @@ export function binomialAcceptance(m: number, p: number, confidence = 0.95): { l
 export function frrWithinBound(rejects: number, m: number, targetFrr: number, confidence = 0.95): boolean {
   const { low, high } = binomialAcceptance(m, targetFrr, confidence)
   return rejects >= low && rejects <= high
+}
+
+/**
+ * 95 % acceptance region for the number of rejects among `m` fresh good images under a
+ * calibrated threshold. Two sources of chance add up: which fresh images come (binomial)
+ * and which good images happened to calibrate the threshold. For the order statistic
+ * x₍ₖ₎ of n the true FRR is exactly Beta(n + 1 − k, k) distributed (distribution-free), so
+ * the count is Beta-binomial; as n grows this narrows to the binomial region of the target.
+ * Falls back to the binomial region of the target for extrapolated thresholds.
+ */
+export function freshFrrAcceptance(m: number, calibration: Calibration, confidence = 0.95): { low: number; high: number } {
+  if (calibration.method !== 'order-statistic' || calibration.rank === undefined) return binomialAcceptance(m, calibration.targetFrr, confidence)
+  const a = calibration.calibrationImages + 1 - calibration.rank
+  const b = calibration.rank
+  const tail = (1 - confidence) / 2
+  const lbeta = (x: number, y: number): number => logGamma(x) + logGamma(y) - logGamma(x + y)
+  const pmf = (x: number): number => Math.exp(logGamma(m + 1) - logGamma(x + 1) - logGamma(m - x + 1) + lbeta(x + a, m - x + b) - lbeta(a, b))
+  const cdf: number[] = []
+  let acc = 0
+  for (let x = 0; x <= m; x++) cdf.push((acc += pmf(x)))
+  let low = 0
+  while (low < m && cdf[low]! <= tail) low++
+  let high = m
+  while (high > 0 && 1 - cdf[high - 1]! <= tail) high--
+  return { low, high }
 }
 
 /** Clopper–Pearson (exact) confidence interval for a binomial proportion k/n. */
@@ -203,8 +235,9 @@ export interface RocPoint {
 }
 
 /**
- * ROC curve (FAIL = score > threshold), from the strictest threshold to the most lenient,
- * thinned to at most `maxPoints` points for display (the first and last are kept).
+ * ROC curve, from the strictest threshold to the most lenient, thinned to at most
+ * `maxPoints` points for display (the first and last are kept). Each point's threshold
+ * lies midway between two adjacent distinct scores (FAIL = score ≥ threshold).
  */
 export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<number>, maxPoints = 200): RocPoint[] {
   const n = scores.length
@@ -212,7 +245,8 @@ export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<number>, m
   let P = 0
   for (let i = 0; i < n; i++) if (labels[i] === 1) P++
   const N = n - P
-  const points: RocPoint[] = [{ threshold: n ? scores[order[0]!]! : 0, falsePositiveRate: 0, truePositiveRate: 0 }]
+  const top = n ? scores[order[0]!]! : 0
+  const points: RocPoint[] = [{ threshold: top + Math.abs(top) * 1e-3 + 1e-9, falsePositiveRate: 0, truePositiveRate: 0 }]
   let tp = 0
   let fp = 0
   let i = 0
@@ -223,16 +257,16 @@ export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<number>, m
       else fp++
       i++
     }
-    // Everything scored ≥ s now fails: the threshold just below s (the next lower score).
-    const next = i < n ? scores[order[i]!]! : -Infinity
-    points.push({ threshold: next, falsePositiveRate: N ? fp / N : 0, truePositiveRate: P ? tp / P : 0 })
+    // Everything scored ≥ s now fails: the threshold sits between s and the next lower score.
+    const next = i < n ? scores[order[i]!]! : s - Math.abs(s) * 1e-3 - 1e-9
+    points.push({ threshold: (s + next) / 2, falsePositiveRate: N ? fp / N : 0, truePositiveRate: P ? tp / P : 0 })
   }
   if (points.length <= maxPoints) return points
   const step = (points.length - 1) / (maxPoints - 1)
   return Array.from({ length: maxPoints }, (_, k) => points[Math.round(k * step)]!)
 }
 
-/** Threshold with the best F1 for the defect class (FAIL = score > threshold). Needs both kinds of label. */
+/** Threshold with the best F1 for the defect class (FAIL = score ≥ threshold). Needs both kinds of label. */
 export function f1BestThreshold(scores: ArrayLike<number>, labels: ArrayLike<number>): { threshold: number; f1: number; precision: number; recall: number } | undefined {
   const n = scores.length
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!)
@@ -255,7 +289,7 @@ export function f1BestThreshold(scores: ArrayLike<number>, labels: ArrayLike<num
     const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0
     if (f1 > best.f1) {
       // Midway to the next lower score, so the chosen images fail with margin.
-      const next = i < n ? scores[order[i]!]! : s - 1
+      const next = i < n ? scores[order[i]!]! : s - Math.abs(s) * 1e-3 - 1e-9
       best = { threshold: (s + next) / 2, f1, precision, recall }
     }
   }

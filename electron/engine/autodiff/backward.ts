@@ -16,9 +16,12 @@ export interface BackwardPlan {
   layers: Set<string>
 }
 
-/** Which values and layers take part in the backward pass for these trainable parameters. */
-export function planBackward(net: Net, trainable: ReadonlySet<string>): BackwardPlan {
-  const needsGrad = new Set<string>()
+/**
+ * Which values and layers take part in the backward pass for these trainable parameters
+ * (and, when `wrt` names network inputs, for the gradient with respect to those inputs).
+ */
+export function planBackward(net: Net, trainable: ReadonlySet<string>, wrt: readonly string[] = []): BackwardPlan {
+  const needsGrad = new Set<string>(wrt)
   const layers = new Set<string>()
   for (const layer of net.layers) {
     const hasTrainable = layerParams(layer).some((p) => trainable.has(p))
@@ -39,8 +42,15 @@ export interface BackwardOptions {
   gradient?: Partial<GradientOptions>
 }
 
-/** Emit the backward pass; returns parameter name → gradient value for every trainable parameter reached. */
-export function emitBackward(g: OnnxGraph, net: Net, forward: ForwardResult, o: BackwardOptions): Map<string, string> {
+export interface BackwardResult {
+  /** Parameter name → gradient, for every trainable parameter that reaches the loss. */
+  params: Map<string, string>
+  /** Network input → gradient, for the inputs the plan was made `wrt`. */
+  inputs: Map<string, string>
+}
+
+/** Emit the backward pass. */
+export function emitBackward(g: OnnxGraph, net: Net, forward: ForwardResult, o: BackwardOptions): BackwardResult {
   const options = { ...DEFAULT_GRADIENT_OPTIONS, ...o.gradient }
   // Gradient contributions per value; several when a value fans out (residual branches).
   const pending = new Map<string, string[]>([[o.seed.value, [o.seed.grad]]])
@@ -70,5 +80,8 @@ export function emitBackward(g: OnnxGraph, net: Net, forward: ForwardResult, o: 
       else pending.set(input, [grad])
     })
   }
-  return paramGrads
+  const inputs = new Map<string, string>()
+  const input = pending.get(net.inputValue)
+  if (input) inputs.set(net.inputValue, input.length === 1 ? input[0]! : g.op1('Sum', input))
+  return { params: paramGrads, inputs }
 }

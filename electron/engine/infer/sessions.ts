@@ -25,6 +25,11 @@ export const PROVIDER_ENV = 'DEFECT_STUDIO_PROVIDER'
 const PROVIDER_NAMES: readonly ExecutionProviderName[] = ['cuda', 'dml', 'coreml', 'webgpu', 'cpu']
 const LABEL: Record<ExecutionProviderName, string> = { cuda: 'CUDA', dml: 'DirectML', coreml: 'CoreML', webgpu: 'WebGPU', cpu: 'CPU' }
 
+/** A provider's name as people write it ('dml' -> 'DirectML'). */
+export function providerLabel(name: ExecutionProviderName): string {
+  return LABEL[name]
+}
+
 export class ModelLoadError extends Error {
   constructor(reason: string) {
     super(`The ONNX model could not be loaded: ${reason}. Rebuild the model (retrain or re-import the model package).`)

@@ -18,7 +18,12 @@ import { loadResnetWeights, parseResnetWeights, WeightsError } from './weights'
  * A manifest (dataDir()/weights/backbones.json) records each file's SHA-256, size and origin.
  */
 
-/** timm's ImageNet ResNet18 (torchvision-compatible names), safetensors, ~46.8 MB. */
+/**
+ * timm's ImageNet ResNet18 (torchvision-compatible names), safetensors, ~46.8 MB. timm's
+ * `resnet18.tv_in1k` (torchvision's original weights, trained with exactly the
+ * preprocessing preprocess.ts reproduces) is an alternative via --url or
+ * DEFECT_STUDIO_BACKBONE_URL; for fine-tuning either works.
+ */
 export const DEFAULT_BACKBONE_URL = 'https://huggingface.co/timm/resnet18.a1_in1k/resolve/main/model.safetensors'
 
 export type BackboneSource = 'imagenet' | 'imported' | 'bundled' | 'random'

@@ -38,13 +38,13 @@ export function resnetBaseChannels(width = 1): number {
 }
 
 /** Build the network in the layer IR for input [batch, 3, height, widthPx]. */
-export function resnet18Net(o: ResnetOptions & { batch: number; height: number; widthPx?: number }): Net {
+export function resnet18Net(o: ResnetOptions & { batch: number; height: number; widthPx?: number; inputName?: string }): Net {
   if (!Number.isInteger(o.numClasses) || o.numClasses < 1) throw new ResnetOptionsError(`numClasses must be a positive integer, got ${o.numClasses}.`)
   const widthPx = o.widthPx ?? o.height
   if (o.height < 32 || widthPx < 32) throw new ResnetOptionsError(`ResNet18 needs images of at least 32x32 pixels (it downsamples 32x), got ${widthPx}x${o.height}.`)
   const net = new Net()
   const base = resnetBaseChannels(o.width)
-  let x = net.input('input', [o.batch, 3, o.height, widthPx])
+  let x = net.input(o.inputName ?? 'input', [o.batch, 3, o.height, widthPx])
   x = net.conv(x, 'conv1', { outChannels: base, kernel: 7, stride: 2, pad: 3 })
   x = net.batchNorm(x, 'bn1')
   x = net.relu(x, 'relu')
@@ -96,11 +96,12 @@ export function resnet18ParamShapes(opts: ResnetOptions): Array<{ name: string; 
 export function initResnet18Weights(opts: ResnetOptions & { seed: number }): TensorMap {
   const rng = seededRandom(opts.seed)
   const weights: TensorMap = new Map()
-  for (const { name, shape } of resnet18ParamShapes(opts)) {
+  const specs = resnet18ParamShapes(opts)
+  const fcFanIn = specs.find((p) => p.name === 'fc.weight')!.shape[1]!
+  for (const { name, shape } of specs) {
     const data = new Float32Array(elementCount(shape))
     if (name.startsWith('fc.')) {
-      const fanIn = name === 'fc.weight' ? shape[1]! : resnet18ParamShapes(opts).find((p) => p.name === 'fc.weight')!.shape[1]!
-      const bound = 1 / Math.sqrt(fanIn)
+      const bound = 1 / Math.sqrt(fcFanIn)
       for (let i = 0; i < data.length; i++) data[i] = (rng.uniform() * 2 - 1) * bound
     } else if (shape.length === 4) {
       const std = Math.sqrt(2 / (shape[0]! * shape[2]! * shape[3]!))

@@ -95,12 +95,16 @@ function validateEntry(name: string, raw: unknown): HeaderEntry {
   return e as HeaderEntry
 }
 
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1
+
 function decode(bytes: Uint8Array, start: number, count: number, dtype: string): Float32Array {
   const view = new DataView(bytes.buffer, bytes.byteOffset + start, count * BYTES_PER_ELEMENT[dtype]!)
   const out = new Float32Array(count)
   switch (dtype) {
     case 'F32':
-      for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true)
+      // Typed arrays use the platform's byte order: copy bytes directly on little-endian machines.
+      if (LITTLE_ENDIAN) new Uint8Array(out.buffer).set(bytes.subarray(start, start + count * 4))
+      else for (let i = 0; i < count; i++) out[i] = view.getFloat32(i * 4, true)
       break
     case 'F64':
       for (let i = 0; i < count; i++) out[i] = view.getFloat64(i * 8, true)
@@ -150,7 +154,7 @@ export function floatToHalf(value: number): number {
   const exp = (x >>> 23) & 0xff
   let mant = x & 0x7fffff
   if (exp === 0xff) return sign | 0x7c00 | (mant ? 0x200 : 0)
-  let e = exp - 127 + 15
+  const e = exp - 127 + 15
   if (e >= 0x1f) return sign | 0x7c00
   if (e <= 0) {
     if (e < -10) return sign
@@ -195,6 +199,10 @@ export function writeSafetensors(tensors: TensorMap, meta?: Record<string, strin
   out.set(headerBytes, 8)
   const dataStart = 8 + headerBytes.length
   for (const [t, at] of entries) {
+    if (LITTLE_ENDIAN) {
+      out.set(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength), dataStart + at)
+      continue
+    }
     const dv = new DataView(out.buffer, dataStart + at, t.data.length * 4)
     for (let i = 0; i < t.data.length; i++) dv.setFloat32(i * 4, t.data[i]!, true)
   }

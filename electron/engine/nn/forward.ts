@@ -1,6 +1,7 @@
 import type { OnnxGraph } from '../onnx/graph'
-import type { Layer, Net } from './ir'
+import type { BatchNormLayer, ConvLayer, Layer, Net } from './ir'
 import { ruleFor } from './layers'
+import { emitFoldedConvBn } from './layers/conv-bn-fold'
 import type { Saved } from './layers/rule'
 
 export interface ForwardOptions {
@@ -10,6 +11,11 @@ export interface ForwardOptions {
   willBackprop?: (layer: Layer) => boolean
   /** [N, 1, 1, 1] float32 mask of real samples (1) vs batch padding (0), for batch statistics. */
   sampleMask?: string
+  /**
+   * Fold frozen Conv → eval-mode BN pairs without a backward into one Conv (training graphs,
+   * where weights are inputs and ORT cannot fold them itself).
+   */
+  foldFrozenConvBn?: boolean
 }
 
 export interface ForwardResult {
@@ -26,7 +32,16 @@ export interface ForwardResult {
 export function emitForward(g: OnnxGraph, net: Net, opts: ForwardOptions = {}): ForwardResult {
   const saved = new Map<string, Saved>()
   const bufferUpdates = new Map<string, string>()
+  const folded = opts.foldFrozenConvBn ? foldablePairs(net, opts) : new Map<string, ConvLayer>()
+  const foldedConvs = new Set([...folded.values()].map((c) => c.name))
   for (const layer of net.layers) {
+    if (foldedConvs.has(layer.name)) continue // emitted together with its BN
+    const conv = folded.get(layer.name)
+    if (conv) {
+      emitFoldedConvBn(g, conv, layer as BatchNormLayer)
+      saved.set(layer.name, {})
+      continue
+    }
     const rule = ruleFor(layer)
     saved.set(
       layer.name,
@@ -41,4 +56,19 @@ export function emitForward(g: OnnxGraph, net: Net, opts: ForwardOptions = {}): 
     )
   }
   return { saved, bufferUpdates }
+}
+
+/** BN layer name → its Conv, for eval-mode pairs where neither layer is differentiated. */
+function foldablePairs(net: Net, opts: ForwardOptions): Map<string, ConvLayer> {
+  const consumers = new Map<string, number>()
+  for (const l of net.layers) for (const i of l.inputs) consumers.set(i, (consumers.get(i) ?? 0) + 1)
+  const producer = new Map(net.layers.map((l) => [l.output, l]))
+  const pairs = new Map<string, ConvLayer>()
+  for (const layer of net.layers) {
+    if (layer.op !== 'BatchNormalization' || opts.batchStats?.(layer) || opts.willBackprop?.(layer)) continue
+    const conv = producer.get(layer.inputs[0])
+    if (conv?.op !== 'Conv' || consumers.get(conv.output) !== 1 || opts.willBackprop?.(conv)) continue
+    pairs.set(layer.name, conv)
+  }
+  return pairs
 }

@@ -57,6 +57,10 @@ export class OnnxGraph {
   private readonly initializers: Array<{ name: string; tensor: ConstTensor }> = []
   private readonly names = new Set<string>()
   private readonly scalarCache = new Map<string, string>()
+  /** Value → the node that writes it (for renaming outputs in place). */
+  private readonly producers = new Map<string, NodeRecord>()
+  /** Old name → new name for values renamed into graph outputs. */
+  private readonly aliases = new Map<string, string>()
   private counter = 0
 
   constructor(readonly name: string) {}
@@ -81,10 +85,31 @@ export class OnnxGraph {
     return name
   }
 
-  /** Declare `value` as a graph output named `name` (adds an Identity when the names differ). */
+  /**
+   * Declare `value` as a graph output named `name`. A value written by a node and not yet an
+   * output is renamed in place (later references to the old name still work), which saves
+   * the copy an Identity node would make; otherwise an Identity is added.
+   */
   output(value: string, name: string, dtype: DType, shape: readonly Dim[]): void {
-    if (value !== name) this.op('Identity', [value], {}, [name])
+    const current = this.resolve(value)
+    const producer = this.producers.get(current)
+    if (current !== name && producer && !this.outputs.some((o) => o.name === current)) {
+      this.claim(name)
+      producer.output = producer.output.map((o) => (o === current ? name : o))
+      for (const node of this.nodes) node.input = node.input.map((i) => (i === current ? name : i))
+      this.producers.delete(current)
+      this.producers.set(name, producer)
+      this.aliases.set(current, name)
+    } else if (current !== name) {
+      this.op('Identity', [current], {}, [name])
+    }
     this.outputs.push({ name, dtype, shape })
+  }
+
+  private resolve(name: string): string {
+    let n = name
+    for (let a = this.aliases.get(n); a !== undefined; a = this.aliases.get(n)) n = a
+    return n
   }
 
   /** A named constant (weights baked in as initializers). */
@@ -130,17 +155,20 @@ export class OnnxGraph {
    * the op type) or explicit names. An empty-string input is ONNX's "optional input absent".
    */
   op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputs: number | string[] = 1): string[] {
+    inputs = inputs.map((i) => this.resolve(i))
     for (const i of inputs) {
       if (i !== '' && !this.names.has(i)) throw new GraphBuildError(`${opType} reads "${i}", which no earlier node, input or initializer defines.`)
     }
     const outNames = typeof outputs === 'number' ? Array.from({ length: outputs }, () => this.claim(this.fresh(opType))) : outputs.map((o) => this.claim(o))
-    this.nodes.push({
+    const node: NodeRecord = {
       input: inputs,
       output: outNames,
       name: this.fresh(`${opType}_node`),
       op_type: opType,
       attribute: Object.entries(attrs).map(([k, v]) => encodeAttribute(k, v))
-    })
+    }
+    this.nodes.push(node)
+    for (const o of outNames) this.producers.set(o, node)
     return outNames
   }
 

@@ -9,10 +9,11 @@ import { epochPermutation, sampleRng } from './rng'
  * next batch's decodes overlap the current step; the JS augmentation (one bilinear
  * resample per image, ~1 ms at 224 px) is small next to a step.
  *
- * The last partial batch of an epoch is dropped in training (torch DataLoader's
- * drop_last=True); evaluation never drops anything (it runs at a dynamic batch size).
- * Dropping rather than padding keeps padded zero images out of BatchNorm's batch statistics,
- * which the step graph's per-sample weights do not mask (DECISIONS.md, Training).
+ * The last partial batch of an epoch is padded to the full batch size with zero images of
+ * sample weight 0: the step graph (train-step.ts) masks zero-weight samples out of the loss
+ * and out of every BatchNorm batch statistic, so the padded batch trains exactly like the
+ * smaller one, with one session of one static shape. Evaluation never pads or drops
+ * (evaluate.ts runs a dynamic batch size).
  */
 
 export interface TrainSample {
@@ -101,8 +102,8 @@ export class DecodedImageCache {
 export interface Batch {
   images: Float32Array // [B, 3, S, S] ImageNet-normalised
   labels: BigInt64Array // [B] int64
-  sampleWeights: Float32Array // [B], 1 for every real sample
-  /** Dataset indices of the samples, in batch order. */
+  sampleWeights: Float32Array // [B], 1 for real samples, 0 for padding
+  /** Dataset indices of the real samples, in batch order (padding follows them). */
   indices: number[]
 }
 
@@ -126,9 +127,9 @@ export class BatchLoader {
     this.cache = new DecodedImageCache(opts.cacheBytes ?? 512 * 1024 * 1024)
   }
 
-  /** Full batches per epoch (the partial remainder is dropped). */
+  /** Batches per epoch (the last one padded when the set does not divide evenly). */
   batchesPerEpoch(): number {
-    return Math.floor(this.samples.length / this.opts.batch)
+    return Math.ceil(this.samples.length / this.opts.batch)
   }
 
   /** Dataset indices of one epoch's batches. */
@@ -143,8 +144,11 @@ export class BatchLoader {
   async assemble(epoch: number, indices: number[]): Promise<Batch> {
     const { size } = this.opts
     const plane = 3 * size * size
-    const images = new Float32Array(indices.length * plane)
-    const labels = new BigInt64Array(indices.length)
+    // Always the full batch: rows past indices.length stay zero with weight 0 (padding).
+    const images = new Float32Array(this.opts.batch * plane)
+    const labels = new BigInt64Array(this.opts.batch)
+    const sampleWeights = new Float32Array(this.opts.batch)
+    sampleWeights.fill(1, 0, indices.length)
     const decoded = await Promise.all(indices.map((i) => this.decoded(i)))
     decoded.forEach((img, b) => {
       const index = indices[b]!
@@ -152,7 +156,7 @@ export class BatchLoader {
       renderAugmented(img, size, params, images, b * plane)
       labels[b] = BigInt(this.samples[index]!.label)
     })
-    return { images, labels, sampleWeights: new Float32Array(indices.length).fill(1), indices }
+    return { images, labels, sampleWeights, indices }
   }
 
   /** The epoch's batches from `startStep` on, the next one assembled while the caller works. */

@@ -54,33 +54,43 @@ export class CheckpointError extends Error {
   }
 }
 
-const PREFIX = { weights: 'w/', optimizer: 'o/', best: 'b/' } as const
+const BEST_PREFIX = 'best/'
 
-export function serializeCheckpoint(cp: Checkpoint): Uint8Array {
-  const all: TensorMap = new Map()
-  for (const [k, v] of cp.weights) all.set(PREFIX.weights + k, v)
-  for (const [k, v] of cp.optimizer) all.set(PREFIX.optimizer + k, v)
-  if (cp.best) for (const [k, v] of cp.best) all.set(PREFIX.best + k, v)
-  return writeSafetensors(all, { format: CHECKPOINT_FORMAT, loop: JSON.stringify(cp.loop) })
+/** A checkpoint as the store's checkpoints table holds it: loop state JSON + two safetensors blobs. */
+export interface StoredCheckpointParts {
+  state: LoopState & { format: string }
+  /** Current weights, and the best epoch's under 'best/'. */
+  weights: Uint8Array
+  optimizer: Uint8Array
 }
 
-export function deserializeCheckpoint(bytes: Uint8Array): Checkpoint {
-  let parsed: ReturnType<typeof readSafetensorsWithMetadata>
+export function serializeCheckpoint(cp: Checkpoint): StoredCheckpointParts {
+  const weights: TensorMap = new Map(cp.weights)
+  if (cp.best) for (const [k, v] of cp.best) weights.set(BEST_PREFIX + k, v)
+  return {
+    state: { ...cp.loop, format: CHECKPOINT_FORMAT },
+    weights: writeSafetensors(weights, { format: CHECKPOINT_FORMAT }),
+    optimizer: writeSafetensors(cp.optimizer, { format: CHECKPOINT_FORMAT })
+  }
+}
+
+export function deserializeCheckpoint(parts: { state: Record<string, unknown>; weights: Uint8Array; optimizer: Uint8Array | null }): Checkpoint {
+  const { format, ...loop } = parts.state as Partial<StoredCheckpointParts['state']>
+  if (format !== CHECKPOINT_FORMAT) throw new CheckpointError(`format is "${String(format ?? 'missing')}", expected ${CHECKPOINT_FORMAT}`)
+  if (typeof loop.nextEpoch !== 'number' || typeof loop.globalStep !== 'number' || !loop.earlyStopping) throw new CheckpointError('its loop state is incomplete')
+  let all: TensorMap
+  let optimizer: TensorMap
   try {
-    parsed = readSafetensorsWithMetadata(bytes)
+    all = readSafetensorsWithMetadata(parts.weights).tensors
+    optimizer = parts.optimizer ? readSafetensorsWithMetadata(parts.optimizer).tensors : new Map()
   } catch (error) {
     throw new CheckpointError((error as Error).message)
   }
-  if (parsed.metadata.format !== CHECKPOINT_FORMAT) throw new CheckpointError(`format is "${parsed.metadata.format ?? 'missing'}", expected ${CHECKPOINT_FORMAT}`)
-  const loop = JSON.parse(parsed.metadata.loop ?? 'null') as LoopState | null
-  if (!loop || typeof loop.nextEpoch !== 'number') throw new CheckpointError('loop state missing')
   const weights: TensorMap = new Map()
-  const optimizer: TensorMap = new Map()
   const best: TensorMap = new Map()
-  for (const [k, v] of parsed.tensors) {
-    if (k.startsWith(PREFIX.weights)) weights.set(k.slice(2), v)
-    else if (k.startsWith(PREFIX.optimizer)) optimizer.set(k.slice(2), v)
-    else if (k.startsWith(PREFIX.best)) best.set(k.slice(2), v)
+  for (const [k, v] of all) {
+    if (k.startsWith(BEST_PREFIX)) best.set(k.slice(BEST_PREFIX.length), v)
+    else weights.set(k, v)
   }
-  return { loop, weights, optimizer, best: best.size ? best : null }
+  return { loop: loop as LoopState, weights, optimizer, best: best.size ? best : null }
 }

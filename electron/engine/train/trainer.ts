@@ -4,7 +4,9 @@ import { elementCount } from '../tensor'
 import { buildResnet18Inference } from '../models/resnet'
 import { createSession, type ProviderRequest } from '../infer/sessions'
 import type { ExecutionProviderName } from '../../../shared/contract/app'
-import { buildTrainStep, type TrainStepGraph } from './train-step'
+import { buildTrainStep, type FreezePreset, type TrainStepGraph } from './train-step'
+
+export type { FreezePreset }
 import { BatchLoader, type TrainSample } from './batches'
 import { DEFAULT_AUGMENT, type AugmentConfig, type FitMode } from './augment'
 import { classCounts, classWeights } from './class-weights'
@@ -26,7 +28,6 @@ import { argmaxRows, type ClassificationMetrics } from './metrics'
  * resuming from an epoch checkpoint gives the same tensors as an uninterrupted run on CPU.
  */
 
-export type FreezePreset = 'head' | 'last-stage' | 'all-but-stem' | 'none'
 export type MonitorMetric = 'accuracy' | 'balancedAccuracy' | 'defectRecall'
 
 export interface TrainerConfig {
@@ -107,7 +108,6 @@ export interface TrainerResult {
   /** Weights (params + BN buffers) of the best validation epoch. */
   bestWeights: TensorMap
   bestEpoch: number
-  bestMetrics: ClassificationMetrics | null
   history: EpochRecord[]
   imagesPerSecond: number
   provider: ExecutionProviderName
@@ -131,12 +131,6 @@ function copyMap(m: TensorMap): TensorMap {
   const out: TensorMap = new Map()
   for (const [k, v] of m) out.set(k, { shape: [...v.shape], data: new Float32Array(v.data) })
   return out
-}
-
-/** The parameter a state tensor belongs to: optimizer state names end with the param name. */
-function stateShape(stateName: string, shapes: Map<string, number[]>): number[] {
-  for (const [name, shape] of shapes) if (stateName === name || stateName.endsWith('.' + name)) return shape
-  throw new Error(`train step: cannot find the parameter of optimizer state "${stateName}"`)
 }
 
 export async function runTrainer(config: TrainerConfig, data: { train: TrainSample[]; val: EvalSample[] }, start: TrainerStart, hooks: TrainerHooks = {}): Promise<TrainerResult> {
@@ -182,11 +176,15 @@ export async function runTrainer(config: TrainerConfig, data: { train: TrainSamp
   for (const name of [...step.trainableNames, ...step.frozenNames, ...step.bufferNames]) {
     const t = weights.get(name)
     if (!t) throw new TrainingDataError(`The starting weights have no tensor "${name}". Use weights for this architecture (ResNet18, width ${config.width}).`)
+    const want = step.shapes.get(name)!
+    if (want.join(',') !== t.shape.join(',')) {
+      throw new TrainingDataError(`The starting weights' "${name}" has shape [${t.shape.join(', ')}], the model needs [${want.join(', ')}]. Use weights for ResNet18 at width ${config.width}.`)
+    }
     paramShapes.set(name, t.shape)
   }
   for (const name of step.stateNames) {
     if (!optimizerState.has(name)) {
-      const shape = stateShape(name, paramShapes)
+      const shape = step.shapes.get(name)!
       optimizerState.set(name, { shape, data: new Float32Array(elementCount(shape)) })
     }
   }
@@ -242,9 +240,9 @@ export async function runTrainer(config: TrainerConfig, data: { train: TrainSamp
         lr = learningRateAt(config.lr, config.schedule, { epoch, stepInEpoch: s, stepsPerEpoch, totalEpochs: config.epochs })
         const t0 = performance.now()
         const inputs: Record<string, ort.Tensor> = Object.fromEntries(feeds)
-        inputs[step.inputs.images] = new ort.Tensor('float32', b.images, [b.indices.length, 3, config.size, config.size])
-        inputs[step.inputs.labels] = new ort.Tensor('int64', b.labels, [b.indices.length])
-        inputs[step.inputs.sampleWeights] = new ort.Tensor('float32', b.sampleWeights, [b.indices.length])
+        inputs[step.inputs.images] = new ort.Tensor('float32', b.images, [batch, 3, config.size, config.size])
+        inputs[step.inputs.labels] = new ort.Tensor('int64', b.labels, [batch])
+        inputs[step.inputs.sampleWeights] = new ort.Tensor('float32', b.sampleWeights, [batch])
         inputs[step.inputs.classWeights] = classWeightTensor
         inputs[step.inputs.lr] = new ort.Tensor('float32', new Float32Array([lr]), [1])
         inputs[step.inputs.step] = new ort.Tensor('float32', new Float32Array([loop.globalStep + 1]), [1])
@@ -259,7 +257,8 @@ export async function runTrainer(config: TrainerConfig, data: { train: TrainSamp
           throw new TrainingDataError(`The training loss became ${loss} at epoch ${epoch + 1}, step ${s + 1}. Lower the learning rate (--lr) and train again.`)
         }
         const pred = argmaxRows(out[step.outputs.logits]!.data as Float32Array, c)
-        for (let i = 0; i < pred.length; i++) if (BigInt(pred[i]!) === b.labels[i]) correct++
+        // Padded rows (past indices.length) have meaningless logits: skip them.
+        for (let i = 0; i < b.indices.length; i++) if (BigInt(pred[i]!) === b.labels[i]) correct++
         lossSum += loss * b.indices.length
         seen += b.indices.length
         loop.globalStep++
@@ -312,12 +311,10 @@ export async function runTrainer(config: TrainerConfig, data: { train: TrainSamp
 
   const bestWeights = best ?? snapshotWeights()
   const bestEpoch = (loop.earlyStopping.bestEpoch ?? loop.nextEpoch - 1) + 1
-  const bestRecord = loop.history.find((h) => h.epoch === bestEpoch)
   return {
     status: cancelled ? 'cancelled' : 'done',
     bestWeights,
     bestEpoch,
-    bestMetrics: bestRecord && lastVal ? null : null,
     history: loop.history,
     imagesPerSecond: trainSeconds > 0 ? imagesSeen / trainSeconds : 0,
     provider,

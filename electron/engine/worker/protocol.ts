@@ -1,3 +1,5 @@
+import type { TransferListItem } from 'node:worker_threads'
+
 /**
  * The message protocol between the main process (worker-host.ts) and the engine worker
  * thread (worker.ts). Every request carries an id; the worker answers with exactly one
@@ -12,6 +14,9 @@
  *                    { kind: 'response', id, ok: false, error: { name, message } }
  *                    { kind: 'event', type, data }               not tied to a request (logs, provider fallback)
  */
+
+/** What may be moved instead of copied (ArrayBuffers, MessagePorts). */
+export type Transferable = TransferListItem
 
 export interface RequestMessage {
   kind: 'request'

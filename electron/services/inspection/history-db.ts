@@ -1,7 +1,7 @@
 import Database from 'better-sqlite3'
 import { createHash } from 'node:crypto'
 import { basename, dirname, extname, join } from 'node:path'
-import type { HistoryFilter, InspectionRecord, Roi, Verdict } from '../../../shared/contract/inspection'
+import type { HistoryFilter, InspectionRecord, InspectionRoi, Verdict } from '../../../shared/contract/inspection'
 
 /**
  * Inspection history in its own SQLite file beside the project (`<name>.history.sqlite`),
@@ -318,7 +318,7 @@ function toRecord(row: Row): InspectionRecord {
     confidence: row.confidence,
     scores: JSON.parse(row.scores) as Record<string, number>,
     threshold: row.threshold,
-    region: row.region ? (JSON.parse(row.region) as Roi) : null,
+    region: row.region ? (JSON.parse(row.region) as InspectionRoi) : null,
     latencyMs: row.latency_ms,
     reason: row.reason as InspectionRecord['reason'],
     imageKept: row.image_kept > 0,

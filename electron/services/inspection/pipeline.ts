@@ -5,7 +5,7 @@ import type {
   InspectionSourceKind,
   InspectionStats,
   NoVerdictReason,
-  Roi
+  InspectionRoi
 } from '../../../shared/contract/inspection'
 import { decideVerdict, noVerdict, type VerdictDecision } from './verdict'
 import { LatencyStats } from './stats'
@@ -34,6 +34,8 @@ export interface PipelineFrame {
   partId?: string
   /** Triggered frames are queued, never dropped. */
   triggered?: boolean
+  /** No image could be taken (camera lost): the part gets NO_VERDICT for this reason. */
+  failure?: NoVerdictReason
 }
 
 /** What the engine returns for one image. */
@@ -46,7 +48,7 @@ export interface EngineOutput {
 
 export interface EngineRequest {
   image: Buffer
-  roi: Roi | null
+  roi: InspectionRoi | null
   heatmap: boolean
   models: InspectionModelInfo
 }
@@ -56,6 +58,8 @@ export interface InspectionEngine {
   infer(request: EngineRequest): Promise<EngineOutput>
   /** Kill and restart the worker (watchdog). Pending calls may reject. */
   restart(reason: string): Promise<void>
+  /** Load the models ahead of the first frame, so its latency is not a session start. */
+  warmup?(models: InspectionModelInfo): Promise<void>
 }
 
 /** Receives every verdict; stores it and returns the stored record (with its id). */
@@ -67,7 +71,7 @@ export interface PipelineOptions {
   deadlineMs: number
   /** Restart the engine when a call has not returned this long after it started. */
   watchdogMs?: number
-  roi?: Roi | null
+  roi?: InspectionRoi | null
   heatmap?: boolean
   actor: () => string
   nextPartId: (frame: PipelineFrame) => string
@@ -97,7 +101,7 @@ export class InspectionPipeline {
   private counts = { inspected: 0, passed: 0, failed: 0, noVerdict: 0, dropped: 0, watchdogRestarts: 0 }
   private readonly now: () => number
   private deadlineMs: number
-  private roi: Roi | null
+  private roi: InspectionRoi | null
   private heatmap: boolean
 
   constructor(private readonly options: PipelineOptions) {
@@ -123,7 +127,7 @@ export class InspectionPipeline {
     return this.pendingModels ?? this.models
   }
 
-  configure(settings: { deadlineMs?: number; roi?: Roi | null; heatmap?: boolean }): void {
+  configure(settings: { deadlineMs?: number; roi?: InspectionRoi | null; heatmap?: boolean }): void {
     if (settings.deadlineMs !== undefined) this.deadlineMs = settings.deadlineMs
     if (settings.roi !== undefined) this.roi = settings.roi
     if (settings.heatmap !== undefined) this.heatmap = settings.heatmap
@@ -241,7 +245,9 @@ export class InspectionPipeline {
     let decision: VerdictDecision
     let heatmap: InspectionHeatmap | null = null
 
-    if (!models.classifier && !models.anomaly) {
+    if (frame.failure) {
+      decision = noVerdict(frame.failure)
+    } else if (!models.classifier && !models.anomaly) {
       decision = noVerdict('no-model')
     } else if (this.now() - frame.capturedAt >= this.deadlineMs) {
       // Already too old when the engine got free (e.g. queued behind a hung call).
@@ -350,7 +356,8 @@ export class InspectionPipeline {
         (output) => finish(deadlinePassed ? { reason: 'deadline' } : { output }),
         (error: unknown) => {
           const message = error instanceof Error ? error.message : String(error)
-          const badImage = (error as { name?: string } | null)?.name === 'ImageDecodeError'
+          const name = (error as { name?: string } | null)?.name
+          const badImage = name === 'PreprocessError' || name === 'ImageDecodeError' || name === 'ImageRejectedError'
           this.options.onIncident?.(badImage ? 'bad-image' : 'engine-error', message)
           finish({ reason: badImage ? 'bad-image' : 'engine-error' })
         }

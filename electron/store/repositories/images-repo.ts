@@ -52,6 +52,37 @@ export interface LabelledImage {
   split: Split | null
 }
 
+interface SummaryRaw {
+  id: number
+  sha256: string
+  width: number
+  height: number
+  format: string
+  byte_size: number
+  original_name: string
+  imported_at: string
+  class_id: number | null
+  split: Split | null
+}
+
+const SUMMARY_COLUMNS = 'i.id, i.sha256, i.width, i.height, i.format, i.byte_size, i.original_name, i.imported_at, l.class_id, s.split'
+const SUMMARY_JOINS = 'FROM images i LEFT JOIN labels l ON l.image_id = i.id LEFT JOIN splits s ON s.image_id = i.id'
+
+function toSummary(r: SummaryRaw): ImageSummary {
+  return {
+    id: r.id,
+    sha256: r.sha256,
+    width: r.width,
+    height: r.height,
+    format: r.format,
+    byteSize: r.byte_size,
+    originalName: r.original_name,
+    importedAt: r.imported_at,
+    classId: r.class_id,
+    split: r.split
+  }
+}
+
 const MIME: Record<string, string> = { jpeg: 'image/jpeg', png: 'image/png', webp: 'image/webp', tiff: 'image/tiff' }
 export function mimeOf(format: string): string {
   return MIME[format] ?? 'application/octet-stream'
@@ -70,7 +101,38 @@ export class ImagesRepository {
    * crash leaves either all of it or none. A known SHA-256 is reported as a duplicate.
    */
   add(input: NewImage): AddImageResult {
-    return this.db.transaction((): AddImageResult => {
+    return this.addMany([input])[0]!
+  }
+
+  /**
+   * Store several images in one transaction (bulk tools and tests; the import stores one
+   * per transaction so that a crash loses at most the image being written).
+   */
+  addMany(inputs: NewImage[]): AddImageResult[] {
+    return this.db.transaction((): AddImageResult[] => {
+      const results = inputs.map((input) => this.insertOne(input))
+      // Labels after all rows exist, so splits are decided once per class for the batch.
+      const byClass = new Map<string, number[]>()
+      inputs.forEach((input, i) => {
+        const r = results[i]!
+        if (r.status !== 'imported' || input.className === undefined) return
+        byClass.set(input.className, [...(byClass.get(input.className) ?? []), r.id])
+      })
+      const actionId = byClass.size > 0 ? this.labels.nextActionId() : 0
+      for (const [name, ids] of byClass) {
+        const cls = this.classes.ensure(name)
+        this.labels.applyChanges(
+          ids.map((imageId) => ({ imageId, classId: cls.id })),
+          actionId,
+          'import'
+        )
+      }
+      return results
+    })()
+  }
+
+  private insertOne(input: NewImage): AddImageResult {
+    {
       const existing = this.findBySha(input.sha256)
       if (existing) return { status: 'duplicate', existingId: existing.id, sameAs: existing.sourcePath ?? existing.originalName }
       const id = Number(
@@ -85,12 +147,8 @@ export class ImagesRepository {
       const t = input.thumbnail
       this.db.prepare('INSERT INTO thumbnails (image_id, mime, width, height, bytes) VALUES (?, ?, ?, ?, ?)').run(id, t.mime, t.width, t.height, t.bytes)
       if (input.split) this.db.prepare("INSERT INTO splits (image_id, split, source) VALUES (?, ?, 'folder')").run(id, input.split)
-      if (input.className !== undefined) {
-        const cls = this.classes.ensure(input.className)
-        this.labels.applyChanges([{ imageId: id, classId: cls.id }], this.labels.nextActionId(), 'import')
-      }
       return { status: 'imported', id }
-    })()
+    }
   }
 
   findBySha(sha256: string): { id: number; originalName: string; sourcePath: string | null } | undefined {
@@ -121,66 +179,18 @@ export class ImagesRepository {
       where.push("i.original_name LIKE ? ESCAPE '\\'")
       params.push(`%${filter.search.replace(/[\\%_]/g, (c) => '\\' + c)}%`)
     }
-    const from = `FROM images i LEFT JOIN labels l ON l.image_id = i.id LEFT JOIN splits s ON s.image_id = i.id ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`
+    const from = `${SUMMARY_JOINS} ${where.length ? 'WHERE ' + where.join(' AND ') : ''}`
     const total = (this.db.prepare(`SELECT count(*) AS n ${from}`).get(...params) as { n: number }).n
     const limit = Math.min(Math.max(page.limit ?? 200, 0), 2000)
     const offset = Math.max(page.offset ?? 0, 0)
-    const rows = this.db
-      .prepare(
-        `SELECT i.id, i.sha256, i.width, i.height, i.format, i.byte_size, i.original_name, i.imported_at, l.class_id, s.split
-         ${from} ORDER BY i.id LIMIT ? OFFSET ?`
-      )
-      .all(...params, limit, offset) as Array<{
-      id: number
-      sha256: string
-      width: number
-      height: number
-      format: string
-      byte_size: number
-      original_name: string
-      imported_at: string
-      class_id: number | null
-      split: Split | null
-    }>
-    return {
-      total,
-      items: rows.map((r) => ({
-        id: r.id,
-        sha256: r.sha256,
-        width: r.width,
-        height: r.height,
-        format: r.format,
-        byteSize: r.byte_size,
-        originalName: r.original_name,
-        importedAt: r.imported_at,
-        classId: r.class_id,
-        split: r.split
-      }))
-    }
+    const rows = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} ${from} ORDER BY i.id LIMIT ? OFFSET ?`).all(...params, limit, offset) as SummaryRaw[]
+    return { total, items: rows.map(toSummary) }
   }
 
   get(id: number): ImageSummary {
-    const page = this.db
-      .prepare(
-        `SELECT i.id, i.sha256, i.width, i.height, i.format, i.byte_size, i.original_name, i.imported_at, l.class_id, s.split
-           FROM images i LEFT JOIN labels l ON l.image_id = i.id LEFT JOIN splits s ON s.image_id = i.id WHERE i.id = ?`
-      )
-      .get(id) as
-      | { id: number; sha256: string; width: number; height: number; format: string; byte_size: number; original_name: string; imported_at: string; class_id: number | null; split: Split | null }
-      | undefined
-    if (!page) throw new StoreNotFoundError(`Image ${id}`)
-    return {
-      id: page.id,
-      sha256: page.sha256,
-      width: page.width,
-      height: page.height,
-      format: page.format,
-      byteSize: page.byte_size,
-      originalName: page.original_name,
-      importedAt: page.imported_at,
-      classId: page.class_id,
-      split: page.split
-    }
+    const r = this.db.prepare(`SELECT ${SUMMARY_COLUMNS} ${SUMMARY_JOINS} WHERE i.id = ?`).get(id) as SummaryRaw | undefined
+    if (!r) throw new StoreNotFoundError(`Image ${id}`)
+    return toSummary(r)
   }
 
   /** The original file's bytes, exactly as imported. */

@@ -110,6 +110,7 @@ export class LabelsRepository {
     const remove = this.db.prepare('DELETE FROM labels WHERE image_id = ?')
     const log = this.db.prepare('INSERT INTO label_history (action_id, image_id, old_class_id, new_class_id, changed_at, source) VALUES (?, ?, ?, ?, ?, ?)')
     const touched = new Set<number>()
+    const labelled: number[] = []
     let changed = 0
     for (const { imageId, classId } of changes) {
       if (!exists.get(imageId)) throw new StoreNotFoundError(`Image ${imageId}`)
@@ -119,11 +120,12 @@ export class LabelsRepository {
       else {
         upsert.run(imageId, classId, at, source)
         touched.add(classId)
+        labelled.push(imageId)
       }
       log.run(actionId, imageId, old, classId, at, source)
       changed++
     }
-    this.splits.assignMissing([...touched])
+    this.splits.assignMissing([...touched], labelled)
     return changed
   }
 

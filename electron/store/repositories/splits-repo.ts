@@ -36,27 +36,42 @@ export class SplitsRepository {
     return Number.isFinite(f) && f >= 0 && f < 1 ? f : DEFAULT_VAL_FRACTION
   }
 
-  /** Assign a split to every labelled image of these classes that has none yet. */
-  assignMissing(classIds: number[]): number {
+  /**
+   * Assign a split to labelled images that have none yet: those among `imageIds` when
+   * given (the cheap path used after each label change), else every one of these classes.
+   */
+  assignMissing(classIds: number[], imageIds?: number[]): number {
     const f = this.valFraction()
     let assigned = 0
     const insert = this.db.prepare("INSERT INTO splits (image_id, split, source) VALUES (?, ?, 'auto')")
-    for (const classId of new Set(classIds)) {
-      const counts = this.db
-        .prepare(
-          `SELECT count(*) AS n, sum(CASE WHEN s.split = 'val' THEN 1 ELSE 0 END) AS val
-             FROM labels l LEFT JOIN splits s ON s.image_id = l.image_id WHERE l.class_id = ?`
-        )
-        .get(classId) as { n: number; val: number | null }
-      const pending = this.db
-        .prepare(
-          `SELECT i.id FROM labels l JOIN images i ON i.id = l.image_id
-            WHERE l.class_id = ? AND NOT EXISTS (SELECT 1 FROM splits s WHERE s.image_id = l.image_id)
-            ORDER BY i.sha256`
-        )
-        .all(classId) as Array<{ id: number }>
+    const pendingByClass = new Map<number, Array<{ id: number; sha256: string }>>()
+    if (imageIds) {
+      const lookup = this.db.prepare(
+        'SELECT i.id, i.sha256, l.class_id FROM images i JOIN labels l ON l.image_id = i.id WHERE i.id = ? AND NOT EXISTS (SELECT 1 FROM splits s WHERE s.image_id = i.id)'
+      )
+      for (const id of imageIds) {
+        const r = lookup.get(id) as { id: number; sha256: string; class_id: number } | undefined
+        if (!r || !classIds.includes(r.class_id)) continue
+        const list = pendingByClass.get(r.class_id) ?? []
+        list.push({ id: r.id, sha256: r.sha256 })
+        pendingByClass.set(r.class_id, list)
+      }
+    } else {
+      const pending = this.db.prepare(
+        `SELECT i.id, i.sha256 FROM labels l JOIN images i ON i.id = l.image_id
+          WHERE l.class_id = ? AND NOT EXISTS (SELECT 1 FROM splits s WHERE s.image_id = l.image_id)`
+      )
+      for (const classId of new Set(classIds)) pendingByClass.set(classId, pending.all(classId) as Array<{ id: number; sha256: string }>)
+    }
+    const counts = this.db.prepare(
+      `SELECT count(*) AS n, sum(CASE WHEN s.split = 'val' THEN 1 ELSE 0 END) AS val
+         FROM labels l LEFT JOIN splits s ON s.image_id = l.image_id WHERE l.class_id = ?`
+    )
+    for (const [classId, pending] of pendingByClass) {
       if (pending.length === 0) continue
-      let needVal = Math.max(0, Math.round(f * counts.n) - (counts.val ?? 0))
+      const c = counts.get(classId) as { n: number; val: number | null }
+      let needVal = Math.max(0, Math.round(f * c.n) - (c.val ?? 0))
+      pending.sort((a, b) => (a.sha256 < b.sha256 ? -1 : a.sha256 > b.sha256 ? 1 : 0))
       for (const { id } of pending) {
         insert.run(id, needVal > 0 ? 'val' : 'train')
         if (needVal > 0) needVal--

@@ -14,7 +14,7 @@ export const useAppStatusStore = defineStore('app-status', () => {
   const status = ref<AppStatus | null>(null)
   const state = ref<AppStatusState>('loading')
   const error = ref<string | null>(null)
-  let unsubscribe: (() => void) | null = null
+  let unsubscribers: Array<() => void> = []
 
   async function load(): Promise<boolean> {
     try {
@@ -29,18 +29,23 @@ export const useAppStatusStore = defineStore('app-status', () => {
     }
   }
 
-  /** Start listening to engine events; idempotent. */
+  /** Start listening to engine and project events; idempotent. */
   function watchEngine(): void {
-    if (unsubscribe) return
-    unsubscribe = api.on('app:engine-status', (engine) => {
-      if (!status.value) return
-      status.value = { ...status.value, engine: { ...status.value.engine, ...engine } }
-    })
+    if (unsubscribers.length) return
+    unsubscribers = [
+      api.on('app:engine-status', (engine) => {
+        if (!status.value) return
+        status.value = { ...status.value, engine: { ...status.value.engine, ...engine } }
+      }),
+      // Opened, created or closed elsewhere (CLI --project, another window): the active
+      // model and project name change with it.
+      api.on('projects:changed', () => void load())
+    ]
   }
 
   function stopWatching(): void {
-    unsubscribe?.()
-    unsubscribe = null
+    for (const off of unsubscribers) off()
+    unsubscribers = []
   }
 
   const engine = computed(() => status.value?.engine ?? null)

@@ -4,6 +4,7 @@ import { averagePool3x3, patchEmbeddings, project, randomProjection, resizeBilin
 import { coresetSize, greedyCoreset, greedyKCenter } from '../../../electron/engine/anomaly/coreset'
 import { nearestBlocked, nearestNaive, type MemoryBank } from '../../../electron/engine/anomaly/knn'
 import { buildKnnModel } from '../../../electron/engine/anomaly/anomaly-graph'
+import { createNearestSearch } from '../../../electron/engine/anomaly/knn-search'
 import { createRng } from '../../../electron/engine/train/rng'
 
 function randomArray(n: number, seed: number): Float32Array {
@@ -96,6 +97,17 @@ describe('nearest neighbour search', () => {
     }
     await session.release()
   })
+
+  it('both back ends behind the switch give the same neighbours', async () => {
+    const naive = nearestNaive(bank, queries, 103)
+    for (const backend of ['js', 'onnx'] as const) {
+      const search = await createNearestSearch(bank, backend)
+      const r = await search.search(queries, 103)
+      await search.release()
+      expect(Array.from(r.indices)).toEqual(Array.from(naive.indices))
+      for (let i = 0; i < 103; i++) expect(r.distances[i]).toBeCloseTo(naive.distances[i]!, 3)
+    }
+  })
 })
 
 describe('greedy coreset', () => {
@@ -131,6 +143,28 @@ describe('greedy coreset', () => {
       oracle.push(bi)
     }
     expect(Array.from(greedyKCenter(rows, n, d, k, 3))).toEqual(oracle)
+  })
+
+  it('the pruned search picks exactly what the textbook incremental greedy picks', () => {
+    const n = 3000, d = 12, k = 300
+    const rng = createRng(11)
+    const rows = new Float32Array(n * d)
+    for (let i = 0; i < n; i++) for (let j = 0; j < d; j++) rows[i * d + j] = (i % 7) + rng.uniform(-1, 1)
+    const minDist = new Float64Array(n).fill(Infinity)
+    const textbook: number[] = []
+    let next = 5
+    for (let step = 0; step < k; step++) {
+      const centre = next
+      textbook.push(centre)
+      let best = -1
+      for (let i = 0; i < n; i++) {
+        let s = 0
+        for (let j = 0; j < d; j++) s += (rows[i * d + j]! - rows[centre * d + j]!) ** 2
+        minDist[i] = Math.min(minDist[i]!, s)
+        if (minDist[i]! > best) { best = minDist[i]!; next = i }
+      }
+    }
+    expect(Array.from(greedyKCenter(rows, n, d, k, 5))).toEqual(textbook)
   })
 
   it('covers the data better than a random subset of the same size', () => {

@@ -32,14 +32,20 @@ export const batchNorm: LayerRule<BatchNormLayer> = {
     const axes23 = g.i64([2, 3])
     const axes0 = g.i64([0])
     const mask = ctx.sampleMask
-    // Σ over (N, H, W) of v · m, as [1, C, 1, 1]; the mask multiplies per-sample sums only.
-    const maskedSum = (v: string): string =>
-      mask ? g.op1('ReduceSum', [g.op1('Mul', [g.op1('ReduceSum', [v, axes23], { keepdims: 1 }), mask]), axes0], { keepdims: 1 }) : g.op1('ReduceSum', [v, axes023], { keepdims: 1 })
+    // In opset 17 ReduceSum takes axes as an input, ReduceSumSquare as an attribute.
+    const reduceOver = (reduce: 'ReduceSum' | 'ReduceSumSquare', v: string, axes: number[]): string =>
+      reduce === 'ReduceSum' ? g.op1('ReduceSum', [v, axes.length === 2 ? axes23 : axes023], { keepdims: 1 }) : g.op1('ReduceSumSquare', [v], { axes, keepdims: 1 })
     // cnt: [] float32, the number of (real sample, pixel) positions per channel
     const cnt = mask ? g.op1('Mul', [g.op1('ReduceSum', [mask], { keepdims: 0 }), g.f32(hw)]) : g.f32(n * hw)
-    const mean = g.op1('Div', [maskedSum(x), cnt]) // [1, C, 1, 1]
+    // Σ over (N, H, W) of v · m (or of v² · m), as [1, C, 1, 1]; the mask multiplies
+    // per-sample sums only. ReduceSumSquare avoids writing (x − μ)² out.
+    const maskedSum = (v: string, reduce: 'ReduceSum' | 'ReduceSumSquare'): string =>
+      mask
+        ? g.op1('ReduceSum', [g.op1('Mul', [reduceOver(reduce, v, [2, 3]), mask]), axes0], { keepdims: 1 })
+        : reduceOver(reduce, v, [0, 2, 3])
+    const mean = g.op1('Div', [maskedSum(x, 'ReduceSum'), cnt]) // [1, C, 1, 1]
     const d = g.op1('Sub', [x, mean]) // [N, C, H, W]
-    const variance = g.op1('Div', [maskedSum(g.op1('Mul', [d, d])), cnt]) // [1, C, 1, 1]
+    const variance = g.op1('Div', [maskedSum(d, 'ReduceSumSquare'), cnt]) // [1, C, 1, 1]
     const invstd = g.op1('Reciprocal', [g.op1('Sqrt', [g.op1('Add', [variance, g.f32(layer.eps)])])])
     const scale = g.op1('Mul', [asChannelMap(g, layer.weight), invstd]) // γ/√(σ²+ε): [1, C, 1, 1]
     g.op1('Add', [g.op1('Mul', [d, scale]), asChannelMap(g, layer.bias)], {}, layer.output)
@@ -47,7 +53,8 @@ export const batchNorm: LayerRule<BatchNormLayer> = {
     const m = layer.momentum
     const keep = g.f32(1 - m)
     const take = g.f32(m)
-    const unbiased = g.op1('Div', [cnt, g.op1('Sub', [cnt, g.f32(1)])])
+    // cnt/(cnt − 1), guarded: a padded batch may leave one value per channel (variance 0).
+    const unbiased = g.op1('Div', [cnt, g.op1('Max', [g.op1('Sub', [cnt, g.f32(1)]), g.f32(1)])])
     ctx.updateBuffer(layer.runningMean, g.op1('Add', [g.op1('Mul', [layer.runningMean, keep]), g.op1('Mul', [asVector(g, mean), take])]))
     ctx.updateBuffer(
       layer.runningVar,

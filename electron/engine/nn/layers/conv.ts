@@ -24,8 +24,12 @@ export const conv: LayerRule<ConvLayer> = {
     const { kernel: k, stride: s, pad: p } = layer
     const result: GradResult = { inputs: [undefined], params: new Map() }
     if (ctx.wantInputGrads[0]) {
-      const outputPadding = [(h + 2 * p - k) % s, (w + 2 * p - k) % s]
-      result.inputs[0] = g.op1('ConvTranspose', [dY, layer.weight], { ...convAttrs(layer), output_padding: outputPadding })
+      if (s === 1 && ctx.options.convInputGrad === 'flipped-conv') {
+        result.inputs[0] = inputGradFlippedConv(layer, dY, ctx)
+      } else {
+        const outputPadding = [(h + 2 * p - k) % s, (w + 2 * p - k) % s]
+        result.inputs[0] = g.op1('ConvTranspose', [dY, layer.weight], { ...convAttrs(layer), output_padding: outputPadding })
+      }
     }
     if (ctx.wantParamGrads) {
       result.params.set(layer.weight, ctx.options.convWeightGrad === 'dilated-conv' ? weightGradDilatedConv(layer, dY, ctx) : weightGradTapMatMul(layer, dY, ctx))
@@ -33,6 +37,20 @@ export const conv: LayerRule<ConvLayer> = {
     }
     return result
   }
+}
+
+/**
+ * dX of a stride-1 conv as a plain Conv: dX = Conv(dY, flip(Wᵀ)) with pads k − 1 − p, where
+ * Wᵀ swaps the channel axes ([Ci, Co, k, k]) and flip reverses both spatial axes.
+ */
+function inputGradFlippedConv(layer: ConvLayer, dY: string, ctx: BackwardContext): string {
+  const { g } = ctx
+  const { kernel: k, pad: p } = layer
+  const transposed = g.op1('Transpose', [layer.weight], { perm: [1, 0, 2, 3] })
+  // Slice with step −1 from the last index to "before 0" (ONNX: a very negative end).
+  const flipped = g.op1('Slice', [transposed, g.i64([k - 1, k - 1]), g.i64([-(2 ** 62), -(2 ** 62)]), g.i64([2, 3]), g.i64([-1, -1])])
+  const q = k - 1 - p
+  return g.op1('Conv', [dY, flipped], { kernel_shape: [k, k], strides: [1, 1], pads: [q, q, q, q] })
 }
 
 function convAttrs(layer: ConvLayer) {

@@ -15,9 +15,16 @@ export interface GradientOptions {
    * nodes; may suit GPU providers better).
    */
   convWeightGrad: 'tap-matmul' | 'dilated-conv'
+  /**
+   * Conv input gradient for stride-1 convs. 'conv-transpose' (ConvTranspose(dY, W), as for
+   * every stride) or 'flipped-conv': an ordinary Conv of dY with the kernel transposed and
+   * flipped, padding k − 1 − p (runtimes often optimise Conv better than ConvTranspose).
+   * Strided convs always use ConvTranspose with output_padding.
+   */
+  convInputGrad: 'conv-transpose' | 'flipped-conv'
 }
 
-export const DEFAULT_GRADIENT_OPTIONS: GradientOptions = { convWeightGrad: 'tap-matmul' }
+export const DEFAULT_GRADIENT_OPTIONS: GradientOptions = { convWeightGrad: 'tap-matmul', convInputGrad: 'conv-transpose' }
 
 export interface ForwardContext {
   g: OnnxGraph

@@ -1,0 +1,141 @@
+/**
+ * `npm run bench:infer`: full-size ResNet18 inference at 224 on CPU.
+ *   ours:    onnxruntime-node, weights baked in (buildResnet18Inference), dynamic batch,
+ *            the app's Predictor path; batch-1 latency p50/p95 and batch-32 images/s
+ *   PyTorch: the same weights in torchvision's resnet18 with torch.set_num_threads equal
+ *            to our intra-op threads (bench/infer_torch.py), when python3 has torch
+ * Also the full-size parity check ("Done when"): the same image files through
+ * `defect-studio predict` and through torchvision's transform + resnet18; max |Δlogit| printed.
+ * Weights are generated here (initResnet18Weights + random BN statistics), never committed.
+ * Options: --threads N (default: CPU count), --size S (default 224), --seed N.
+ */
+import { execFileSync, spawnSync } from 'node:child_process'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { cpus, tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import sharp from 'sharp'
+import { Predictor } from '../electron/engine/infer/predictor'
+import { initResnet18Weights, seededRandom } from '../electron/engine/models/resnet'
+import { writeSafetensors } from '../electron/engine/models/safetensors'
+import { runCli } from '../electron/cli/index'
+
+const { values } = parseArgs({ options: { threads: { type: 'string' }, size: { type: 'string' }, seed: { type: 'string' } } })
+const threads = Number(values.threads ?? cpus().length)
+const size = Number(values.size ?? 224)
+const seed = Number(values.seed ?? 1)
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(p * sorted.length) - 1))]!
+}
+
+function findTorchPython(): string | null {
+  for (const py of ['python3', '/usr/bin/python3']) {
+    const r = spawnSync(py, ['-c', 'import torch, torchvision'], { stdio: 'ignore' })
+    if (r.status === 0) return py
+  }
+  return null
+}
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(join(tmpdir(), 'ds-bench-infer-'))
+  try {
+    // Weights: torchvision init plus non-trivial BN statistics so Conv+BN fusion is exercised.
+    const weights = initResnet18Weights({ numClasses: 1000, width: 1, seed })
+    const rng = seededRandom(seed + 1)
+    for (const [name, t] of weights) {
+      if (name.endsWith('running_mean') || name.endsWith('.bias')) for (let i = 0; i < t.data.length; i++) t.data[i] = rng.normal() * 0.1
+      if (name.endsWith('running_var')) for (let i = 0; i < t.data.length; i++) t.data[i] = 0.5 + rng.uniform()
+    }
+    const weightsFile = join(dir, 'resnet18.safetensors')
+    await writeFile(weightsFile, writeSafetensors(weights))
+
+    // A few image files of odd sizes, colour and grey.
+    const images: string[] = []
+    for (let i = 0; i < 4; i++) {
+      const w = 200 + 97 * i
+      const h = 180 + 61 * i
+      const r = seededRandom(seed + 10 + i)
+      const px = Buffer.alloc(w * h * 3)
+      for (let p = 0; p < px.length; p++) px[p] = Math.floor(((p % (w * 3)) / (w * 3)) * 200 + r.uniform() * 55)
+      const file = join(dir, `img${i}.png`)
+      const img = sharp(px, { raw: { width: w, height: h, channels: 3 } })
+      await (i === 3 ? img.greyscale() : img).png().toFile(file)
+      images.push(file)
+    }
+
+    const tCreate = performance.now()
+    const predictor = await Predictor.create({ weights, numClasses: 1000, width: 1, size, provider: 'cpu', threads })
+    const createMs = performance.now() - tCreate
+
+    // Parity: the `defect-studio predict` command itself on the image files (fit crop =
+    // torchvision's eval transform), run in-process.
+    const cliOut: string[] = []
+    const code = await runCli(['predict', '--weights', weightsFile, '--size', String(size), '--fit', 'crop', '--provider', 'cpu', ...images, '--json'], {
+      out: (l) => cliOut.push(l),
+      err: () => undefined
+    })
+    if (code !== 0) throw new Error(`predict failed: ${cliOut.join('\n')}`)
+    const predicted = (JSON.parse(cliOut[0]!) as { results: Array<{ logits: number[] }> }).results
+    const ours = { logits: Float32Array.from(predicted.flatMap((r) => r.logits)) }
+
+    const x1 = new Float32Array(3 * size * size).map(() => rng.normal())
+    for (let i = 0; i < 5; i++) await predictor.runBatch(x1, 1)
+    const lat: number[] = []
+    for (let i = 0; i < 30; i++) {
+      const t0 = performance.now()
+      await predictor.runBatch(x1, 1)
+      lat.push(performance.now() - t0)
+    }
+    lat.sort((a, b) => a - b)
+    const x32 = new Float32Array(32 * 3 * size * size).map(() => rng.normal())
+    await predictor.runBatch(x32, 32)
+    const runs = 3
+    const t32 = performance.now()
+    for (let i = 0; i < runs; i++) await predictor.runBatch(x32, 32)
+    const ips = (32 * runs) / ((performance.now() - t32) / 1000)
+    await predictor.release()
+    const oursRow = { p50: percentile(lat, 0.5), p95: percentile(lat, 0.95), imagesPerSecond: ips }
+
+    console.log(`ResNet18 ${size}×${size}, 1000 classes, CPU, ${threads} thread(s); session creation ${createMs.toFixed(0)} ms`)
+    console.log(`ours (onnxruntime-node, baked weights): batch-1 p50 ${oursRow.p50.toFixed(1)} ms, p95 ${oursRow.p95.toFixed(1)} ms; batch-32 ${ips.toFixed(1)} img/s`)
+
+    const py = findTorchPython()
+    if (!py) {
+      console.log('PyTorch: not installed (apt-get install python3-torch python3-torchvision); no ratios or parity check.')
+      return
+    }
+    const out = execFileSync(py, [fileURLToPath(new URL('./infer_torch.py', import.meta.url)), weightsFile, String(threads), String(size), ...images], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
+    const torchRow = JSON.parse(out.trim().split('\n').at(-1)!) as { torch: string; threads: number; p50: number; p95: number; imagesPerSecond: number; logits: number[][] }
+    console.log(`PyTorch ${torchRow.torch} (${torchRow.threads} threads):       batch-1 p50 ${torchRow.p50.toFixed(1)} ms, p95 ${torchRow.p95.toFixed(1)} ms; batch-32 ${torchRow.imagesPerSecond.toFixed(1)} img/s`)
+    console.log(
+      `ratios (PyTorch / ours, >1 = we are faster): latency p50 ${(torchRow.p50 / oursRow.p50).toFixed(2)}×, p95 ${(torchRow.p95 / oursRow.p95).toFixed(2)}×; throughput (ours / PyTorch) ${(ips / torchRow.imagesPerSecond).toFixed(2)}×`
+    )
+    let maxAbs = 0
+    let maxRef = 0
+    let sameClass = 0
+    torchRow.logits.forEach((row, i) => {
+      let best = 0
+      let bestOurs = 0
+      row.forEach((v, k) => {
+        const o = ours.logits[i * 1000 + k]!
+        maxAbs = Math.max(maxAbs, Math.abs(o - v))
+        maxRef = Math.max(maxRef, Math.abs(v))
+        if (v > row[best]!) best = k
+        if (o > ours.logits[i * 1000 + bestOurs]!) bestOurs = k
+      })
+      if (best === bestOurs) sameClass++
+    })
+    const ok = maxAbs / maxRef <= 1e-4
+    console.log(
+      `parity (full size, ${images.length} image files, \`defect-studio predict\` vs torchvision transform + resnet18): max |Δlogit| ${maxAbs.toExponential(2)} (max |logit| ${maxRef.toFixed(2)}, relative ${(maxAbs / maxRef).toExponential(2)}), same class ${sameClass}/${images.length} — ${ok ? 'OK' : 'MISMATCH'}`
+    )
+    console.log(JSON.stringify({ bench: 'infer', size, threads, ours: oursRow, torch: { ...torchRow, logits: undefined }, parity: { maxAbs, relative: maxAbs / maxRef, sameClass, images: images.length, ok } }))
+    if (!ok) process.exitCode = 1
+  } finally {
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+void main()

@@ -1,0 +1,104 @@
+/**
+ * Speed of one ResNet18 training step as an ONNX graph in onnxruntime-node vs the same step
+ * in PyTorch (when /usr/bin/python3 has torch), same thread count, measured in the same run
+ * and printed as ratios.
+ *
+ *   npx tsx bench/train-step.ts [--size 224] [--batch 32] [--freeze all-but-stem] [--steps 3]
+ *                               [--threads 2] [--conv-dw tap-matmul|dilated-conv] [--optimizer sgd|adamw]
+ *
+ * Besides images/s (wall clock) it reports CPU seconds per image, with thread spinning
+ * off on both sides (ORT allow_spinning 0, OMP_WAIT_POLICY=PASSIVE): on a shared, loaded
+ * machine the CPU-time ratio is the steadier comparison.
+ */
+import { execFileSync } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { parseArgs } from 'node:util'
+import * as ort from 'onnxruntime-node'
+import { initResnet18Weights, seededRandom } from '../electron/engine/models/resnet'
+import { buildTrainStep, type FreezePreset } from '../electron/engine/train/train-step'
+
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: '224' },
+    batch: { type: 'string', default: '32' },
+    freeze: { type: 'string', default: 'all-but-stem' },
+    steps: { type: 'string', default: '3' },
+    threads: { type: 'string', default: '2' },
+    'conv-dw': { type: 'string', default: 'tap-matmul' },
+    optimizer: { type: 'string', default: 'sgd' }
+  }
+})
+interface Measured { imagesPerSecond: number; cpuSecondsPerImage: number; peakRssMb: number }
+const size = Number(values.size)
+const batch = Number(values.batch)
+const steps = Number(values.steps)
+const threads = Number(values.threads)
+const freeze = values.freeze as FreezePreset
+const numClasses = 4
+
+async function onnxStep(): Promise<Measured & { buildMs: number; sessionMs: number }> {
+  const t0 = performance.now()
+  const graph = buildTrainStep({
+    numClasses, size, batch, freeze, optimizer: values.optimizer as 'sgd' | 'adamw',
+    gradient: { convWeightGrad: values['conv-dw'] as 'tap-matmul' | 'dilated-conv' }
+  })
+  const t1 = performance.now()
+  const session = await ort.InferenceSession.create(graph.model, {
+    intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all',
+    extra: { session: { intra_op: { allow_spinning: '0' } } }
+  })
+  const t2 = performance.now()
+  const rng = seededRandom(1)
+  const state: Record<string, ort.Tensor> = {}
+  for (const [name, t] of initResnet18Weights({ numClasses, seed: 1 })) state[name] = new ort.Tensor('float32', t.data, t.shape)
+  for (const name of graph.stateNames) {
+    const shape = graph.shapes.get(name)!
+    state[name] = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)), shape)
+  }
+  const fixed = {
+    images: new ort.Tensor('float32', Float32Array.from({ length: batch * 3 * size * size }, () => rng.normal()), [batch, 3, size, size]),
+    labels: new ort.Tensor('int64', BigInt64Array.from({ length: batch }, (_, i) => BigInt(i % numClasses)), [batch]),
+    sample_weights: new ort.Tensor('float32', new Float32Array(batch).fill(1), [batch]),
+    class_weights: new ort.Tensor('float32', new Float32Array(numClasses).fill(1), [numClasses]),
+    lr: new ort.Tensor('float32', Float32Array.of(1e-3), [1])
+  }
+  const run = async (step: number) => {
+    const out = await session.run({ ...fixed, ...state, step: new ort.Tensor('float32', Float32Array.of(step), [1]) })
+    for (const name of [...graph.trainableNames, ...graph.stateNames, ...graph.bufferNames]) state[name] = out[graph.outputs.updated(name)]!
+  }
+  await run(1) // warm-up (the first run is ~1.7x a steady step)
+  const start = performance.now()
+  const cpu = process.cpuUsage()
+  for (let s = 0; s < steps; s++) await run(s + 2)
+  const elapsed = (performance.now() - start) / 1000
+  const used = process.cpuUsage(cpu)
+  return {
+    imagesPerSecond: (batch * steps) / elapsed,
+    cpuSecondsPerImage: (used.user + used.system) / 1e6 / (batch * steps),
+    peakRssMb: process.resourceUsage().maxRSS / 1024,
+    buildMs: t1 - t0,
+    sessionMs: t2 - t1
+  }
+}
+
+function torchStep(): Measured | undefined {
+  try {
+    const script = fileURLToPath(new URL('./train-step-torch.py', import.meta.url))
+    const out = execFileSync('/usr/bin/python3', [script, String(size), String(batch), freeze, String(steps), String(threads)], {
+      encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' }
+    })
+    return JSON.parse(out.trim().split('\n').pop()!) as Measured
+  } catch (error) {
+    console.log(`PyTorch reference skipped (${(error as Error).message.split('\n')[0]}); install python3-torch python3-torchvision to compare.`)
+    return undefined
+  }
+}
+
+const ours = await onnxStep()
+const torch = torchStep()
+console.log(JSON.stringify({ size, batch, freeze, steps, threads, convWeightGrad: values['conv-dw'], optimizer: values.optimizer, onnx: ours, torch }, null, 1))
+if (torch) {
+  console.log(`images/s ratio onnx/torch: ${(ours.imagesPerSecond / torch.imagesPerSecond).toFixed(2)}`)
+  console.log(`CPU-time speed ratio onnx/torch (torch CPU s per image / ours): ${(torch.cpuSecondsPerImage / ours.cpuSecondsPerImage).toFixed(2)}`)
+  console.log(`peak RSS ratio onnx/torch: ${(ours.peakRssMb / torch.peakRssMb).toFixed(2)}`)
+}

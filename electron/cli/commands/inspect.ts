@@ -1,0 +1,130 @@
+import { readdir, stat } from 'node:fs/promises'
+import { extname, join, resolve } from 'node:path'
+import type { InspectionRecord } from '../../../shared/contract/inspection'
+import { openProject } from '../../store/project-store'
+import { HOT_FOLDER_EXTENSIONS } from '../../services/inspection/hot-folder'
+import { LocalInspectionEngine } from '../../services/inspection/local-engine'
+import { storeModelLoader } from '../../services/inspection/manager'
+import { toResultJson } from '../../services/inspection/result-json'
+import { InspectionService } from '../../services/inspection/service'
+import { optionalNumber, printJson, requireString, UsageError, type CliCommand, type CliIo } from '../command'
+
+/**
+ * `defect-studio inspect`: inspect image files with the project's active model(s), print
+ * one line per image and record each inspection in the history like the Inspect screen
+ * (partId, actor, model version, threshold; images of rejects kept; JSONL log and webhook
+ * when configured). `--watch` keeps watching the folder as a hot folder until Ctrl+C.
+ */
+export const inspectCommand: CliCommand = {
+  name: 'inspect',
+  summary: 'Inspect images (a file, a folder, or a watched hot folder) and record the verdicts',
+  usage: [
+    'Usage: defect-studio inspect --project FILE --from DIR|FILE [--watch] [--json]',
+    '         [--deadline-ms N] [--threshold T] [--move] [--operator NAME] [--threads N]',
+    '',
+    '  --from DIR|FILE   an image, or a folder of images (not recursive)',
+    '  --watch           keep watching the folder; new files are inspected once complete',
+    '  --deadline-ms N   a verdict later than N ms becomes NO_VERDICT (default: the project setting)',
+    '  --threshold T     reject when the good class probability is below T (this run only)',
+    '  --move            move inspected files to OK/ and NG/ (with --watch)',
+    '  --operator NAME   recorded as the actor (default: the OS user)',
+    '',
+    'One line per image; with --json: {"file","verdict","class","scores","modelVersion","latencyMs","partId",...}.',
+    'NO_VERDICT (engine error, deadline, no model) counts as a reject. Exit code 0 when every image was inspected.'
+  ].join('\n'),
+  options: {
+    project: { type: 'string' },
+    from: { type: 'string' },
+    watch: { type: 'boolean' },
+    'deadline-ms': { type: 'string' },
+    threshold: { type: 'string' },
+    move: { type: 'boolean' },
+    operator: { type: 'string' },
+    threads: { type: 'string' }
+  },
+  async run(args, io) {
+    const projectFile = requireString(args, 'project')
+    const from = resolve(requireString(args, 'from'))
+    const deadlineMs = optionalNumber(args, 'deadline-ms', { min: 50, max: 600_000, integer: true })
+    const threshold = optionalNumber(args, 'threshold', { min: 0, max: 1 })
+    const threads = optionalNumber(args, 'threads', { min: 1, max: 256, integer: true })
+    const watchMode = args.values.watch === true
+    const info = await stat(from).catch(() => null)
+    if (!info) throw new UsageError(`--from "${from}" does not exist`)
+    if (watchMode && !info.isDirectory()) throw new UsageError('--watch needs a folder in --from')
+
+    const store = openProject(projectFile)
+    const engine = new LocalInspectionEngine(storeModelLoader(store), { threads })
+    const service = new InspectionService({ project: store, engine })
+    const print = (record: InspectionRecord): void => printRecord(io, record, args.json)
+    try {
+      const patch: Parameters<InspectionService['updateSettings']>[0] = {}
+      if (deadlineMs !== undefined) patch.deadlineMs = deadlineMs
+      if (threshold !== undefined) patch.thresholdOverride = threshold
+      if (typeof args.values.operator === 'string') patch.operator = args.values.operator
+      if (args.values.move === true) patch.moveToOkNg = true
+      // Heatmaps are for screens; the CLI does not compute them.
+      patch.heatmap = false
+      // This run's flags apply to this run only; the project's settings stay as they are.
+      service.updateSettings(patch, { persist: false })
+      if (!service.models().classifier && !service.models().anomaly && !args.json) {
+        io.err('No active model in this project: every image gets NO_VERDICT. Train one, or "defect-studio models import".')
+      }
+      if (watchMode) return await watchFolder(service, from, print, io)
+      const files = info.isDirectory() ? await imagesIn(from) : [from]
+      if (files.length === 0) throw new UsageError(`no images in "${from}" (looked for ${[...HOT_FOLDER_EXTENSIONS].join(' ')})`)
+      await service.warmup()
+      for (const file of files) {
+        const outcome = await service.inspectFile(file)
+        if (!outcome.dropped) print(outcome.record)
+      }
+      return 0
+    } finally {
+      await service.close()
+      await engine.release()
+      store.close()
+    }
+  }
+}
+
+async function imagesIn(dir: string): Promise<string[]> {
+  const entries = await readdir(dir, { withFileTypes: true })
+  return entries
+    .filter((e) => e.isFile() && HOT_FOLDER_EXTENSIONS.has(extname(e.name).toLowerCase()))
+    .map((e) => join(dir, e.name))
+    .sort()
+}
+
+async function watchFolder(service: InspectionService, folder: string, print: (r: InspectionRecord) => void, io: CliIo): Promise<number> {
+  const unsubscribe = subscribe(service, print)
+  await service.start({ source: 'hot-folder', folder })
+  io.err(`Watching ${folder} (Ctrl+C to stop)`)
+  await new Promise<void>((resolveStop) => {
+    const stop = (): void => {
+      process.off('SIGINT', stop)
+      process.off('SIGTERM', stop)
+      resolveStop()
+    }
+    process.on('SIGINT', stop)
+    process.on('SIGTERM', stop)
+  })
+  await service.stop()
+  await service.whenIdle()
+  unsubscribe()
+  return 0
+}
+
+/** Print hot-folder results as they come (the service emits them). */
+function subscribe(service: InspectionService, print: (r: InspectionRecord) => void): () => void {
+  return service.onRecord(print)
+}
+
+function printRecord(io: CliIo, r: InspectionRecord, json: boolean): void {
+  if (json) {
+    printJson(io, toResultJson(r))
+    return
+  }
+  const conf = r.confidence === null ? '' : ` ${(r.confidence * 100).toFixed(1)}%`
+  const why = r.reason ? ` (${r.reason})` : ''
+  io.out(`${r.verdict.padEnd(10)} ${r.file ?? ''}  ${r.className ?? '-'}${conf}${why}  model v${r.modelVersion ?? '-'}  ${r.latencyMs.toFixed(0)} ms  part ${r.partId}`)
+}

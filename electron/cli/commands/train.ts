@@ -1,0 +1,174 @@
+import { openProject } from '../../store/project-store'
+import { runTrainingJob, type TrainJobOptions, type TrainOutcome } from '../../services/training-job'
+import { optionalNumber, printJson, requireString, UsageError, type CliCommand, type CliIo, type ParsedArgs } from '../command'
+import type { FreezePreset } from '../../engine/train/train-step'
+import { ANOMALY_TRAIN_OPTIONS, ANOMALY_TRAIN_USAGE, runAnomalyTrain } from './anomaly-mode'
+
+/**
+ * `defect-studio train`: trains in this process (a CLI has no window to keep responsive;
+ * the app trains in the engine worker instead). With --json every progress event is one
+ * JSON line and the last line is `{ event: 'done', modelVersion, activated, metrics, imagesPerSecond }`
+ * (DECISIONS.md, CLI JSON). Ctrl+C cancels at the next step; the last finished epoch's
+ * checkpoint stays in the project and the next `train` with the same settings resumes it.
+ *
+ * Modes dispatch through `trainModes`: 'full' and 'quick' here; 'anomaly' lives in its own
+ * module (anomaly-mode.ts), keeping this file free of its logic.
+ */
+
+export type TrainModeRunner = (args: ParsedArgs, io: CliIo) => Promise<number>
+
+export const trainModes: Record<string, TrainModeRunner> = {
+  full: (args, io) => runClassifierTraining('full', args, io),
+  quick: (args, io) => runClassifierTraining('quick', args, io),
+  // Anomaly mode (PatchCore, good images only): electron/cli/commands/anomaly-mode.ts
+  anomaly: runAnomalyTrain
+}
+
+const FREEZE: FreezePreset[] = ['head', 'last-stage', 'all-but-stem', 'none']
+
+export const trainCommand: CliCommand = {
+  name: 'train',
+  summary: 'Train a classifier on the labelled images (full fine-tuning or quick head-only)',
+  usage: [
+    'Usage: defect-studio train --project FILE [--mode full|quick|anomaly] [--epochs N] [--batch B] [--size S]',
+    '         [--freeze head|last-stage|all-but-stem|none] [--lr X] [--optimizer sgd|adamw]',
+    '         [--weights FILE] [--seed K] [--fit crop|whole] [--fresh] [--json]',
+    '',
+    '  --mode      full (default): fine-tune the network; quick: train only the head on cached backbone features',
+    '  --freeze    layers left untouched (default all-but-stem)',
+    '  --weights   start from these ResNet18 weights (.safetensors) instead of the project backbone',
+    '  --fresh     do not resume an interrupted run with the same settings',
+    '  --width     ResNet width multiplier (default 1; reduced models for tests and benches)',
+    '  --threads   CPU threads for onnxruntime',
+    ...ANOMALY_TRAIN_USAGE,
+    '',
+    'The new model version becomes active only if it is not worse than the active one on the',
+    'same validation images (defect recall not lower, accuracy at most 0.5 point lower).'
+  ].join('\n'),
+  options: {
+    project: { type: 'string' },
+    mode: { type: 'string' },
+    epochs: { type: 'string' },
+    batch: { type: 'string' },
+    size: { type: 'string' },
+    freeze: { type: 'string' },
+    lr: { type: 'string' },
+    optimizer: { type: 'string' },
+    weights: { type: 'string' },
+    seed: { type: 'string' },
+    fit: { type: 'string' },
+    fresh: { type: 'boolean' },
+    width: { type: 'string' },
+    threads: { type: 'string' },
+    patience: { type: 'string' },
+    ...ANOMALY_TRAIN_OPTIONS
+  },
+  async run(args, io) {
+    const mode = typeof args.values.mode === 'string' ? args.values.mode : 'full'
+    const runner = trainModes[mode]
+    if (!runner) throw new UsageError(`--mode must be one of ${Object.keys(trainModes).join(', ')}, got "${mode}"`)
+    return runner(args, io)
+  }
+}
+
+function oneOf<T extends string>(args: ParsedArgs, name: string, allowed: readonly T[]): T | undefined {
+  const v = args.values[name]
+  if (v === undefined) return undefined
+  if (typeof v !== 'string' || !allowed.includes(v as T)) throw new UsageError(`--${name} must be one of ${allowed.join(', ')}, got "${String(v)}"`)
+  return v as T
+}
+
+/** Parse the classifier options (shared with tests). */
+export function trainOptionsFromArgs(mode: 'full' | 'quick', args: ParsedArgs): TrainJobOptions {
+  return {
+    mode,
+    epochs: optionalNumber(args, 'epochs', { min: 1, max: 500, integer: true }),
+    batch: optionalNumber(args, 'batch', { min: 1, max: 512, integer: true }),
+    size: optionalNumber(args, 'size', { min: 32, max: 1024, integer: true }),
+    freeze: oneOf(args, 'freeze', FREEZE),
+    lr: optionalNumber(args, 'lr', { min: 1e-8, max: 10 }),
+    optimizer: oneOf(args, 'optimizer', ['sgd', 'adamw'] as const),
+    seed: optionalNumber(args, 'seed', { min: 0, max: 2 ** 31 - 1, integer: true }),
+    fit: oneOf(args, 'fit', ['crop', 'whole'] as const),
+    weightsFile: typeof args.values.weights === 'string' ? args.values.weights : undefined,
+    resume: args.values.fresh !== true,
+    width: optionalNumber(args, 'width', { min: 0.01, max: 4 }),
+    threads: optionalNumber(args, 'threads', { min: 1, max: 256, integer: true }),
+    patience: optionalNumber(args, 'patience', { min: 0, max: 500, integer: true })
+  }
+}
+
+const pct = (x: number | null | undefined): string => (x === null || x === undefined || Number.isNaN(x) ? '–' : `${(x * 100).toFixed(1)}%`)
+
+async function runClassifierTraining(mode: 'full' | 'quick', args: ParsedArgs, io: CliIo): Promise<number> {
+  const file = requireString(args, 'project')
+  const opts = trainOptionsFromArgs(mode, args)
+  const store = openProject(file)
+  const abort = new AbortController()
+  const onSigint = (): void => {
+    abort.abort()
+    io.err('Stopping after the current step (Ctrl+C again to force)…')
+    process.off('SIGINT', onSigint)
+  }
+  process.on('SIGINT', onSigint)
+  let lastHuman = 0
+  let outcome: TrainOutcome
+  try {
+    outcome = await runTrainingJob(store, opts, {
+      signal: abort.signal,
+      onStart: ({ runId, resumedFromEpoch }) => {
+        if (args.json) printJson(io, { event: 'start', runId, mode, resumedFromEpoch })
+        else io.out(resumedFromEpoch !== null ? `Resuming run ${runId} at epoch ${resumedFromEpoch + 1}` : `Training run ${runId} (${mode})`)
+      },
+      onProgress: (runId, p) => {
+        if (args.json) {
+          printJson(io, { event: 'progress', runId, ...p })
+          return
+        }
+        const now = Date.now()
+        if (now - lastHuman < 2000 && p.step !== p.stepsPerEpoch) return
+        lastHuman = now
+        io.out(
+          `epoch ${p.epoch}/${p.epochs} step ${p.step}/${p.stepsPerEpoch}  loss ${p.loss.toFixed(4)}  acc ${pct(p.accuracy)}  ${p.imagesPerSecond.toFixed(1)} img/s  ETA ${Math.round(p.etaSeconds)} s  (${p.provider})`
+        )
+      },
+      onEpoch: (runId, r) => {
+        if (args.json) printJson(io, { event: 'epoch', runId, ...r })
+        else io.out(`epoch ${r.epoch}: validation accuracy ${pct(r.valAccuracy)}, defect recall ${pct(r.valDefectRecall)}, loss ${r.valLoss?.toFixed(4) ?? '–'}`)
+      }
+    })
+  } finally {
+    process.off('SIGINT', onSigint)
+    store.close()
+  }
+  const metrics = outcome.metrics
+    ? {
+        accuracy: outcome.metrics.accuracy,
+        balancedAccuracy: outcome.metrics.balancedAccuracy,
+        defectRecall: outcome.metrics.defectRecall,
+        perClass: outcome.metrics.perClass,
+        confusion: outcome.metrics.confusion,
+        count: outcome.metrics.count,
+        bestEpoch: outcome.metrics.bestEpoch
+      }
+    : null
+  if (args.json) {
+    printJson(io, {
+      event: 'done',
+      status: outcome.status,
+      runId: outcome.runId,
+      modelVersion: outcome.modelVersion,
+      activated: outcome.activated,
+      reason: outcome.reason,
+      metrics,
+      activeMetrics: outcome.activeMetrics ? { accuracy: outcome.activeMetrics.accuracy, defectRecall: outcome.activeMetrics.defectRecall } : null,
+      imagesPerSecond: outcome.imagesPerSecond,
+      provider: outcome.provider,
+      resumedFromEpoch: outcome.resumedFromEpoch
+    })
+  } else if (outcome.status === 'done') {
+    io.out(`Model version ${outcome.modelVersion}: accuracy ${pct(metrics?.accuracy)}, defect recall ${pct(metrics?.defectRecall)} on ${metrics?.count} validation images.`)
+    io.out(outcome.reason)
+  } else io.out(outcome.reason)
+  return outcome.status === 'done' ? 0 : 130
+}

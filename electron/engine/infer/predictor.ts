@@ -1,0 +1,169 @@
+import * as ort from 'onnxruntime-node'
+import { preprocessImage, type Fit, type InputRegion, type Roi } from '../../imaging/preprocess'
+import { buildResnet18Inference } from '../models/resnet'
+import type { TensorMap } from '../tensor'
+import { camToImageHeatmap, classActivationMap, normaliseCam, type Heatmap } from './heatmap'
+import { createSession, providerLabel, type ExecutionProviderName, type InferenceSession, type ProviderRequest } from './sessions'
+
+/**
+ * A classifier ready to run: ONNX session (weights baked in) plus what it needs to turn
+ * images into predictions and heatmaps. Created from ResNet18 weights (torchvision names).
+ */
+
+export interface Prediction {
+  logits: number[]
+  probabilities: number[]
+  /** Index of the largest logit (class order = the weights' fc rows). */
+  class: number
+}
+
+export interface ImagePrediction extends Prediction {
+  /** Original (upright) image size. */
+  width: number
+  height: number
+  /** The rectangle of the original image the network saw. */
+  region: InputRegion
+  /** Class activation map of the predicted class over the original image. */
+  heatmap?: Heatmap
+}
+
+export interface PredictorOptions {
+  weights: TensorMap
+  numClasses: number
+  width?: number
+  /** Network input side S (224 standard). */
+  size: number
+  /** Also output layer4 so heatmaps can be computed. */
+  heatmap?: boolean
+  provider?: ProviderRequest
+  threads?: number
+}
+
+export class Predictor {
+  private constructor(
+    private session: InferenceSession,
+    private readonly model: Uint8Array,
+    private readonly threads: number | undefined,
+    readonly numClasses: number,
+    readonly size: number,
+    private providerInUse: ExecutionProviderName,
+    private reason: string,
+    // fc: [C, F] float32 and [C]; used for CAM
+    private readonly fcWeight: Float32Array,
+    private readonly fcBias: Float32Array,
+    readonly hasHeatmap: boolean
+  ) {}
+
+  /** Provider the session runs on now (a GPU that failed while running is replaced by CPU). */
+  get provider(): ExecutionProviderName {
+    return this.providerInUse
+  }
+
+  /** Why that provider is in use. */
+  get providerReason(): string {
+    return this.reason
+  }
+
+  /** Build the ONNX model for these weights and open a session on the best provider. */
+  static async create(opts: PredictorOptions): Promise<Predictor> {
+    const model = buildResnet18Inference({
+      numClasses: opts.numClasses,
+      width: opts.width,
+      height: opts.size,
+      batch: 'dynamic',
+      weights: opts.weights,
+      outputs: { probabilities: true, layer4: opts.heatmap === true }
+    })
+    const { session, provider, reason } = await createSession(model, { provider: opts.provider, threads: opts.threads })
+    const fc = opts.weights.get('fc.weight')!
+    const bias = opts.weights.get('fc.bias')!
+    return new Predictor(session, model, opts.threads, opts.numClasses, opts.size, provider, reason, fc.data, bias.data, opts.heatmap === true)
+  }
+
+  /**
+   * Run a batch. input: [N, 3, S, S] float32, ImageNet-normalised. Returns logits and
+   * probabilities [N, C], and layer4 [N, F, S/32, S/32] when built with heatmap.
+   */
+  async runBatch(input: Float32Array, n: number): Promise<{ logits: Float32Array; probabilities: Float32Array; layer4?: { data: Float32Array; dims: number[] } }> {
+    const S = this.size
+    if (input.length !== n * 3 * S * S) throw new Error(`Predictor.runBatch: input has ${input.length} values, expected ${n}×3×${S}×${S}.`)
+    const feeds = { input: new ort.Tensor('float32', input, [n, 3, S, S]) }
+    let out: ort.InferenceSession.OnnxValueMapType
+    try {
+      out = await this.session.run(feeds)
+    } catch (error) {
+      if (this.providerInUse === 'cpu') throw error
+      // A GPU provider that fails while running (unsupported op, device lost, out of
+      // memory) is replaced by CPU for this and every later run, with the reason.
+      await this.switchToCpu(error)
+      out = await this.session.run(feeds)
+    }
+    const layer4 = out.layer4 ? { data: out.layer4.data as Float32Array, dims: [...out.layer4.dims] } : undefined
+    return { logits: out.logits!.data as Float32Array, probabilities: out.probabilities!.data as Float32Array, layer4 }
+  }
+
+  private async switchToCpu(error: unknown): Promise<void> {
+    const failed = this.providerInUse
+    const { session } = await createSession(this.model, { provider: 'cpu', threads: this.threads })
+    const old = this.session
+    this.session = session
+    this.providerInUse = 'cpu'
+    const msg = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 300)
+    this.reason = `${providerLabel(failed)} failed while running (${msg}); switched to CPU.`
+    await old.release().catch(() => undefined)
+  }
+
+  /** Predict image files or encoded bytes, one session run per `batchSize` images. */
+  async predictImages(
+    images: Array<string | Buffer>,
+    opts: { fit: Fit; roi?: Roi; heatmap?: boolean; batchSize?: number; heatmapSide?: number }
+  ): Promise<ImagePrediction[]> {
+    const S = this.size
+    const batchSize = Math.max(1, opts.batchSize ?? 8)
+    const wantHeatmap = opts.heatmap === true
+    if (wantHeatmap && !this.hasHeatmap) throw new Error('This predictor was created without heatmap output; create it with heatmap: true.')
+    const results: ImagePrediction[] = []
+    for (let start = 0; start < images.length; start += batchSize) {
+      const chunk = images.slice(start, start + batchSize)
+      const pre = await Promise.all(chunk.map((img) => preprocessImage(img, { size: S, fit: opts.fit, roi: opts.roi })))
+      // batch: [n, 3, S, S] float32
+      const batch = new Float32Array(chunk.length * 3 * S * S)
+      pre.forEach((p, i) => batch.set(p.tensor, i * 3 * S * S))
+      const out = await this.runBatch(batch, chunk.length)
+      pre.forEach((p, i) => {
+        const prediction = this.toPrediction(out.logits, out.probabilities, i)
+        const r: ImagePrediction = { ...prediction, width: p.width, height: p.height, region: p.region }
+        if (wantHeatmap && out.layer4) {
+          const [, F, h, w] = out.layer4.dims as [number, number, number, number]
+          const cam = this.rawCam(out.layer4.data.subarray(i * F * h * w, (i + 1) * F * h * w), F, h, w, prediction.class)
+          r.heatmap = camToImageHeatmap(normaliseCam(cam), h, w, p.region, p, opts.heatmapSide)
+        }
+        results.push(r)
+      })
+    }
+    return results
+  }
+
+  /** CAM of class k for one image's layer4 features [F, h, w]: returns [h, w] (not ReLU'd). */
+  rawCam(features: Float32Array, F: number, h: number, w: number, k: number): Float32Array {
+    return classActivationMap(features, F, h, w, this.fcWeight.subarray(k * F, (k + 1) * F))
+  }
+
+  /** fc bias of class k (mean(rawCam) + bias = logit). */
+  bias(k: number): number {
+    return this.fcBias[k]!
+  }
+
+  toPrediction(logits: Float32Array, probabilities: Float32Array, i: number): Prediction {
+    const C = this.numClasses
+    const l = Array.from(logits.subarray(i * C, (i + 1) * C))
+    const p = Array.from(probabilities.subarray(i * C, (i + 1) * C))
+    let best = 0
+    for (let k = 1; k < C; k++) if (l[k]! > l[best]!) best = k
+    return { logits: l, probabilities: p, class: best }
+  }
+
+  async release(): Promise<void> {
+    await this.session.release()
+  }
+}

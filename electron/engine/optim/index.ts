@@ -1,0 +1,3 @@
+export { adamw } from './adamw'
+export type { GraphOptimizer } from './optimizer'
+export { sgd } from './sgd'

@@ -1,0 +1,79 @@
+import type { ImportProgressEvent, ImportReportView } from '../../../shared/contract/images'
+import { ImportSourceError, type ImportService, type ImportSource } from '../import-service'
+import type { ProjectService } from '../project-service'
+import { wrap } from '../project-service'
+import { UserFacingError } from '../errors'
+import type { HandlerMap } from '../router'
+
+export interface ImageHandlerDeps {
+  projects: ProjectService
+  imports: ImportService
+  emit: (event: string, payload: unknown) => void
+  /** Minimum time between two progress events of one import (the last one always goes). */
+  progressIntervalMs?: number
+}
+
+/** Handlers for 'images:*': listing, labelling, splits, import with progress and cancel. */
+export function imagesHandlers(deps: ImageHandlerDeps): HandlerMap {
+  const { projects, imports, emit } = deps
+  const interval = deps.progressIntervalMs ?? 100
+  // Closing or switching projects stops an import into the old one (after its current image).
+  projects.onChange(() => imports.cancel())
+
+  async function runImport(source: ImportSource): Promise<ImportReportView> {
+    const store = projects.current()
+    let last = 0
+    try {
+      const report = await imports.run(store, source, (importId, p) => {
+        const now = Date.now()
+        if (now - last < interval && p.done < p.total && p.done > 0) return
+        last = now
+        const payload: ImportProgressEvent = { importId, ...p }
+        emit('images:import-progress', payload)
+      })
+      emit('images:changed', { reason: 'import' })
+      return report
+    } catch (error) {
+      if (error instanceof ImportSourceError) throw new UserFacingError('failed', error.message)
+      throw error
+    }
+  }
+
+  return {
+    'images:list': ({ classId, split, search, offset, limit }) =>
+      projects.current().images.list({ ...(classId !== undefined ? { classId } : {}), ...(split ? { split } : {}), ...(search ? { search } : {}) }, { offset, limit }),
+    'images:get': ({ id }) => {
+      const store = projects.current()
+      const image = wrap(() => store.images.get(id))
+      const history = store.labels.history(id).map(({ oldClassId, newClassId, changedAt, source, undone }) => ({ oldClassId, newClassId, changedAt, source, undone }))
+      return { ...image, history }
+    },
+    'images:thumbnail': ({ id }) => {
+      const t = wrap(() => projects.current().images.thumbnail(id))
+      return { id, mime: t.mime, width: t.width, height: t.height, dataUrl: `data:${t.mime};base64,${t.bytes.toString('base64')}` }
+    },
+    'images:set-label': ({ imageIds, classId }) => {
+      const result = wrap(() => projects.current().labels.set(imageIds, classId, 'user'))
+      emit('images:changed', { reason: 'label', imageIds })
+      return result
+    },
+    'images:undo-label': () => {
+      const undone = projects.current().labels.undoLast()
+      if (undone) emit('images:changed', { reason: 'label', imageIds: undone.imageIds })
+      return { undone: undone !== null, imageIds: undone?.imageIds ?? [] }
+    },
+    'images:set-split': ({ imageIds, split }) => {
+      const changed = wrap(() => projects.current().splits.set(imageIds, split, 'user'))
+      emit('images:changed', { reason: 'split', imageIds })
+      return { changed }
+    },
+    'images:delete': ({ imageIds }) => {
+      const deleted = projects.current().images.delete(imageIds)
+      emit('images:changed', { reason: 'delete', imageIds })
+      return { deleted }
+    },
+    'images:import-folder': ({ folder, layout }) => runImport({ kind: 'folder', folder, ...(layout ? { layout } : {}) }),
+    'images:import-files': ({ paths, className }) => runImport({ kind: 'files', paths, ...(className ? { className } : {}) }),
+    'images:import-cancel': ({ importId }) => ({ cancelled: imports.cancel(importId) })
+  }
+}

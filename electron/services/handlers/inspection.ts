@@ -1,0 +1,43 @@
+import type { HandlerMap } from '../router'
+import { UserFacingError } from '../errors'
+import type { InspectionManager } from '../inspection/manager'
+
+/**
+ * Inspection and History channels: validate (done by the router) -> service -> result.
+ * Wire with `router.register(inspectionHandlers({ manager }))`, and call
+ * `manager.projectChanged()` from ProjectService.onChange.
+ */
+export function inspectionHandlers(deps: { manager: InspectionManager }): HandlerMap {
+  const svc = () => deps.manager.current()
+  return {
+    'inspection:status': async () => (await svc()).status(),
+    'inspection:start': async (p) => (await svc()).start(p),
+    'inspection:stop': async () => (await svc()).stop(),
+    'inspection:pause': async (p) => (await svc()).pause(p.paused),
+    'inspection:frame': async (p) => {
+      const service = await svc()
+      const image = Buffer.from(p.image, 'base64')
+      if (image.length === 0 && !p.cameraLost) throw new UserFacingError('failed', 'The frame is empty; check the camera.')
+      return service.submit({
+        image,
+        ...(p.cameraLost ? { failure: 'camera-lost' as const } : {}),
+        capturedAt: p.capturedAt,
+        source: p.source,
+        triggered: p.triggered || p.cameraLost,
+        ...(p.partId ? { partId: p.partId } : {}),
+        ...(p.file ? { file: p.file } : {})
+      })
+    },
+    'inspection:settings': async (p) => {
+      const service = await svc()
+      return Object.keys(p).length === 0 ? service.settings() : service.updateSettings(p)
+    },
+    'history:list': async (p) => {
+      const { limit, offset, ...filter } = p
+      return (await svc()).listHistory(filter, { limit, offset })
+    },
+    'history:export-csv': async (p) => (await svc()).exportCsv(p),
+    'history:image': async (p) => (await svc()).image(p.id),
+    'history:override': async (p) => (await svc()).override(p.id, p.verdict, p.className)
+  }
+}

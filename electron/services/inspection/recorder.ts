@@ -1,0 +1,91 @@
+import type { InspectionRecord, InspectionSettings } from '../../../shared/contract/inspection'
+import type { HistoryDb } from './history-db'
+import { JsonlLog } from './jsonl-log'
+import { toResultJson } from './result-json'
+import { WebhookSender } from './webhook'
+
+/**
+ * Where every verdict goes, in this order: the history file (synchronous, one
+ * transaction: the record is safe before anyone is told), then the JSONL log and the
+ * webhook outbox (both queued; delivery happens in the background and never slows the
+ * line). Images are kept for every reject and for one PASS in `passSampleEvery`.
+ */
+export interface RecorderOptions {
+  history: HistoryDb
+  settings: () => InspectionSettings
+  onIncident?: (kind: string, detail: string) => void
+  /** Tests shorten the webhook's retry timing. */
+  webhook?: { baseBackoffMs?: number; maxBackoffMs?: number; timeoutMs?: number }
+}
+
+/** Apply the retention policy after this many stored images. */
+const RETENTION_EVERY = 50
+
+export class InspectionRecorder {
+  private passCount = 0
+  private keptSinceRetention = 0
+  private jsonl: JsonlLog | null = null
+  readonly webhook: WebhookSender
+
+  constructor(private readonly options: RecorderOptions) {
+    this.webhook = new WebhookSender({
+      db: options.history.db,
+      ...options.webhook,
+      onError: (message) => options.onIncident?.('webhook-retry', message)
+    })
+    this.applyRetention()
+  }
+
+  record(record: InspectionRecord, image: Buffer): InspectionRecord {
+    const settings = this.options.settings()
+    const keep = image.length > 0 && this.shouldKeep(record, settings)
+    const stored = this.options.history.insert(record, keep ? { bytes: image, mime: sniffMime(image) } : null)
+    if (keep && ++this.keptSinceRetention >= RETENTION_EVERY) this.applyRetention()
+    const line = toResultJson(stored)
+    if (settings.jsonlPath) this.jsonlFor(settings.jsonlPath).append(line)
+    if (settings.webhookUrl) this.webhook.enqueue(settings.webhookUrl, line)
+    return stored
+  }
+
+  /** Wait for the JSONL log and the webhook outbox (shutdown, tests). */
+  async flush(): Promise<void> {
+    await this.jsonl?.flushed()
+  }
+
+  close(): void {
+    this.webhook.close()
+  }
+
+  applyRetention(): void {
+    this.keptSinceRetention = 0
+    const s = this.options.settings()
+    const { deleted } = this.options.history.applyRetention({
+      maxDays: s.retentionDays,
+      maxBytes: s.retentionMaxMb ? s.retentionMaxMb * 1024 * 1024 : null
+    })
+    if (deleted > 0) this.options.onIncident?.('retention', `${deleted} stored images removed by the retention policy`)
+  }
+
+  private shouldKeep(record: InspectionRecord, settings: InspectionSettings): boolean {
+    if (record.verdict !== 'PASS') return true
+    this.passCount++
+    return settings.passSampleEvery > 0 && this.passCount % settings.passSampleEvery === 0
+  }
+
+  private jsonlFor(path: string): JsonlLog {
+    if (this.jsonl?.file !== path) {
+      this.jsonl = new JsonlLog(path, (message) => this.options.onIncident?.('jsonl-error', message))
+    }
+    return this.jsonl
+  }
+}
+
+/** The image's MIME type from its first bytes (for serving kept images back). */
+export function sniffMime(bytes: Buffer): string {
+  if (bytes.length >= 4 && bytes[0] === 0x89 && bytes.toString('latin1', 1, 4) === 'PNG') return 'image/png'
+  if (bytes.length >= 3 && bytes[0] === 0xff && bytes[1] === 0xd8) return 'image/jpeg'
+  if (bytes.length >= 2 && bytes.toString('latin1', 0, 2) === 'BM') return 'image/bmp'
+  if (bytes.length >= 12 && bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP') return 'image/webp'
+  if (bytes.length >= 4 && (bytes.toString('latin1', 0, 4) === 'II*\0' || bytes.toString('latin1', 0, 4) === 'MM\0*')) return 'image/tiff'
+  return 'application/octet-stream'
+}

@@ -1,0 +1,402 @@
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { userInfo, tmpdir } from 'node:os'
+import { basename, extname, join } from 'node:path'
+import {
+  DEFAULT_INSPECTION_SETTINGS,
+  InspectionSettings,
+  type HistoryFilter,
+  type InspectionHeatmap,
+  type InspectionModelInfo,
+  type InspectionRecord,
+  type InspectionSourceKind,
+  type InspectionStatus,
+  type Verdict
+} from '../../../shared/contract/inspection'
+import type { ProjectStore } from '../../store/project-store'
+import { importImages } from '../import-service'
+import { NotFoundError, UserFacingError } from '../errors'
+import { HistoryDb, sha256 } from './history-db'
+import { HotFolder } from './hot-folder'
+import { compilePartIdPattern, counterPartId, partIdFromFileName } from './part-id'
+import { InspectionPipeline, type InspectionEngine, type PipelineFrame, type PipelineOutcome } from './pipeline'
+import { InspectionRecorder } from './recorder'
+import { resolveModels, SETTING_INSPECTION } from './models-info'
+import { TriggerServer } from './trigger'
+
+/**
+ * Inspection for one open project: the pipeline, where its verdicts are recorded, the
+ * sources (camera frames from the screen, hot folder, dropped files, CLI), the external
+ * trigger, and the history. The Electron router, browser mode and the CLI all use this.
+ */
+export interface InspectionServiceOptions {
+  project: ProjectStore
+  engine: InspectionEngine
+  /** Push an event to the screens (inspection:result, :stats, :model-swap, :trigger, :incident). */
+  emit?: (event: string, payload: unknown) => void
+  /** History file override (default: beside the project). */
+  historyFile?: string
+  /** Tests shorten the webhook's retry timing. */
+  webhook?: { baseBackoffMs?: number; maxBackoffMs?: number }
+  /** Hot folder timing (tests). */
+  hotFolder?: { stabilityMs?: number; pollMs?: number }
+}
+
+const LAST_FAILURES = 12
+
+export class InspectionService {
+  readonly history: HistoryDb
+  readonly recorder: InspectionRecorder
+  private readonly pipeline: InspectionPipeline
+  private settingsValue: InspectionSettings
+  private state: InspectionStatus['state'] = 'idle'
+  private source: InspectionStatus['source'] = null
+  private hotFolder: HotFolder | null = null
+  private trigger: TriggerServer | null = null
+  private lastFailures: InspectionRecord[] = []
+  private partPattern: RegExp | null = null
+  private statsTimer: NodeJS.Timeout | null = null
+  private readonly recordListeners = new Set<(record: InspectionRecord) => void>()
+
+  constructor(private readonly options: InspectionServiceOptions) {
+    const { project } = options
+    this.history = options.historyFile ? new HistoryDb(options.historyFile) : HistoryDb.forProject(project.file)
+    this.settingsValue = loadSettings(project)
+    this.partPattern = safePattern(this.settingsValue.partIdPattern)
+    this.recorder = new InspectionRecorder({
+      history: this.history,
+      settings: () => this.settingsValue,
+      onIncident: (kind, detail) => this.incident(kind, detail),
+      webhook: options.webhook
+    })
+    this.pipeline = new InspectionPipeline({
+      engine: options.engine,
+      deadlineMs: this.settingsValue.deadlineMs,
+      roi: this.settingsValue.roi,
+      heatmap: this.settingsValue.heatmap,
+      actor: () => this.actor(),
+      nextPartId: (frame) => this.partIdFor(frame),
+      sink: (record, image) => this.recorder.record(record, image),
+      onIncident: (kind, detail) => this.incident(kind, detail),
+      onModelSwap: (swap) => this.emit('inspection:model-swap', swap),
+      onResult: (record, heatmap) => this.onResult(record, heatmap)
+    })
+    this.pipeline.setModels(this.resolveModelsSafely())
+    if (this.settingsValue.triggerPort !== null) void this.applyTrigger()
+  }
+
+  // ---- sources -------------------------------------------------------------------------
+
+  async start(source: { source: 'camera' | 'hot-folder' | 'file'; folder?: string }): Promise<InspectionStatus> {
+    await this.stopSources()
+    this.pipeline.resetStats()
+    this.pipeline.setPaused(false)
+    this.lastFailures = []
+    await this.warmup()
+    if (source.source === 'hot-folder') {
+      if (!source.folder) throw new UserFacingError('failed', 'Choose the hot folder to watch.')
+      const folder = new HotFolder({
+        folder: source.folder,
+        history: this.history,
+        moveToOkNg: this.settingsValue.moveToOkNg,
+        ...this.options.hotFolder,
+        onError: (message) => this.incident('hot-folder', message),
+        inspect: async (file, bytes) => {
+          const outcome = await this.submit({ image: bytes, capturedAt: Date.now(), source: 'hot-folder', file: basename(file), triggered: true })
+          if (outcome.dropped) throw new Error('inspection is paused; the file will be inspected when it changes')
+          return { verdict: outcome.record.verdict, inspectionId: outcome.record.id }
+        }
+      })
+      try {
+        await folder.start()
+      } catch (error) {
+        throw new UserFacingError('failed', (error as Error).message)
+      }
+      this.hotFolder = folder
+    }
+    this.source = { kind: source.source, ...(source.folder ? { folder: source.folder } : {}) }
+    this.state = 'running'
+    this.startStatsTimer()
+    return this.status()
+  }
+
+  async stop(): Promise<InspectionStatus> {
+    await this.stopSources()
+    this.state = 'idle'
+    this.source = null
+    return this.status()
+  }
+
+  pause(paused: boolean): InspectionStatus {
+    this.pipeline.setPaused(paused)
+    if (this.state !== 'idle') this.state = paused ? 'paused' : 'running'
+    return this.status()
+  }
+
+  /** One frame or image (camera, dropped file, CLI). */
+  submit(frame: PipelineFrame): Promise<PipelineOutcome> {
+    this.refreshModels()
+    return this.pipeline.submit(frame)
+  }
+
+  /**
+   * Load the active models before the first part arrives. A model that cannot be loaded is
+   * reported here; its parts would get NO_VERDICT (engine error).
+   */
+  async warmup(): Promise<void> {
+    this.refreshModels()
+    try {
+      await this.options.engine.warmup?.(this.pipeline.currentModels())
+    } catch (error) {
+      this.incident('engine-error', `Loading the model failed: ${(error as Error).message}`)
+    }
+  }
+
+  /** Inspect a file by path (CLI, tests). Triggered: never dropped. */
+  async inspectFile(file: string, source: InspectionSourceKind = 'cli'): Promise<PipelineOutcome> {
+    let image: Buffer
+    const capturedAt = Date.now()
+    try {
+      image = await readFile(file)
+    } catch (error) {
+      throw new UserFacingError('failed', `Cannot read "${file}" (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`)
+    }
+    return this.submit({ image, capturedAt, source, file, triggered: true })
+  }
+
+  /** Start or stop the trigger endpoint as the settings say (loopback only from the settings). */
+  async applyTrigger(): Promise<void> {
+    const port = this.settingsValue.triggerPort
+    try {
+      if (port === null) {
+        await this.trigger?.stop()
+        this.trigger = null
+      } else {
+        await this.startTrigger({ port })
+      }
+    } catch (error) {
+      this.trigger = null
+      this.incident('trigger', `The trigger endpoint could not start on port ${port}: ${(error as Error).message}. Choose another port.`)
+    }
+  }
+
+  /** Serve `POST /trigger`; a trigger asks the screen to capture one frame. */
+  async startTrigger(opts: { host?: string; port?: number; token?: string | null }): Promise<string> {
+    await this.trigger?.stop()
+    this.trigger = new TriggerServer({
+      ...opts,
+      onTrigger: (payload) => {
+        if (this.state === 'idle') throw new Error('Inspection is not running; start it on the Inspect screen.')
+        this.emit('inspection:trigger', payload)
+      }
+    })
+    return this.trigger.start()
+  }
+
+  // ---- settings and status -------------------------------------------------------------
+
+  settings(): InspectionSettings {
+    return this.settingsValue
+  }
+
+  /** Change settings; `persist: false` applies them to this session only (CLI flags). */
+  updateSettings(patch: Partial<InspectionSettings>, opts: { persist?: boolean } = {}): InspectionSettings {
+    const parsed = InspectionSettings.safeParse({ ...this.settingsValue, ...patch })
+    if (!parsed.success) {
+      throw new UserFacingError('failed', `Invalid inspection settings: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+    }
+    const next = parsed.data
+    const pattern = safePattern(next.partIdPattern, true)
+    if (opts.persist !== false) this.options.project.settings.set(SETTING_INSPECTION, next)
+    this.settingsValue = next
+    this.partPattern = pattern
+    this.pipeline.configure({ deadlineMs: next.deadlineMs, roi: next.roi, heatmap: next.heatmap })
+    if ('thresholdOverride' in patch) this.pipeline.swapModels(this.resolveModelsSafely())
+    if ('retentionDays' in patch || 'retentionMaxMb' in patch) this.recorder.applyRetention()
+    if ('triggerPort' in patch) void this.applyTrigger()
+    return next
+  }
+
+  models(): InspectionModelInfo {
+    return this.pipeline.currentModels()
+  }
+
+  status(): InspectionStatus {
+    return {
+      state: this.state,
+      source: this.source,
+      stats: this.pipeline.stats(),
+      models: this.models(),
+      settings: this.settingsValue,
+      actor: this.actor(),
+      triggerUrl: this.trigger?.url() ?? null,
+      lastFailures: this.lastFailures
+    }
+  }
+
+  actor(): string {
+    const op = this.settingsValue.operator?.trim()
+    if (op) return op
+    try {
+      return userInfo().username
+    } catch {
+      return 'unknown'
+    }
+  }
+
+  /** Pick up a model activated elsewhere (training, import); swapped between frames. */
+  refreshModels(): void {
+    const next = this.resolveModelsSafely()
+    const now = this.pipeline.currentModels()
+    if (next.classifier?.version !== now.classifier?.version || next.anomaly?.version !== now.anomaly?.version || next.classifier?.threshold !== now.classifier?.threshold) {
+      this.pipeline.swapModels(next)
+    }
+  }
+
+  whenIdle(): Promise<void> {
+    return this.pipeline.whenIdle()
+  }
+
+  // ---- history -------------------------------------------------------------------------
+
+  listHistory(filter: HistoryFilter, page: { limit: number; offset: number }): { total: number; rows: InspectionRecord[] } {
+    return this.history.list(filter, page)
+  }
+
+  exportCsv(filter: HistoryFilter): { csv: string; rows: number } {
+    return this.history.exportCsv(filter)
+  }
+
+  image(id: number): { mime: string; base64: string } {
+    const img = this.history.image(id)
+    if (!img) throw new NotFoundError(`A kept image for inspection ${id}`)
+    return { mime: img.mime, base64: img.bytes.toString('base64') }
+  }
+
+  /**
+   * An operator's correction: recorded in the history, and the kept image goes into the
+   * labelling set with the corrected class (through the import service, as any import).
+   */
+  async override(id: number, verdict: Verdict, className: string): Promise<{ record: InspectionRecord; imageId: number | null }> {
+    const existing = this.history.get(id)
+    if (!existing) throw new NotFoundError(`Inspection ${id}`)
+    const known = this.knownClasses()
+    if (known.length > 0 && !known.includes(className)) {
+      throw new UserFacingError('failed', `"${className}" is not a class of this project (${known.join(', ')}). Pick one of them.`)
+    }
+    const record = this.history.setOverride(id, { verdict, className, actor: this.actor() })!
+    const img = this.history.image(id)
+    if (!img) return { record, imageId: null }
+    const imageId = await this.addToLabellingSet(existing, img, className)
+    return { record, imageId }
+  }
+
+  async close(): Promise<void> {
+    await this.stopSources()
+    await this.trigger?.stop()
+    this.trigger = null
+    await this.recorder.flush()
+    this.recorder.close()
+    this.history.close()
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  private async stopSources(): Promise<void> {
+    if (this.statsTimer) clearInterval(this.statsTimer)
+    this.statsTimer = null
+    const folder = this.hotFolder
+    this.hotFolder = null
+    await folder?.stop()
+  }
+
+  private startStatsTimer(): void {
+    if (this.statsTimer) clearInterval(this.statsTimer)
+    // fps decays to 0 when frames stop: refresh the counters on screen once a second.
+    this.statsTimer = setInterval(() => this.emit('inspection:stats', this.pipeline.stats()), 1000)
+    this.statsTimer.unref()
+  }
+
+  /** Listen to every stored record (the CLI's --watch prints them). */
+  onRecord(listener: (record: InspectionRecord) => void): () => void {
+    this.recordListeners.add(listener)
+    return () => this.recordListeners.delete(listener)
+  }
+
+  private onResult(record: InspectionRecord, heatmap: InspectionHeatmap | null): void {
+    for (const l of this.recordListeners) l(record)
+    if (record.verdict !== 'PASS') this.lastFailures = [record, ...this.lastFailures].slice(0, LAST_FAILURES)
+    this.emit('inspection:result', { record, heatmap })
+    this.emit('inspection:stats', this.pipeline.stats())
+  }
+
+  private partIdFor(frame: PipelineFrame): string {
+    const fromName = frame.file ? partIdFromFileName(basename(frame.file), this.partPattern) : null
+    return fromName ?? counterPartId(this.history.nextCounter('partId'))
+  }
+
+  private resolveModelsSafely(): InspectionModelInfo {
+    try {
+      return resolveModels(this.options.project, this.settingsValue.thresholdOverride)
+    } catch (error) {
+      // No usable model: every part gets NO_VERDICT (a reject) until this is fixed.
+      this.incident('model-unusable', (error as Error).message)
+      return { classifier: null, anomaly: null }
+    }
+  }
+
+  private knownClasses(): string[] {
+    return this.options.project.classes.list().map((c) => c.name)
+  }
+
+  private async addToLabellingSet(record: InspectionRecord, img: { mime: string; bytes: Buffer }, className: string): Promise<number | null> {
+    const store = this.options.project
+    const ext = { 'image/png': '.png', 'image/jpeg': '.jpg', 'image/webp': '.webp', 'image/tiff': '.tif', 'image/bmp': '.bmp' }[img.mime] ?? '.png'
+    const stem = record.file ? basename(record.file, extname(record.file)) : record.partId
+    const dir = await mkdtemp(join(tmpdir(), 'ds-override-'))
+    const file = join(dir, `inspection-${record.id}-${stem.replace(/[^\w.-]+/g, '_')}${ext}`)
+    try {
+      await writeFile(file, img.bytes)
+      const report = await importImages(store, { kind: 'files', paths: [file], className })
+      if (report.rejected.length > 0) throw new UserFacingError('failed', `The image could not be added to the labelling set: ${report.rejected[0]!.reason}`)
+      const sha = sha256(img.bytes)
+      const image = store.images.findBySha(sha)
+      if (!image) return null
+      if (report.duplicates.length > 0) {
+        // Already in the project (e.g. overridden before): relabel it.
+        const cls = store.classes.findByName(className)
+        if (cls) store.labels.set([image.id], cls.id, 'user')
+      }
+      return image.id
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }
+
+  private incident(kind: string, detail: string): void {
+    try {
+      this.history.recordIncident(kind, detail)
+    } catch {
+      // The history itself failing must not stop inspection; the event still goes out.
+    }
+    this.emit('inspection:incident', { kind, detail })
+  }
+
+  private emit(event: string, payload: unknown): void {
+    this.options.emit?.(event, payload)
+  }
+}
+
+function loadSettings(project: ProjectStore): InspectionSettings {
+  const stored = project.settings.get<unknown>(SETTING_INSPECTION, null)
+  const parsed = InspectionSettings.safeParse({ ...DEFAULT_INSPECTION_SETTINGS, ...(typeof stored === 'object' && stored ? stored : {}) })
+  return parsed.success ? parsed.data : DEFAULT_INSPECTION_SETTINGS
+}
+
+function safePattern(pattern: string | null, strict = false): RegExp | null {
+  try {
+    return compilePartIdPattern(pattern)
+  } catch (error) {
+    if (strict) throw new UserFacingError('failed', (error as Error).message)
+    return null
+  }
+}

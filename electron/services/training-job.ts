@@ -1,0 +1,422 @@
+import { createHash } from 'node:crypto'
+import { basename } from 'node:path'
+import type { ProjectStore } from '../store/project-store'
+import type { TensorMap } from '../engine/tensor'
+import { buildResnet18Inference, initResnet18Weights } from '../engine/models/resnet'
+import { loadBackbone } from '../engine/models/backbones'
+import { loadResnetWeights } from '../engine/models/weights'
+import { writeSafetensors } from '../engine/models/safetensors'
+import type { ExecutionProviderName, ProviderRequest } from '../engine/infer/sessions'
+import type { Fit } from '../imaging/preprocess'
+import { defaultTrainerConfig, runTrainer, TrainingDataError, type FreezePreset, type TrainerConfig, type TrainProgress } from '../engine/train/trainer'
+import { DEFAULT_AUGMENT, NO_AUGMENT, type AugmentConfig } from '../engine/train/augment'
+import { deserializeCheckpoint, serializeCheckpoint, type Checkpoint, type EpochRecord } from '../engine/train/checkpoints'
+import { evaluateModel, PreprocessedSet, type EvalResult, type EvalSample } from '../engine/train/evaluate'
+import { gateDecision } from '../engine/train/gate'
+import { classCounts, classWeights } from '../engine/train/class-weights'
+import { computeEmbeddings, DEFAULT_HEAD_TRAINING, trainLinearHead, withHead, type Backbone, type EmbeddingStore } from '../engine/train/quick-head'
+import type { TrainSample } from '../engine/train/batches'
+import type { ClassificationMetrics } from '../engine/train/metrics'
+
+/**
+ * One training job against an open project: read the labelled images, train (full
+ * fine-tuning or quick head-only), checkpoint every epoch into the project, and finish by
+ * saving the best weights as a new model version, activated only when the never-worse gate
+ * says so. Runs on any thread: the engine worker (training-service.ts) or the CLI process.
+ */
+
+/** Project settings this job reads (JSON values in the settings table). */
+export const SETTING_TRAIN_FIT = 'training.fit'
+export const SETTING_TRAIN_SIZE = 'training.size'
+
+export interface TrainJobOptions {
+  mode: 'full' | 'quick'
+  epochs?: number
+  batch?: number
+  size?: number
+  freeze?: FreezePreset
+  lr?: number
+  optimizer?: 'sgd' | 'adamw'
+  seed?: number
+  fit?: Fit
+  /** Continue a matching interrupted or cancelled run from its last checkpoint (default true). */
+  resume?: boolean
+  /** Start from these ResNet18 weights (.safetensors) instead of the project's backbone. */
+  weightsFile?: string
+  /** ResNet width multiplier (1 = torchvision). Reduced widths are for tests and benches. */
+  width?: number
+  /** Augmentation overrides, or 'none'. */
+  augment?: Partial<AugmentConfig> | 'none'
+  /** Early-stopping patience in epochs (0 = never). */
+  patience?: number
+  provider?: ProviderRequest
+  threads?: number
+  /** Use this backbone instead of the app's resolved one (tests, benches). */
+  backbone?: Backbone
+}
+
+export interface TrainJobHooks {
+  onStart?: (info: { runId: number; resumedFromEpoch: number | null; config: Record<string, unknown> }) => void
+  onProgress?: (runId: number, p: TrainProgress) => void
+  onEpoch?: (runId: number, record: EpochRecord) => void
+  signal?: AbortSignal
+}
+
+/** Metrics stored with a model version and printed by the CLI. */
+export interface ModelMetrics extends ClassificationMetrics {
+  valLoss: number
+  bestEpoch: number | null
+  imagesPerSecond: number
+}
+
+export interface TrainOutcome {
+  runId: number
+  status: 'done' | 'cancelled'
+  resumedFromEpoch: number | null
+  modelVersion: number | null
+  activated: boolean
+  /** Why the gate did (not) activate the version, or why nothing was saved. */
+  reason: string
+  metrics: ModelMetrics | null
+  /** The active model's metrics on the same validation images (null when there was none). */
+  activeMetrics: ClassificationMetrics | null
+  imagesPerSecond: number
+  provider: ExecutionProviderName | null
+  history: EpochRecord[]
+}
+
+/** The labelled data of a project as the trainer needs it. */
+export interface ProjectDataset {
+  classes: string[]
+  goodClass: number | null
+  train: TrainSample[]
+  val: EvalSample[]
+  fingerprint: string
+}
+
+/**
+ * Classes with at least one labelled image, in the project's class order; every labelled
+ * image gets a split first (the store's deterministic per-class assignment).
+ */
+export function projectDataset(store: ProjectStore): ProjectDataset {
+  const rows = store.classes
+    .listWithCounts()
+    .filter((c) => c.count > 0)
+    .sort((a, b) => a.order - b.order || a.id - b.id)
+  store.splits.assignMissing(rows.map((c) => c.id))
+  const index = new Map(rows.map((c, i) => [c.id, i]))
+  const good = rows.findIndex((c) => c.isGood)
+  const train: TrainSample[] = []
+  const val: EvalSample[] = []
+  for (const r of store.images.listLabelled()) {
+    const label = index.get(r.classId)
+    if (label === undefined) continue
+    const sample = { key: r.sha256, label, load: async () => new Uint8Array(store.images.bytes(r.id).bytes) }
+    if (r.split === 'val') val.push(sample)
+    else train.push(sample)
+  }
+  return { classes: rows.map((c) => c.name), goodClass: good >= 0 ? good : null, train, val, fingerprint: store.labels.fingerprint() }
+}
+
+/** The trainer configuration a request resolves to (defaults from the project settings). */
+export function resolveTrainerConfig(store: ProjectStore, data: ProjectDataset, opts: TrainJobOptions): TrainerConfig {
+  const base = defaultTrainerConfig(data.classes, data.goodClass)
+  const augment: AugmentConfig = opts.augment === 'none' ? NO_AUGMENT : { ...DEFAULT_AUGMENT, ...(opts.augment ?? {}) }
+  return {
+    ...base,
+    width: opts.width ?? 1,
+    size: opts.size ?? store.settings.get<number>(SETTING_TRAIN_SIZE, base.size),
+    batch: opts.batch ?? base.batch,
+    epochs: opts.epochs ?? base.epochs,
+    freeze: opts.freeze ?? base.freeze,
+    optimizer: opts.optimizer ?? base.optimizer,
+    lr: opts.lr ?? (opts.optimizer === 'adamw' ? 0.0003 : base.lr),
+    weightDecay: opts.optimizer === 'adamw' ? 0.01 : base.weightDecay,
+    seed: opts.seed ?? base.seed,
+    fit: opts.fit ?? store.settings.get<Fit>(SETTING_TRAIN_FIT, base.fit),
+    augment,
+    earlyStopping: { ...base.earlyStopping, patience: opts.patience ?? base.earlyStopping.patience },
+    provider: opts.provider,
+    threads: opts.threads
+  }
+}
+
+function sha256Hex(text: string): string {
+  return createHash('sha256').update(text).digest('hex')
+}
+
+/** Starting weights for a full run, with `fc` re-initialised when the class count differs. */
+async function startingWeights(numClasses: number, opts: TrainJobOptions, config: TrainerConfig): Promise<{ weights: TensorMap; width: number; source: string }> {
+  let weights: TensorMap
+  let width = config.width
+  let source: string
+  if (opts.weightsFile) {
+    const loaded = await loadResnetWeights(opts.weightsFile)
+    weights = loaded.weights
+    width = loaded.width
+    source = `file:${basename(opts.weightsFile)}`
+  } else if (opts.backbone) {
+    weights = opts.backbone.weights
+    width = opts.backbone.width
+    source = opts.backbone.id
+  } else if (width !== 1) {
+    weights = initResnet18Weights({ numClasses, width, seed: config.seed })
+    source = `random:${config.seed}`
+  } else {
+    const b = await loadBackbone({ seed: config.seed })
+    weights = b.weights
+    source = b.info.source === 'random' ? `random:${config.seed}` : `${b.info.source}:${b.info.sha256 ?? '?'}`
+  }
+  const fc = weights.get('fc.weight')
+  if (!fc || fc.shape[0] !== numClasses) {
+    // torchvision's fine-tuning recipe: a new, randomly initialised fc for our classes.
+    const fresh = initResnet18Weights({ numClasses, width, seed: config.seed })
+    weights = new Map(weights)
+    weights.set('fc.weight', fresh.get('fc.weight')!)
+    weights.set('fc.bias', fresh.get('fc.bias')!)
+  }
+  return { weights, width, source }
+}
+
+/** What identifies a run for resuming: same data, same recipe, same start. */
+function runIdentity(config: TrainerConfig, mode: string, start: string, fingerprint: string): Record<string, unknown> {
+  const { provider: _p, threads: _t, ...recipe } = config
+  return { mode, ...recipe, start, dataFingerprint: fingerprint }
+}
+
+function backboneStore(store: ProjectStore): EmbeddingStore {
+  return {
+    get: (shas, key) => store.embeddings.getMany(shas, key),
+    put: (entries, key) => store.embeddings.putMany(entries, key)
+  }
+}
+
+/** Run a training job to the end (or to cancellation) and save the resulting model version. */
+export async function runTrainingJob(store: ProjectStore, opts: TrainJobOptions, hooks: TrainJobHooks = {}): Promise<TrainOutcome> {
+  const data = projectDataset(store)
+  if (data.classes.length < 2) {
+    throw new TrainingDataError(`Training needs labelled images of at least two classes; this project has ${data.classes.length}. Label images of another class, then train again.`)
+  }
+  if (data.val.length === 0) {
+    throw new TrainingDataError('No labelled image is in the validation split. Move some images to validation (or label more), then train again.')
+  }
+  const config = resolveTrainerConfig(store, data, opts)
+  return opts.mode === 'quick' ? runQuick(store, data, config, opts, hooks) : runFull(store, data, config, opts, hooks)
+}
+
+async function runFull(store: ProjectStore, data: ProjectDataset, config: TrainerConfig, opts: TrainJobOptions, hooks: TrainJobHooks): Promise<TrainOutcome> {
+  const start = await startingWeights(data.classes.length, opts, config)
+  config = { ...config, width: start.width }
+  const identity = runIdentity(config, 'full', start.source, data.fingerprint)
+  const identityKey = sha256Hex(JSON.stringify(identity))
+
+  // A run left 'running' by a process that died can be resumed; this job is the only trainer.
+  store.runs.markRunningAsInterrupted()
+  let runId: number | null = null
+  let checkpoint: Checkpoint | null = null
+  if (opts.resume !== false) {
+    for (const run of store.runs.list({ kind: 'classifier', limit: 20 })) {
+      if ((run.status !== 'interrupted' && run.status !== 'cancelled') || run.config.identityKey !== identityKey) continue
+      const stored = store.checkpoints.latest(run.id)
+      if (!stored) continue
+      checkpoint = deserializeCheckpoint({ state: stored.state, weights: stored.weights, optimizer: stored.optimizer })
+      runId = run.id
+      store.runs.resume(run.id)
+      break
+    }
+  }
+  const runConfig = { ...identity, identityKey }
+  if (runId === null) runId = store.runs.start({ kind: 'classifier', config: runConfig }).id
+  const id = runId
+  const resumedFromEpoch = checkpoint ? checkpoint.loop.nextEpoch : null
+  hooks.onStart?.({ runId: id, resumedFromEpoch, config: runConfig })
+
+  try {
+    const result = await runTrainer(config, { train: data.train, val: data.val }, checkpoint ? { checkpoint } : { weights: start.weights }, {
+      isCancelled: () => hooks.signal?.aborted === true,
+      onProgress: (p) => hooks.onProgress?.(id, p),
+      onEpoch: (record, cp) => {
+        const parts = serializeCheckpoint(cp)
+        // Epoch metrics and checkpoint together: a crash leaves both or neither.
+        store.transaction(() => {
+          store.runs.recordEpoch(id, record.epoch, record as unknown as Record<string, unknown>)
+          store.checkpoints.save({ runId: id, epoch: record.epoch, step: cp.loop.globalStep, state: parts.state as unknown as Record<string, unknown>, weights: parts.weights, optimizer: parts.optimizer })
+        })
+        hooks.onEpoch?.(id, record)
+      }
+    })
+    if (result.status === 'cancelled' || result.history.length === 0) {
+      store.runs.finish(id, { status: 'cancelled', summary: { epochs: result.history.length } })
+      return {
+        runId: id,
+        status: 'cancelled',
+        resumedFromEpoch,
+        modelVersion: null,
+        activated: false,
+        reason: 'Training was cancelled; start it again with the same settings to continue from the last finished epoch.',
+        metrics: null,
+        activeMetrics: null,
+        imagesPerSecond: result.imagesPerSecond,
+        provider: result.provider,
+        history: result.history
+      }
+    }
+    const bestEpoch = result.bestEpoch
+    return await finishRun(store, data, config, {
+      runId: id,
+      weights: result.bestWeights,
+      architecture: `resnet18@${config.width}`,
+      config: { ...runConfig, classWeights: result.classWeights, classWeightsApplied: result.classWeightsApplied, bestEpoch },
+      bestEpoch,
+      imagesPerSecond: result.imagesPerSecond,
+      provider: result.provider,
+      history: result.history,
+      resumedFromEpoch
+    })
+  } catch (error) {
+    // Keep the checkpoints: a failed run can be resumed once the cause is fixed.
+    store.runs.finish(id, { status: 'failed', error: (error as Error).message.split('\n')[0] })
+    throw error
+  }
+}
+
+async function runQuick(store: ProjectStore, data: ProjectDataset, config: TrainerConfig, opts: TrainJobOptions, hooks: TrainJobHooks): Promise<TrainOutcome> {
+  const t0 = performance.now()
+  let backbone = opts.backbone
+  if (!backbone) {
+    if (opts.weightsFile) {
+      const loaded = await loadResnetWeights(opts.weightsFile)
+      backbone = { weights: loaded.weights, width: loaded.width, id: `file:${sha256Hex(basename(opts.weightsFile))}` }
+    } else if (config.width !== 1) {
+      backbone = { weights: initResnet18Weights({ numClasses: 1000, width: config.width, seed: config.seed }), width: config.width, id: `random:${config.seed}` }
+    } else {
+      const b = await loadBackbone({ seed: config.seed })
+      backbone = { weights: b.weights, width: 1, id: b.info.source === 'random' ? `random:${config.seed}` : `${b.info.source}:${b.info.sha256 ?? '?'}` }
+    }
+  }
+  config = { ...config, width: backbone.width }
+  const runConfig = { mode: 'quick', width: backbone.width, size: config.size, fit: config.fit, seed: config.seed, backbone: backbone.id, classes: data.classes, dataFingerprint: data.fingerprint }
+  const runId = store.runs.start({ kind: 'classifier', config: runConfig }).id
+  hooks.onStart?.({ runId, resumedFromEpoch: null, config: runConfig })
+  try {
+    const all: EvalSample[] = [...data.train, ...data.val]
+    const emb = await computeEmbeddings(all, backbone, { size: config.size, fit: config.fit, provider: config.provider, threads: config.threads, store: backboneStore(store) })
+    if (hooks.signal?.aborted) {
+      store.runs.finish(runId, { status: 'cancelled' })
+      return { runId, status: 'cancelled', resumedFromEpoch: null, modelVersion: null, activated: false, reason: 'Quick retrain was cancelled.', metrics: null, activeMetrics: null, imagesPerSecond: 0, provider: null, history: [] }
+    }
+    const trainFeatures = emb.features.subarray(0, data.train.length * emb.dims)
+    const labels = data.train.map((s) => s.label)
+    const cw = classWeights(classCounts(labels, data.classes.length), config.classWeighting)
+    const head = trainLinearHead(trainFeatures, labels, data.classes.length, { ...DEFAULT_HEAD_TRAINING, classWeights: cw.weights })
+    const seconds = (performance.now() - t0) / 1000
+    const imagesPerSecond = all.length / Math.max(1e-9, seconds)
+    hooks.onProgress?.(runId, {
+      epoch: 1,
+      epochs: 1,
+      step: 1,
+      stepsPerEpoch: 1,
+      loss: head.loss,
+      accuracy: NaN,
+      imagesPerSecond,
+      etaSeconds: 0,
+      provider: 'cpu',
+      lr: DEFAULT_HEAD_TRAINING.lr
+    })
+    const weights = withHead(backbone.weights, head, data.classes.length, emb.dims)
+    return await finishRun(store, data, config, {
+      runId,
+      weights,
+      architecture: `resnet18@${backbone.width}`,
+      config: { ...runConfig, classWeights: Array.from(cw.weights), classWeightsApplied: cw.applied, embeddingsCached: emb.cached, embeddingsComputed: emb.computed, seconds },
+      bestEpoch: null,
+      imagesPerSecond,
+      provider: null,
+      history: [],
+      resumedFromEpoch: null
+    })
+  } catch (error) {
+    store.runs.finish(runId, { status: 'failed', error: (error as Error).message.split('\n')[0] })
+    throw error
+  }
+}
+
+/**
+ * Export the best weights, evaluate the candidate and the active model on the same
+ * validation images, apply the never-worse gate and save the version, run status and
+ * cleanup in one transaction.
+ */
+async function finishRun(
+  store: ProjectStore,
+  data: ProjectDataset,
+  config: TrainerConfig,
+  run: {
+    runId: number
+    weights: TensorMap
+    architecture: string
+    config: Record<string, unknown>
+    bestEpoch: number | null
+    imagesPerSecond: number
+    provider: ExecutionProviderName | null
+    history: EpochRecord[]
+    resumedFromEpoch: number | null
+  }
+): Promise<TrainOutcome> {
+  const onnx = buildResnet18Inference({
+    numClasses: data.classes.length,
+    width: config.width,
+    height: config.size,
+    batch: 'dynamic',
+    weights: run.weights,
+    outputs: { probabilities: true }
+  })
+  const evalOpts = { provider: config.provider, threads: config.threads }
+  const candidate = await evaluateModel(onnx, new PreprocessedSet(data.val, config.size, config.fit), data.classes, data.goodClass, evalOpts)
+  const active = store.models.active('classifier')
+  let activeEval: EvalResult | null = null
+  const sameClasses = active !== null && JSON.stringify(active.classes) === JSON.stringify(data.classes)
+  if (active && sameClasses) {
+    const size = Number(active.config.size ?? config.size)
+    const fit = (active.config.fit === 'crop' ? 'crop' : 'whole') as Fit
+    activeEval = await evaluateModel(new Uint8Array(store.models.onnx(active.version)), new PreprocessedSet(data.val, size, fit), data.classes, data.goodClass, evalOpts)
+  }
+  const decision = gateDecision({
+    candidate: { classes: data.classes, metrics: candidate.metrics },
+    active: active ? { version: active.version, classes: active.classes, metrics: activeEval?.metrics ?? candidate.metrics } : null
+  })
+  const metrics: ModelMetrics = { ...candidate.metrics, valLoss: candidate.loss, bestEpoch: run.bestEpoch, imagesPerSecond: run.imagesPerSecond }
+  const weightsBlob = writeSafetensors(run.weights, { classes: JSON.stringify(data.classes), size: String(config.size), fit: config.fit })
+  const version = store.transaction(() => {
+    const saved = store.models.add({
+      kind: 'classifier',
+      architecture: run.architecture,
+      classes: data.classes,
+      onnx,
+      weights: weightsBlob,
+      metrics: {
+        ...metrics,
+        gate: { activated: decision.activate, reason: decision.reason, comparedWith: active?.version ?? null, activeMetrics: activeEval?.metrics ?? null }
+      },
+      config: { ...run.config, size: config.size, fit: config.fit, goodClass: data.goodClass === null ? null : data.classes[data.goodClass] },
+      dataFingerprint: data.fingerprint,
+      trainingRunId: run.runId,
+      activate: decision.activate
+    })
+    store.runs.finish(run.runId, { status: 'done', summary: { modelVersion: saved.version, activated: decision.activate, accuracy: metrics.accuracy, defectRecall: metrics.defectRecall } })
+    store.checkpoints.deleteForRun(run.runId)
+    return saved.version
+  })
+  return {
+    runId: run.runId,
+    status: 'done',
+    resumedFromEpoch: run.resumedFromEpoch,
+    modelVersion: version,
+    activated: decision.activate,
+    reason: decision.reason,
+    metrics,
+    activeMetrics: activeEval?.metrics ?? null,
+    imagesPerSecond: run.imagesPerSecond,
+    provider: run.provider,
+    history: run.history
+  }
+}

@@ -1,0 +1,213 @@
+import type { ProjectStore } from '../store/project-store'
+import type { ModelVersion } from '../store/repositories/models-repo'
+import type { ModelVersionDto, TrainingDonePayload, TrainingProgressPayload, TrainingRunDto, TrainingStatusDto, TrainRequest } from '../../shared/contract/training'
+import type { TrainProgress } from '../engine/train/trainer'
+import type { EpochRecord } from '../engine/train/checkpoints'
+import { runTrainingJob, type TrainJobOptions, type TrainOutcome } from './training-job'
+import { openProject } from '../store/project-store'
+import { UserFacingError, NotFoundError } from './errors'
+import type { TrainWorkerProgress } from '../engine/worker/handlers/train'
+
+/**
+ * The app's training service: one run at a time for the open project, executed by a
+ * TrainingRunner (the engine worker in the app, in-process in tests), its progress pushed
+ * as `training:progress` / `training:epoch` / `training:done` events. Model versions are
+ * listed, activated (rollback = activating an older one) and compared here too.
+ */
+
+export interface TrainingRunHooks {
+  onStart: (info: { runId: number; resumedFromEpoch: number | null }) => void
+  onProgress: (runId: number, p: TrainProgress) => void
+  onEpoch: (runId: number, r: EpochRecord) => void
+  signal: AbortSignal
+}
+
+/** Runs a job on a project file somewhere (worker thread or this thread). */
+export interface TrainingRunner {
+  run(projectFile: string, options: Omit<TrainJobOptions, 'backbone'>, hooks: TrainingRunHooks): Promise<TrainOutcome>
+}
+
+/** Run in the engine worker (the app): `host` is the WorkerHost. */
+export function workerTrainingRunner(host: {
+  call(type: 'training:run', payload: { projectFile: string; options: Omit<TrainJobOptions, 'backbone'> }, opts: { onProgress?: (d: unknown) => void; signal?: AbortSignal }): Promise<TrainOutcome>
+}): TrainingRunner {
+  return {
+    run: (projectFile, options, hooks) =>
+      host.call(
+        'training:run',
+        { projectFile, options },
+        {
+          signal: hooks.signal,
+          onProgress: (d) => {
+            const m = d as TrainWorkerProgress
+            if (m.kind === 'start') hooks.onStart(m)
+            else if (m.kind === 'progress') hooks.onProgress(m.runId, m.progress)
+            else hooks.onEpoch(m.runId, m.record)
+          }
+        }
+      )
+  }
+}
+
+/** Run on this thread with its own store connection (tests, tools). */
+export const inProcessTrainingRunner: TrainingRunner = {
+  async run(projectFile, options, hooks) {
+    const store = openProject(projectFile)
+    try {
+      return await runTrainingJob(store, options, { ...hooks, onStart: (i) => hooks.onStart(i) })
+    } finally {
+      store.close()
+    }
+  }
+}
+
+export function modelVersionDto(m: ModelVersion): ModelVersionDto {
+  return {
+    version: m.version,
+    kind: m.kind,
+    architecture: m.architecture,
+    classes: m.classes,
+    metrics: m.metrics,
+    config: m.config,
+    dataFingerprint: m.dataFingerprint,
+    active: m.active,
+    createdAt: m.createdAt,
+    activatedAt: m.activatedAt,
+    trainingRunId: m.trainingRunId
+  }
+}
+
+export interface TrainingServiceDeps {
+  /** The open project (throws NoProjectError when none). */
+  project: () => ProjectStore
+  emit: (event: string, payload: unknown) => void
+  runner: TrainingRunner
+  /** Options added to every run (tests: a reduced model width, one thread). */
+  defaults?: Partial<Omit<TrainJobOptions, 'backbone' | 'mode'>>
+}
+
+export class TrainingService {
+  private state: TrainingStatusDto['state'] = 'idle'
+  private runId: number | null = null
+  private progress: TrainingProgressPayload | null = null
+  private last: TrainingDonePayload | null = null
+  private abort: AbortController | null = null
+  private job: Promise<void> | null = null
+
+  constructor(private readonly deps: TrainingServiceDeps) {}
+
+  /** Start a run; resolves once it has a run id (or fails before starting). */
+  async start(request: TrainRequest): Promise<{ runId: number | null; resumed: boolean }> {
+    if (this.state === 'training' || this.state === 'stopping') throw new UserFacingError('conflict', 'A training run is already in progress. Wait for it or cancel it first.')
+    const store = this.deps.project()
+    const options: Omit<TrainJobOptions, 'backbone'> = { ...this.deps.defaults, ...request, mode: request.mode ?? 'full' }
+    const abort = new AbortController()
+    this.abort = abort
+    this.state = 'training'
+    this.progress = null
+    this.runId = null
+    let started!: (v: { runId: number | null; resumed: boolean }) => void
+    const startedPromise = new Promise<{ runId: number | null; resumed: boolean }>((resolve) => (started = resolve))
+    this.job = this.deps.runner
+      .run(store.file, options, {
+        signal: abort.signal,
+        onStart: ({ runId, resumedFromEpoch }) => {
+          this.runId = runId
+          started({ runId, resumed: resumedFromEpoch !== null })
+        },
+        onProgress: (runId, p) => {
+          this.progress = { runId, ...p, accuracy: Number.isFinite(p.accuracy) ? p.accuracy : 0 }
+          this.deps.emit('training:progress', this.progress)
+        },
+        onEpoch: (runId, r) => this.deps.emit('training:epoch', { runId, ...r })
+      })
+      .then((outcome) => {
+        this.finish({
+          runId: outcome.runId,
+          status: outcome.status,
+          modelVersion: outcome.modelVersion,
+          activated: outcome.activated,
+          reason: outcome.reason,
+          metrics: outcome.metrics as unknown as Record<string, unknown> | null,
+          imagesPerSecond: outcome.imagesPerSecond
+        })
+      })
+      .catch((error: unknown) => {
+        const message = error instanceof Error ? error.message.split('\n')[0]! : String(error)
+        this.finish({ runId: this.runId, status: 'failed', modelVersion: null, activated: false, reason: message, metrics: null, imagesPerSecond: 0 })
+      })
+      .finally(() => started({ runId: this.runId, resumed: false }))
+    return startedPromise
+  }
+
+  private finish(done: TrainingDonePayload): void {
+    this.last = done
+    this.state = done.status === 'failed' ? 'error' : done.status === 'done' ? 'done' : 'idle'
+    this.abort = null
+    this.deps.emit('training:done', done)
+  }
+
+  /** Stop at the next step; the last epoch checkpoint stays for resuming. */
+  cancel(): { cancelled: boolean } {
+    if (!this.abort || this.state !== 'training') return { cancelled: false }
+    this.state = 'stopping'
+    this.abort.abort()
+    return { cancelled: true }
+  }
+
+  /** Resolves when the current run (if any) has ended. */
+  async idle(): Promise<void> {
+    await this.job
+  }
+
+  status(): TrainingStatusDto {
+    return { state: this.state, runId: this.runId, progress: this.progress, last: this.last }
+  }
+
+  runs(): TrainingRunDto[] {
+    const store = this.deps.project()
+    const versions = store.models.list()
+    return store.runs.list().map((r) => ({
+      id: r.id,
+      kind: r.kind,
+      status: r.status,
+      config: r.config,
+      startedAt: r.startedAt,
+      finishedAt: r.finishedAt,
+      error: r.error,
+      epochs: store.runs.epochs(r.id).map((e) => e.metrics as unknown as TrainingRunDto['epochs'][number]),
+      modelVersion: versions.find((v) => v.trainingRunId === r.id)?.version ?? null
+    }))
+  }
+
+  models(): ModelVersionDto[] {
+    return this.deps.project().models.list().map(modelVersionDto).reverse()
+  }
+
+  activate(version: number): ModelVersionDto {
+    const store = this.deps.project()
+    if (!store.models.list().some((m) => m.version === version)) throw new NotFoundError(`Model version ${version}`)
+    return modelVersionDto(store.models.activate(version))
+  }
+
+  /** Stored validation metrics side by side (b − a). */
+  compare(a: number, b: number): { a: ModelVersionDto; b: ModelVersionDto; accuracyDelta: number; defectRecallDelta: number | null; sameClasses: boolean } {
+    const list = this.deps.project().models.list()
+    const ma = list.find((m) => m.version === a)
+    const mb = list.find((m) => m.version === b)
+    if (!ma) throw new NotFoundError(`Model version ${a}`)
+    if (!mb) throw new NotFoundError(`Model version ${b}`)
+    const num = (x: unknown): number | null => (typeof x === 'number' ? x : null)
+    const accA = num(ma.metrics.accuracy) ?? 0
+    const accB = num(mb.metrics.accuracy) ?? 0
+    const drA = num(ma.metrics.defectRecall)
+    const drB = num(mb.metrics.defectRecall)
+    return {
+      a: modelVersionDto(ma),
+      b: modelVersionDto(mb),
+      accuracyDelta: accB - accA,
+      defectRecallDelta: drA === null || drB === null ? null : drB - drA,
+      sameClasses: JSON.stringify(ma.classes) === JSON.stringify(mb.classes)
+    }
+  }
+}

@@ -1,0 +1,111 @@
+import { existsSync, statSync } from 'node:fs'
+import { rename, rm } from 'node:fs/promises'
+import { basename, extname } from 'node:path'
+import { openDatabase, type Db } from './db'
+import { ProjectFileError } from './errors'
+import { CheckpointsRepository } from './repositories/checkpoints-repo'
+import { ClassesRepository } from './repositories/classes-repo'
+import { EmbeddingCacheRepository } from './repositories/embedding-cache-repo'
+import { ImagesRepository } from './repositories/images-repo'
+import { LabelsRepository } from './repositories/labels-repo'
+import { ModelsRepository } from './repositories/models-repo'
+import { SettingsRepository } from './repositories/settings-repo'
+import { SplitsRepository } from './repositories/splits-repo'
+import { TrainingRunsRepository } from './repositories/training-runs-repo'
+
+/** The suggested extension of a project file. */
+export const PROJECT_EXTENSION = '.dsproj'
+
+/** An open project: one SQLite file and the typed repositories over it. */
+export class ProjectStore {
+  readonly settings: SettingsRepository
+  readonly classes: ClassesRepository
+  readonly splits: SplitsRepository
+  readonly labels: LabelsRepository
+  readonly images: ImagesRepository
+  readonly models: ModelsRepository
+  readonly runs: TrainingRunsRepository
+  readonly checkpoints: CheckpointsRepository
+  readonly embeddings: EmbeddingCacheRepository
+
+  constructor(
+    readonly file: string,
+    readonly db: Db
+  ) {
+    this.settings = new SettingsRepository(db)
+    this.classes = new ClassesRepository(db)
+    this.splits = new SplitsRepository(db, this.settings)
+    this.labels = new LabelsRepository(db, this.splits)
+    this.images = new ImagesRepository(db, this.classes, this.labels)
+    this.models = new ModelsRepository(db)
+    this.runs = new TrainingRunsRepository(db)
+    this.checkpoints = new CheckpointsRepository(db)
+    this.embeddings = new EmbeddingCacheRepository(db)
+  }
+
+  /** Display name: the file name without its extension. */
+  get name(): string {
+    return basename(this.file, extname(this.file))
+  }
+
+  get isOpen(): boolean {
+    return this.db.open
+  }
+
+  /** Run fn in one transaction (nested calls become savepoints). */
+  transaction<T>(fn: () => T): T {
+    return this.db.transaction(fn)()
+  }
+
+  /** "ok", or SQLite's list of problems. */
+  integrityCheck(): string {
+    const rows = this.db.pragma('integrity_check') as Array<{ integrity_check: string }>
+    return rows.map((r) => r.integrity_check).join('; ')
+  }
+
+  /**
+   * "Save a copy": SQLite's online backup into a temporary file beside the target, then a
+   * rename, so the target is either the old file or a complete copy. Safe while the
+   * project is in use.
+   */
+  async saveCopy(target: string): Promise<{ path: string; bytes: number }> {
+    if (target === this.file) throw new ProjectFileError(target, 'is the open project itself. Choose another file for the copy.')
+    const temp = `${target}.${process.pid}.partial`
+    try {
+      await this.db.backup(temp)
+      await rename(temp, target)
+    } catch (error) {
+      await rm(temp, { force: true })
+      throw new ProjectFileError(target, `could not be written (${(error as Error).message}). Check the folder and free space.`)
+    }
+    return { path: target, bytes: statSync(target).size }
+  }
+
+  close(): void {
+    if (!this.db.open) return
+    // Fold the WAL back into the main file so a copied .dsproj is complete on its own.
+    try {
+      this.db.pragma('wal_checkpoint(TRUNCATE)')
+    } catch {
+      // Another connection may be reading; the WAL is still valid and replays at next open.
+    }
+    this.db.close()
+  }
+}
+
+/** Open an existing project file (migrating its schema if it is older). */
+export function openProject(file: string): ProjectStore {
+  return new ProjectStore(file, openDatabase(file, { create: false }))
+}
+
+/** Create a new project file; refuses to overwrite an existing one. */
+export function createProject(file: string): ProjectStore {
+  if (existsSync(file)) throw new ProjectFileError(file, 'already exists. Open it, or choose another name.')
+  return new ProjectStore(file, openDatabase(file, { create: true }))
+}
+
+/** Open the project, creating it first when the file does not exist (CLI import). */
+export function openOrCreateProject(file: string): { store: ProjectStore; created: boolean } {
+  if (existsSync(file)) return { store: openProject(file), created: false }
+  return { store: createProject(file), created: true }
+}

@@ -1,0 +1,106 @@
+import { onBeforeUnmount, ref, shallowRef } from 'vue'
+
+/** Camera states as the screen shows them. 'lost' = the stream ended while in use. */
+export type CameraState = 'off' | 'starting' | 'live' | 'lost' | 'error'
+
+export interface CameraResolution {
+  width: number
+  height: number
+}
+
+export const CAMERA_RESOLUTIONS: CameraResolution[] = [
+  { width: 640, height: 480 },
+  { width: 1280, height: 720 },
+  { width: 1920, height: 1080 },
+  { width: 2592, height: 1944 }
+]
+
+/**
+ * Any camera the OS exposes, through getUserMedia: list, choose, resolution. Frames are
+ * grabbed from the <video> into a canvas and encoded as JPEG for the engine.
+ * Browser mode needs a secure context (localhost, or TLS when exposed): see README.
+ */
+export function useCamera() {
+  const devices = ref<Array<{ deviceId: string; label: string }>>([])
+  const state = ref<CameraState>('off')
+  const error = ref<string | null>(null)
+  const stream = shallowRef<MediaStream | null>(null)
+  const actual = ref<CameraResolution | null>(null)
+  const canvas = typeof document !== 'undefined' ? document.createElement('canvas') : null
+
+  async function listDevices(): Promise<void> {
+    if (!navigator.mediaDevices?.enumerateDevices) {
+      error.value = 'This page cannot use cameras (not a secure context). Open it on localhost, or over HTTPS when the app is exposed.'
+      state.value = 'error'
+      return
+    }
+    const all = await navigator.mediaDevices.enumerateDevices()
+    devices.value = all.filter((d) => d.kind === 'videoinput').map((d, i) => ({ deviceId: d.deviceId, label: d.label || `Camera ${i + 1}` }))
+  }
+
+  async function start(video: HTMLVideoElement, deviceId: string | null, resolution: CameraResolution): Promise<boolean> {
+    stop()
+    state.value = 'starting'
+    error.value = null
+    try {
+      const media = await navigator.mediaDevices.getUserMedia({
+        audio: false,
+        video: {
+          ...(deviceId ? { deviceId: { exact: deviceId } } : {}),
+          width: { ideal: resolution.width },
+          height: { ideal: resolution.height }
+        }
+      })
+      stream.value = media
+      const track = media.getVideoTracks()[0]
+      track?.addEventListener('ended', () => {
+        if (stream.value === media) state.value = 'lost'
+      })
+      video.srcObject = media
+      await video.play().catch(() => undefined)
+      await new Promise<void>((resolve) => {
+        if (video.readyState >= 2 && video.videoWidth > 0) resolve()
+        else video.addEventListener('loadeddata', () => resolve(), { once: true })
+      })
+      actual.value = { width: video.videoWidth, height: video.videoHeight }
+      state.value = 'live'
+      // Labels are only readable once permission was given.
+      await listDevices()
+      return true
+    } catch (e) {
+      state.value = 'error'
+      error.value = `The camera could not be opened (${(e as Error).message}). Check that it is connected and not used by another program.`
+      return false
+    }
+  }
+
+  function stop(): void {
+    for (const t of stream.value?.getTracks() ?? []) t.stop()
+    stream.value = null
+    if (state.value !== 'error') state.value = 'off'
+  }
+
+  /** The current frame as base64 JPEG (no data: prefix), or null when there is none. */
+  async function grab(video: HTMLVideoElement, quality = 0.92): Promise<string | null> {
+    if (!canvas || state.value !== 'live' || video.videoWidth === 0) return null
+    canvas.width = video.videoWidth
+    canvas.height = video.videoHeight
+    const ctx = canvas.getContext('2d')
+    if (!ctx) return null
+    ctx.drawImage(video, 0, 0)
+    const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', quality))
+    return blob ? blobToBase64(blob) : null
+  }
+
+  onBeforeUnmount(stop)
+
+  return { devices, state, error, actual, listDevices, start, stop, grab }
+}
+
+export async function blobToBase64(blob: Blob): Promise<string> {
+  const bytes = new Uint8Array(await blob.arrayBuffer())
+  let binary = ''
+  const chunk = 0x8000
+  for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk))
+  return btoa(binary)
+}

@@ -1,0 +1,63 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { ModelVersionDto } from '../../../shared/contract/training'
+import { errorMessage, useApi } from '../api/index'
+import { useAppStatusStore } from './app-status'
+
+export type ModelComparison = {
+  a: ModelVersionDto
+  b: ModelVersionDto
+  accuracyDelta: number
+  defectRecallDelta: number | null
+  sameClasses: boolean
+}
+
+/** Model versions of the open project: list, activate (also roll back), compare two. */
+export const useModelsStore = defineStore('models', () => {
+  const api = useApi()
+  const versions = ref<ModelVersionDto[]>([])
+  const error = ref<string | null>(null)
+  const loading = ref(false)
+  const activating = ref<number | null>(null)
+  const comparison = ref<ModelComparison | null>(null)
+
+  async function load(): Promise<void> {
+    loading.value = true
+    try {
+      versions.value = await api.request('models:list', {})
+      error.value = null
+    } catch (e) {
+      error.value = errorMessage(e)
+    } finally {
+      loading.value = false
+    }
+  }
+
+  async function activate(version: number): Promise<boolean> {
+    activating.value = version
+    try {
+      await api.request('models:activate', { version })
+      await load()
+      // The status bar shows the active model: refresh it.
+      await useAppStatusStore().load()
+      return true
+    } catch (e) {
+      error.value = errorMessage(e)
+      return false
+    } finally {
+      activating.value = null
+    }
+  }
+
+  async function compare(a: number, b: number): Promise<void> {
+    try {
+      comparison.value = await api.request('models:compare', { a, b })
+      error.value = null
+    } catch (e) {
+      error.value = errorMessage(e)
+    }
+  }
+
+  const active = computed(() => versions.value.filter((v) => v.active))
+  return { versions, error, loading, activating, comparison, active, load, activate, compare }
+})

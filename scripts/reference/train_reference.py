@@ -1,0 +1,204 @@
+#!/usr/bin/env python3
+"""PyTorch reference for Defect Studio's trainer (issue 5, DECISIONS.md "PyTorch parity").
+
+Trains the same ResNet18 (torchvision names, optional width multiplier) from the same
+initial weights (a .safetensors file written by bench/train.ts) on the same images (an
+imagefolder tree: DATA/train/<class>/*, DATA/val/<class>/*) with the same recipe:
+  - freeze preset (frozen layers: requires_grad False and BatchNorm in eval mode),
+  - SGD momentum / AdamW, StepLR(7, 0.1) stepped per epoch,
+  - class-weighted cross-entropy (weights passed in, computed by the app),
+  - augmentation: horizontal flip, RandomRotation(15), ColorJitter(0.2, 0.2, 0.2) on the
+    whole image resized to S x S (fit 'whole'; random crops off, as the parity run uses),
+  - shuffled batches (torch.Generator seeded), last partial batch kept (smaller batch),
+  - validation every epoch; the best epoch by balanced accuracy is reported.
+Random streams differ from ours (torch's generator vs per-sample streams), so runs agree in
+distribution, not bit for bit: compare accuracies, not weights.
+
+Prints one JSON line: {"valAccuracy", "defectRecall", "balancedAccuracy", "bestEpoch",
+"history": [...], "imagesPerSecond", "confusion"}.
+"""
+import argparse
+import json
+import os
+import struct
+import time
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from PIL import Image
+from torchvision import transforms
+
+p = argparse.ArgumentParser()
+p.add_argument('--data', required=True)
+p.add_argument('--classes', required=True, help='comma-separated, model output order')
+p.add_argument('--good', default='ok')
+p.add_argument('--weights', required=True)
+p.add_argument('--width', type=float, default=1.0)
+p.add_argument('--size', type=int, default=224)
+p.add_argument('--batch', type=int, default=32)
+p.add_argument('--epochs', type=int, default=10)
+p.add_argument('--lr', type=float, default=0.001)
+p.add_argument('--optimizer', default='sgd')
+p.add_argument('--weight-decay', type=float, default=None)
+p.add_argument('--freeze', default='all-but-stem')
+p.add_argument('--class-weights', default=None, help='comma-separated, one per class')
+p.add_argument('--seed', type=int, default=0)
+p.add_argument('--threads', type=int, default=2)
+args = p.parse_args()
+torch.set_num_threads(args.threads)  # Debian's torch defaults to one thread here
+torch.manual_seed(args.seed)
+classes = args.classes.split(',')
+
+
+def read_safetensors(path):
+    with open(path, 'rb') as f:
+        raw = f.read()
+    (n,) = struct.unpack('<Q', raw[:8])
+    header = json.loads(raw[8:8 + n])
+    out = {}
+    for name, e in header.items():
+        if name == '__metadata__':
+            continue
+        assert e['dtype'] == 'F32', name
+        b, en = e['data_offsets']
+        out[name] = torch.frombuffer(bytearray(raw[8 + n + b:8 + n + en]), dtype=torch.float32).reshape(e['shape']).clone()
+    return out
+
+
+class Block(nn.Module):
+    def __init__(self, cin, cout, stride):
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.downsample = None
+        if stride != 1 or cin != cout:
+            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+
+    def forward(self, x):
+        y = F.relu(self.bn1(self.conv1(x)))
+        y = self.bn2(self.conv2(y))
+        return F.relu(y + (self.downsample(x) if self.downsample is not None else x))
+
+
+class ResNet18(nn.Module):
+    """torchvision.models.resnet18 with every channel count scaled by `width` (same names)."""
+
+    def __init__(self, num_classes, width):
+        super().__init__()
+        c = max(1, round(64 * width))
+        self.conv1 = nn.Conv2d(3, c, 7, 2, 3, bias=False)
+        self.bn1 = nn.BatchNorm2d(c)
+        self.maxpool = nn.MaxPool2d(3, 2, 1)
+        chans = [c, 2 * c, 4 * c, 8 * c]
+        cin = c
+        for i, co in enumerate(chans):
+            stride = 1 if i == 0 else 2
+            setattr(self, f'layer{i + 1}', nn.Sequential(Block(cin, co, stride), Block(co, co, 1)))
+            cin = co
+        self.fc = nn.Linear(cin, num_classes)
+
+    def forward(self, x):
+        x = self.maxpool(F.relu(self.bn1(self.conv1(x))))
+        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
+        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
+
+
+trainable = {
+    'head': lambda n: n.startswith('fc.'),
+    'last-stage': lambda n: n.startswith(('fc.', 'layer4.')),
+    'all-but-stem': lambda n: not n.startswith(('conv1.', 'bn1.')),
+    'none': lambda n: True,
+}[args.freeze]
+
+model = ResNet18(len(classes), args.width)
+state = read_safetensors(args.weights)
+missing = model.load_state_dict({k: v for k, v in state.items() if not k.endswith('num_batches_tracked')}, strict=False)
+assert not missing.unexpected_keys, missing.unexpected_keys
+assert all(k.endswith('num_batches_tracked') for k in missing.missing_keys), missing.missing_keys
+for n, prm in model.named_parameters():
+    prm.requires_grad_(trainable(n))
+frozen_bn = [m for n, m in model.named_modules() if isinstance(m, nn.BatchNorm2d) and not trainable(n + '.weight')]
+
+norm = transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
+train_tf = transforms.Compose([
+    transforms.Resize((args.size, args.size)),
+    transforms.RandomHorizontalFlip(),
+    transforms.RandomRotation(15),
+    transforms.ColorJitter(0.2, 0.2, 0.2),
+    transforms.ToTensor(), norm])
+val_tf = transforms.Compose([transforms.Resize((args.size, args.size)), transforms.ToTensor(), norm])
+
+
+def listing(split):
+    items = []
+    for k, name in enumerate(classes):
+        folder = os.path.join(args.data, split, name)
+        if os.path.isdir(folder):
+            items += [(os.path.join(folder, f), k) for f in sorted(os.listdir(folder))]
+    return items
+
+
+train_items, val_items = listing('train'), listing('val')
+load = lambda path: Image.open(path).convert('RGB')
+val_x = torch.stack([val_tf(load(f)) for f, _ in val_items])
+val_y = torch.tensor([k for _, k in val_items])
+train_imgs = [load(f) for f, _ in train_items]
+train_y = torch.tensor([k for _, k in train_items])
+
+params = [q for q in model.parameters() if q.requires_grad]
+if args.optimizer == 'adamw':
+    opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01 if args.weight_decay is None else args.weight_decay)
+else:
+    opt = torch.optim.SGD(params, lr=args.lr, momentum=0.9, weight_decay=args.weight_decay or 0)
+sched = torch.optim.lr_scheduler.StepLR(opt, 7, 0.1)
+cw = torch.tensor([float(w) for w in args.class_weights.split(',')]) if args.class_weights else None
+good = classes.index(args.good) if args.good in classes else None
+
+
+def evaluate():
+    model.eval()
+    with torch.no_grad():
+        pred = model(val_x).argmax(1)
+    m = torch.zeros(len(classes), len(classes), dtype=torch.long)
+    for t, q in zip(val_y.tolist(), pred.tolist()):
+        m[t, q] += 1
+    acc = m.diag().sum().item() / len(val_y)
+    recalls = [m[k, k].item() / m[k].sum().item() for k in range(len(classes)) if m[k].sum() > 0]
+    dr = None
+    if good is not None:
+        defects = sum(m[t].sum().item() for t in range(len(classes)) if t != good)
+        caught = sum(m[t].sum().item() - m[t, good].item() for t in range(len(classes)) if t != good)
+        dr = caught / defects if defects else None
+    return acc, sum(recalls) / len(recalls), dr, m.tolist()
+
+
+gen = torch.Generator().manual_seed(args.seed)
+history, best, train_time, seen = [], None, 0.0, 0
+for epoch in range(args.epochs):
+    model.train()
+    for m in frozen_bn:
+        m.eval()
+    order = torch.randperm(len(train_imgs), generator=gen).tolist()
+    for s in range(0, len(order), args.batch):
+        idx = order[s:s + args.batch]
+        x = torch.stack([train_tf(train_imgs[i]) for i in idx])
+        y = train_y[idx]
+        t0 = time.perf_counter()
+        opt.zero_grad()
+        loss = F.cross_entropy(model(x), y, weight=cw)
+        loss.backward()
+        opt.step()
+        train_time += time.perf_counter() - t0
+        seen += len(idx)
+    sched.step()
+    acc, bal, dr, conf = evaluate()
+    history.append({'epoch': epoch + 1, 'valAccuracy': acc, 'valBalancedAccuracy': bal, 'valDefectRecall': dr})
+    if best is None or bal > best['balancedAccuracy']:
+        best = {'epoch': epoch + 1, 'valAccuracy': acc, 'balancedAccuracy': bal, 'defectRecall': dr, 'confusion': conf}
+
+print(json.dumps({'valAccuracy': best['valAccuracy'], 'defectRecall': best['defectRecall'], 'balancedAccuracy': best['balancedAccuracy'],
+                  'bestEpoch': best['epoch'], 'confusion': best['confusion'], 'history': history,
+                  'imagesPerSecond': seen / train_time if train_time else 0}))

@@ -1,0 +1,160 @@
+import { z } from 'zod'
+import { event, request } from './define'
+import { ExecutionProviderName } from './app'
+
+/**
+ * Training a classifier and managing its model versions. A run trains in the engine
+ * worker; progress arrives as `training:progress` events, the end as `training:done`.
+ * Every finished run becomes a new model version; the "never worse" gate decides whether
+ * it is activated (DECISIONS.md, Training), and the user can activate any version.
+ */
+
+export const FreezePreset = z.enum(['head', 'last-stage', 'all-but-stem', 'none'])
+export type FreezePreset = z.infer<typeof FreezePreset>
+
+export const TrainRequest = z
+  .object({
+    /** 'full' fine-tunes the network; 'quick' trains only the head on cached backbone embeddings. */
+    mode: z.enum(['full', 'quick']).default('full'),
+    epochs: z.number().int().min(1).max(500).optional(),
+    batch: z.number().int().min(1).max(512).optional(),
+    size: z.number().int().min(32).max(1024).optional(),
+    freeze: FreezePreset.optional(),
+    lr: z.number().positive().max(10).optional(),
+    optimizer: z.enum(['sgd', 'adamw']).optional(),
+    seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
+    fit: z.enum(['crop', 'whole']).optional(),
+    /** Continue the last interrupted run from its checkpoint when its settings match (default true). */
+    resume: z.boolean().optional()
+  })
+  .strict()
+export type TrainRequest = z.input<typeof TrainRequest>
+
+export interface PerClassMetricsDto {
+  class: string
+  precision: number
+  recall: number
+  support: number
+}
+
+/** Validation metrics of a model version (CLI `eval` JSON has the same field names). */
+export interface ModelMetricsDto {
+  accuracy: number
+  balancedAccuracy: number
+  defectRecall: number | null
+  perClass: PerClassMetricsDto[]
+  confusion: { labels: string[]; matrix: number[][] }
+  count: number
+}
+
+export interface ModelVersionDto {
+  version: number
+  kind: 'classifier' | 'anomaly'
+  architecture: string
+  classes: string[]
+  metrics: Partial<ModelMetricsDto> & Record<string, unknown>
+  config: Record<string, unknown>
+  dataFingerprint: string
+  active: boolean
+  createdAt: string
+  activatedAt: string | null
+  trainingRunId: number | null
+}
+
+export interface TrainingEpochDto {
+  epoch: number
+  trainLoss: number
+  trainAccuracy: number
+  valAccuracy: number
+  valBalancedAccuracy: number
+  valDefectRecall: number | null
+  valLoss: number | null
+  lr: number
+  seconds: number
+}
+
+export interface TrainingRunDto {
+  id: number
+  kind: 'classifier' | 'anomaly'
+  status: 'running' | 'done' | 'failed' | 'cancelled' | 'interrupted'
+  config: Record<string, unknown>
+  startedAt: string
+  finishedAt: string | null
+  error: string | null
+  epochs: TrainingEpochDto[]
+  modelVersion: number | null
+}
+
+export type TrainingState = 'idle' | 'training' | 'stopping' | 'done' | 'error'
+
+export const TrainingProgressPayload = z.object({
+  runId: z.number(),
+  epoch: z.number(),
+  epochs: z.number(),
+  step: z.number(),
+  stepsPerEpoch: z.number(),
+  loss: z.number(),
+  accuracy: z.number(),
+  imagesPerSecond: z.number(),
+  etaSeconds: z.number(),
+  provider: ExecutionProviderName,
+  lr: z.number()
+})
+export type TrainingProgressPayload = z.infer<typeof TrainingProgressPayload>
+
+export const TrainingEpochPayload = z.object({
+  runId: z.number(),
+  epoch: z.number(),
+  trainLoss: z.number(),
+  trainAccuracy: z.number(),
+  valAccuracy: z.number(),
+  valBalancedAccuracy: z.number(),
+  valDefectRecall: z.number().nullable(),
+  valLoss: z.number().nullable(),
+  lr: z.number(),
+  seconds: z.number()
+})
+
+export const TrainingDonePayload = z.object({
+  runId: z.number().nullable(),
+  status: z.enum(['done', 'cancelled', 'failed']),
+  modelVersion: z.number().nullable(),
+  activated: z.boolean(),
+  /** Why the gate did (not) activate the new version, or why the run failed. */
+  reason: z.string(),
+  metrics: z.record(z.string(), z.unknown()).nullable(),
+  imagesPerSecond: z.number()
+})
+export type TrainingDonePayload = z.infer<typeof TrainingDonePayload>
+
+export interface TrainingStatusDto {
+  state: TrainingState
+  runId: number | null
+  progress: TrainingProgressPayload | null
+  last: TrainingDonePayload | null
+}
+
+export const trainingChannels = {
+  'training:start': request<typeof TrainRequest, { runId: number | null; resumed: boolean }>(
+    TrainRequest,
+    'Start training the open project (full fine-tuning or quick head-only); refused while a run is in progress.'
+  ),
+  'training:cancel': request<z.ZodObject<{}>, { cancelled: boolean }>(z.object({}).strict(), 'Stop the current run at the next step; its last epoch checkpoint stays for resuming.'),
+  'training:status': request<z.ZodObject<{}>, TrainingStatusDto>(z.object({}).strict(), 'Whether a run is in progress, its latest progress, and the last result.'),
+  'training:runs': request<z.ZodObject<{}>, TrainingRunDto[]>(z.object({}).strict(), 'Every training run of the open project with its per-epoch metrics, newest first.'),
+  'models:list': request<z.ZodObject<{}>, ModelVersionDto[]>(z.object({}).strict(), 'Every model version of the open project, newest first.'),
+  'models:activate': request<z.ZodObject<{ version: z.ZodNumber }>, ModelVersionDto>(
+    z.object({ version: z.number().int().min(1) }).strict(),
+    'Make this version the active one of its kind (also how to roll back).'
+  ),
+  'models:compare': request<z.ZodObject<{ a: z.ZodNumber; b: z.ZodNumber }>, { a: ModelVersionDto; b: ModelVersionDto; accuracyDelta: number; defectRecallDelta: number | null; sameClasses: boolean }>(
+    z.object({ a: z.number().int().min(1), b: z.number().int().min(1) }).strict(),
+    'Stored validation metrics of two versions side by side (b minus a).'
+  )
+} as const
+
+export const trainingEvents = {
+  'training:progress': event(TrainingProgressPayload, 'One training step finished: loss, accuracy, speed, ETA and provider.'),
+  'training:epoch': event(TrainingEpochPayload, 'One epoch finished with its validation metrics.'),
+  'training:done': event(TrainingDonePayload, 'A run ended: new model version and whether the gate activated it, or why it stopped.')
+} as const

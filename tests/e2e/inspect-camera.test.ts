@@ -1,0 +1,132 @@
+import { existsSync } from 'node:fs'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import sharp from 'sharp'
+import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { HistoryDb } from '../../electron/services/inspection/history-db'
+import { generateSyntheticSet } from '../support/synthetic-defects'
+import { createTinyProject } from '../unit/inspection/fixture'
+import { CHROMIUM_PATH, ChromiumMissingError, openApp, saveScreenshot } from './support/browser'
+import { startBrowserMode, type BrowserModeServer } from './support/serve'
+
+/**
+ * Live inspection as a person uses it, in Chromium against browser mode: a fake camera
+ * (Chromium's --use-file-for-fake-video-capture) plays a .y4m video made here from
+ * synthetic part images; verdicts appear on screen, land in the history file beside the
+ * project, and show in History with their model version.
+ */
+const W = 320
+const H = 240
+
+/** YUV4MPEG2 4:2:0 (BT.601, full range as Chromium's reader expects for C420jpeg). */
+async function writeY4m(file: string, images: string[], repeats: number): Promise<void> {
+  const frames: Buffer[] = []
+  for (const path of images) {
+    const { data } = await sharp(path).resize(W, H, { fit: 'fill' }).removeAlpha().raw().toBuffer({ resolveWithObject: true })
+    const y = Buffer.alloc(W * H)
+    const u = Buffer.alloc((W / 2) * (H / 2))
+    const v = Buffer.alloc((W / 2) * (H / 2))
+    for (let j = 0; j < H; j++)
+      for (let i = 0; i < W; i++) {
+        const p = (j * W + i) * 3
+        const r = data[p]!
+        const g = data[p + 1]!
+        const b = data[p + 2]!
+        y[j * W + i] = Math.round(0.299 * r + 0.587 * g + 0.114 * b)
+        if (j % 2 === 0 && i % 2 === 0) {
+          const k = (j / 2) * (W / 2) + i / 2
+          u[k] = Math.max(0, Math.min(255, Math.round(128 - 0.168736 * r - 0.331264 * g + 0.5 * b)))
+          v[k] = Math.max(0, Math.min(255, Math.round(128 + 0.5 * r - 0.418688 * g - 0.081312 * b)))
+        }
+      }
+    const frame = Buffer.concat([Buffer.from('FRAME\n'), y, u, v])
+    for (let r = 0; r < repeats; r++) frames.push(frame)
+  }
+  await writeFile(file, Buffer.concat([Buffer.from(`YUV4MPEG2 W${W} H${H} F10:1 Ip A1:1 C420jpeg\n`), ...frames]))
+}
+
+describe('live inspection with a fake camera (Chromium, browser mode)', () => {
+  let dir: string
+  let projectFile: string
+  let server: BrowserModeServer
+  let context: BrowserContext
+  let page: Page
+  let profile: string
+  const pageErrors: string[] = []
+
+  beforeAll(async () => {
+    if (!existsSync(CHROMIUM_PATH)) throw new ChromiumMissingError()
+    dir = await mkdtemp(join(tmpdir(), 'ds-e2e-inspect-'))
+    const store = createTinyProject(dir)
+    projectFile = store.file
+    store.close()
+    const { files } = await generateSyntheticSet({ root: join(dir, 'parts'), seed: 21, counts: { ok: 4, scratch: 2, spot: 2 }, width: 160, height: 120, colour: 'rgb' })
+    const video = join(dir, 'camera.y4m')
+    await writeY4m(video, files.map((f) => f.path), 5)
+    server = await startBrowserMode({ args: ['--project', projectFile] })
+    profile = await mkdtemp(join(tmpdir(), 'ds-e2e-profile-'))
+    context = await chromium.launchPersistentContext(profile, {
+      executablePath: CHROMIUM_PATH,
+      headless: true,
+      args: [
+        '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync', '--disable-background-networking',
+        '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${video}`
+      ],
+      viewport: { width: 1400, height: 900 }
+    })
+    page = context.pages()[0] ?? (await context.newPage())
+    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`))
+  })
+
+  afterAll(async () => {
+    await context?.close()
+    await server?.stop()
+    if (profile) await rm(profile, { recursive: true, force: true })
+    if (dir) await rm(dir, { recursive: true, force: true })
+  })
+
+  it('shows verdicts from the camera, records them beside the project, and lists them in History', async () => {
+    await openApp(page, server.url, '/inspect')
+    await page.getByTestId('screen-inspect').waitFor({ state: 'visible' })
+    await page.getByTestId('inspect-model').waitFor({ state: 'visible' })
+    await page.getByTestId('inspect-source-camera').check()
+    await page.getByTestId('inspect-start').click()
+    // Verdicts from the engine appear over the live video.
+    const verdict = page.getByTestId('inspect-verdict')
+    await verdict.waitFor({ state: 'visible', timeout: 60_000 })
+    expect(await verdict.getAttribute('data-verdict')).toMatch(/^(PASS|FAIL)$/)
+    // Runs in the page: `document` is the page's (this file is type-checked without the DOM lib).
+    await page.waitForFunction(
+      'Number(document.querySelector(\'[data-testid="count-inspected"]\')?.textContent ?? "0") >= 5',
+      undefined,
+      { timeout: 90_000 }
+    )
+    expect(await verdict.textContent()).toMatch(/model v1/)
+    await saveScreenshot(page, 'inspect-live-camera')
+    await page.getByTestId('inspect-stop').click()
+    await page.getByTestId('inspect-start').waitFor({ state: 'visible' })
+    const inspected = Number(await page.getByTestId('count-inspected').textContent())
+
+    // Every verdict on screen is in the history file beside the project.
+    const history = new HistoryDb(join(dir, 'line.history.sqlite'))
+    let rows
+    try {
+      rows = history.list({}, { limit: 1000, offset: 0 })
+    } finally {
+      history.close()
+    }
+    expect(rows.total).toBe(inspected)
+    expect(rows.rows.every((r) => r.source === 'camera' && r.modelVersion === 1 && /^P-\d{6}$/.test(r.partId))).toBe(true)
+
+    // History lists them, each with its model version.
+    await page.getByTestId('nav-history').click()
+    await page.getByTestId('history-table').waitFor({ state: 'visible' })
+    const listed = page.getByTestId('history-row')
+    expect(await listed.count()).toBe(Math.min(inspected, 50))
+    expect(await page.getByTestId('history-row-model').first().textContent()).toBe('v1')
+    await saveScreenshot(page, 'inspect-history')
+    expect(pageErrors).toEqual([])
+  })
+})
