@@ -1,6 +1,18 @@
-import { Router, type HandlerMap } from './router'
-import { appVersion } from './app-info'
 import type { AppStatus, EngineStatus } from '../../shared/contract/index'
+import { appVersion } from './app-info'
+import { AnomalyService, workerAnomalyEngine } from './anomaly-service'
+import { EngineService } from './engine-service'
+import { anomalyHandlers } from './handlers/anomaly'
+import { engineHandlers } from './handlers/engine'
+import { imagesHandlers } from './handlers/images'
+import { inspectionHandlers } from './handlers/inspection'
+import { projectsHandlers } from './handlers/projects'
+import { trainingHandlers } from './handlers/training'
+import { ImportService } from './import-service'
+import { InspectionManager } from './inspection/manager'
+import { ProjectService } from './project-service'
+import { Router, type HandlerMap } from './router'
+import { TrainingService, workerTrainingRunner } from './training-service'
 
 /**
  * The composition root: builds every service once and registers their handlers on one
@@ -19,6 +31,12 @@ export interface AppServices {
    * = history), served by the ds-image protocol in Electron and /media/ in browser mode.
    */
   media(kind: string, id: string, thumb: boolean): Promise<{ bytes: Uint8Array; contentType: string } | null>
+  projects: ProjectService
+  imports: ImportService
+  engine: EngineService
+  training: TrainingService
+  anomaly: AnomalyService
+  inspection: InspectionManager
   close(): Promise<void>
 }
 
@@ -26,35 +44,100 @@ export interface AppServicesOptions {
   mode: 'electron' | 'browser'
   /** Open this project at start (browser mode's --project). */
   projectFile?: string
+  /** Start the engine worker now (default true); tests of the transport alone skip it. */
+  startEngine?: boolean
 }
 
 export async function createAppServices(options: AppServicesOptions): Promise<AppServices> {
   const listeners = new Set<(event: string, payload: unknown) => void>()
   const emit = (event: string, payload: unknown): void => {
-    for (const listener of listeners) listener(event, payload)
+    for (const listener of listeners) {
+      try {
+        listener(event, payload)
+      } catch {
+        // One broken transport must not stop events reaching the others.
+      }
+    }
   }
   const router = new Router()
 
-  const engineStatus = (): EngineStatus => ({
-    state: 'ready',
-    provider: 'cpu',
-    providerReason: 'CPU: no GPU provider configured',
-    activeModel: null,
-    weights: { source: 'random', warning: 'No ImageNet weights yet: training starts from random initialisation and accuracy will be lower.' }
-  })
+  const projects = new ProjectService()
+  const imports = new ImportService()
+  const engine = new EngineService()
+  const project = () => projects.current()
+  const training = new TrainingService({ project, emit, runner: workerTrainingRunner(engine.host as never) })
+  const anomaly = new AnomalyService({ project, emit, engine: workerAnomalyEngine(engine.host as never) })
+  const inspection = new InspectionManager({ currentProject: () => projects.currentOrNull(), emit })
+  projects.onChange(() => void inspection.projectChanged())
 
-  const status = async (): Promise<AppStatus> => ({
-    version: appVersion(),
-    mode: options.mode,
-    project: null,
-    engine: engineStatus()
-  })
+  engine.on('status', (info) => emit('app:engine-status', { state: info.state, provider: info.provider, providerReason: info.providerReason }))
+  engine.on('crashed', (report) => emit('engine:crashed', report))
+
+  const engineStatus = async (): Promise<EngineStatus> => {
+    const info = await engine.info()
+    const store = projects.currentOrNull()
+    const active = store?.models.active('classifier') ?? store?.models.active('anomaly') ?? null
+    return {
+      state: info.state === 'stopped' ? 'starting' : info.state,
+      provider: info.provider,
+      providerReason: info.providerReason,
+      activeModel: active ? { version: active.version, kind: active.kind } : null,
+      weights: { source: info.weights.source, warning: info.weights.warning }
+    }
+  }
+
+  const status = async (): Promise<AppStatus> => {
+    const store = projects.currentOrNull()
+    return {
+      version: appVersion(),
+      mode: options.mode,
+      project: store ? { path: store.file, name: store.name } : null,
+      engine: await engineStatus()
+    }
+  }
 
   const appHandlers: HandlerMap = {
     'app:status': () => status(),
     'app:ping': ({ echo }) => ({ echo })
   }
   router.register(appHandlers)
+  router.register(projectsHandlers({ projects, emit }))
+  router.register(imagesHandlers({ projects, imports, emit }))
+  router.register(engineHandlers({ engine }))
+  router.register(trainingHandlers({ training }))
+  router.register(anomalyHandlers({ anomaly, project }))
+  router.register(inspectionHandlers({ manager: inspection }))
+
+  if (options.startEngine !== false) {
+    // The app stays usable (labelling, import) while the engine starts; errors show in
+    // the status bar instead of stopping the app.
+    void engine.start().catch((error: unknown) => emit('app:engine-status', { state: 'error', provider: 'cpu', providerReason: `The engine could not start: ${error instanceof Error ? error.message : String(error)}` }))
+  }
+  if (options.projectFile) await projects.open(options.projectFile)
+
+  async function media(kind: string, id: string, thumb: boolean) {
+    const store = projects.currentOrNull()
+    if (!store) return null
+    const numericId = Number(id)
+    if (!Number.isInteger(numericId) || numericId <= 0) return null
+    try {
+      if (kind === 'image') {
+        if (thumb) {
+          const t = store.images.thumbnail(numericId)
+          return { bytes: t.bytes, contentType: t.mime }
+        }
+        const b = store.images.bytes(numericId)
+        return { bytes: b.bytes, contentType: b.mime }
+      }
+      if (kind === 'inspection') {
+        const image = (await inspection.current()).image(numericId)
+        return { bytes: Buffer.from(image.base64, 'base64'), contentType: image.mime }
+      }
+    } catch {
+      return null
+    }
+    return null
+  }
 
   return {
     router,
@@ -64,10 +147,18 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       return () => listeners.delete(listener)
     },
     status,
-    async media() {
-      return null
-    },
+    media,
+    projects,
+    imports,
+    engine,
+    training,
+    anomaly,
+    inspection,
     async close() {
+      training.cancel()
+      await inspection.close()
+      projects.close()
+      await engine.dispose()
       listeners.clear()
     }
   }

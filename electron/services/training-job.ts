@@ -5,13 +5,14 @@ import type { TensorMap } from '../engine/tensor'
 import { buildResnet18Inference, initResnet18Weights } from '../engine/models/resnet'
 import { loadBackbone } from '../engine/models/backbones'
 import { loadResnetWeights } from '../engine/models/weights'
-import { writeSafetensors } from '../engine/models/safetensors'
+import { readSafetensors, writeSafetensors } from '../engine/models/safetensors'
+import type { ModelVersion } from '../store/repositories/models-repo'
 import type { ExecutionProviderName, ProviderRequest } from '../engine/infer/sessions'
 import type { Fit } from '../imaging/preprocess'
 import { defaultTrainerConfig, runTrainer, TrainingDataError, type FreezePreset, type TrainerConfig, type TrainProgress } from '../engine/train/trainer'
 import { DEFAULT_AUGMENT, NO_AUGMENT, type AugmentConfig } from '../engine/train/augment'
 import { deserializeCheckpoint, serializeCheckpoint, type Checkpoint, type EpochRecord } from '../engine/train/checkpoints'
-import { evaluateModel, PreprocessedSet, type EvalResult, type EvalSample } from '../engine/train/evaluate'
+import { evaluateLogits, evaluateModel, PreprocessedSet, type EvalResult, type EvalSample } from '../engine/train/evaluate'
 import { gateDecision } from '../engine/train/gate'
 import { classCounts, classWeights } from '../engine/train/class-weights'
 import { computeEmbeddings, DEFAULT_HEAD_TRAINING, trainLinearHead, withHead, type Backbone, type EmbeddingStore } from '../engine/train/quick-head'
@@ -49,6 +50,10 @@ export interface TrainJobOptions {
   augment?: Partial<AugmentConfig> | 'none'
   /** Early-stopping patience in epochs (0 = never). */
   patience?: number
+  /** Class-weighted loss: 'auto' (default) turns it on beyond 3:1 imbalance. */
+  classWeighting?: 'auto' | 'on' | 'off'
+  /** Learning-rate schedule: StepLR(7, 0.1) (default) or cosine with one warm-up epoch. */
+  schedule?: 'step' | 'cosine'
   provider?: ProviderRequest
   threads?: number
   /** Use this backbone instead of the app's resolved one (tests, benches). */
@@ -136,6 +141,8 @@ export function resolveTrainerConfig(store: ProjectStore, data: ProjectDataset, 
     fit: opts.fit ?? store.settings.get<Fit>(SETTING_TRAIN_FIT, base.fit),
     augment,
     earlyStopping: { ...base.earlyStopping, patience: opts.patience ?? base.earlyStopping.patience },
+    classWeighting: opts.classWeighting ?? base.classWeighting,
+    schedule: opts.schedule === 'cosine' ? { kind: 'cosine', warmupEpochs: 1 } : base.schedule,
     provider: opts.provider,
     threads: opts.threads
   }
@@ -189,6 +196,27 @@ function backboneStore(store: ProjectStore): EmbeddingStore {
     get: (shas, key) => store.embeddings.getMany(shas, key),
     put: (entries, key) => store.embeddings.putMany(entries, key)
   }
+}
+
+/** Evaluates heads on cached validation embeddings (quick retrain). */
+interface EmbeddingEvaluator {
+  evaluate(weight: Float32Array, bias: Float32Array): EvalResult
+  headOf(model: ModelVersion): { weight: Float32Array; bias: Float32Array } | null
+}
+
+/** logits [N, C] = features [N, F] · Wᵀ [F, C] + b, as the exported model's fc computes them. */
+function linearLogits(features: Float32Array, dims: number, weight: Float32Array, bias: Float32Array): Float32Array {
+  const n = features.length / dims
+  const c = bias.length
+  const out = new Float32Array(n * c)
+  for (let i = 0; i < n; i++) {
+    for (let k = 0; k < c; k++) {
+      let v = bias[k]!
+      for (let j = 0; j < dims; j++) v += weight[k * dims + j]! * features[i * dims + j]!
+      out[i * c + k] = v
+    }
+  }
+  return out
 }
 
 /** Run a training job to the end (or to cancellation) and save the resulting model version. */
@@ -324,7 +352,23 @@ async function runQuick(store: ProjectStore, data: ProjectDataset, config: Train
       lr: DEFAULT_HEAD_TRAINING.lr
     })
     const weights = withHead(backbone.weights, head, data.classes.length, emb.dims)
+    const valFeatures = emb.features.subarray(data.train.length * emb.dims)
+    const fromEmbeddings: EmbeddingEvaluator = {
+      evaluate: (w, b) => evaluateLogits(linearLogits(valFeatures, emb.dims, w, b), data.val, data.classes, data.goodClass),
+      // An active quick model on the same backbone and preprocessing: its head applies to
+      // the same cached features, so no forward pass is needed for the gate either.
+      headOf: (m) => {
+        if (m.config.mode !== 'quick' || m.config.backbone !== backbone!.id || m.config.size !== config.size || m.config.fit !== config.fit || m.config.width !== backbone!.width) return null
+        const blob = store.models.weights(m.version)
+        if (!blob) return null
+        const t = readSafetensors(new Uint8Array(blob))
+        const w = t.get('fc.weight')
+        const b = t.get('fc.bias')
+        return w && b && w.shape[1] === emb.dims ? { weight: w.data, bias: b.data } : null
+      }
+    }
     return await finishRun(store, data, config, {
+      fromEmbeddings,
       runId,
       weights,
       architecture: `resnet18@${backbone.width}`,
@@ -360,6 +404,8 @@ async function finishRun(
     provider: ExecutionProviderName | null
     history: EpochRecord[]
     resumedFromEpoch: number | null
+    /** Quick retrain: validation logits from cached embeddings instead of forward passes. */
+    fromEmbeddings?: EmbeddingEvaluator
   }
 ): Promise<TrainOutcome> {
   const onnx = buildResnet18Inference({
@@ -371,11 +417,15 @@ async function finishRun(
     outputs: { probabilities: true }
   })
   const evalOpts = { provider: config.provider, threads: config.threads }
-  const candidate = await evaluateModel(onnx, new PreprocessedSet(data.val, config.size, config.fit), data.classes, data.goodClass, evalOpts)
+  const candidate = run.fromEmbeddings
+    ? run.fromEmbeddings.evaluate(run.weights.get('fc.weight')!.data, run.weights.get('fc.bias')!.data)
+    : await evaluateModel(onnx, new PreprocessedSet(data.val, config.size, config.fit), data.classes, data.goodClass, evalOpts)
   const active = store.models.active('classifier')
   let activeEval: EvalResult | null = null
   const sameClasses = active !== null && JSON.stringify(active.classes) === JSON.stringify(data.classes)
-  if (active && sameClasses) {
+  const activeHead = active && sameClasses && run.fromEmbeddings ? run.fromEmbeddings.headOf(active) : null
+  if (activeHead) activeEval = run.fromEmbeddings!.evaluate(activeHead.weight, activeHead.bias)
+  else if (active && sameClasses) {
     const size = Number(active.config.size ?? config.size)
     const fit = (active.config.fit === 'crop' ? 'crop' : 'whole') as Fit
     activeEval = await evaluateModel(new Uint8Array(store.models.onnx(active.version)), new PreprocessedSet(data.val, size, fit), data.classes, data.goodClass, evalOpts)

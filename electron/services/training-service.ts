@@ -107,12 +107,18 @@ export class TrainingService {
     this.progress = null
     this.runId = null
     let started!: (v: { runId: number | null; resumed: boolean }) => void
-    const startedPromise = new Promise<{ runId: number | null; resumed: boolean }>((resolve) => (started = resolve))
+    let failedEarly!: (e: Error) => void
+    const startedPromise = new Promise<{ runId: number | null; resumed: boolean }>((resolve, reject) => {
+      started = resolve
+      failedEarly = reject
+    })
+    let hasStarted = false
     this.job = this.deps.runner
       .run(store.file, options, {
         signal: abort.signal,
         onStart: ({ runId, resumedFromEpoch }) => {
           this.runId = runId
+          hasStarted = true
           started({ runId, resumed: resumedFromEpoch !== null })
         },
         onProgress: (runId, p) => {
@@ -135,6 +141,9 @@ export class TrainingService {
       .catch((error: unknown) => {
         const message = error instanceof Error ? error.message.split('\n')[0]! : String(error)
         this.finish({ runId: this.runId, status: 'failed', modelVersion: null, activated: false, reason: message, metrics: null, imagesPerSecond: 0 })
+        // Refused before it started (no labels, no validation images, bad weights): the
+        // request itself fails with the reason.
+        if (!hasStarted) failedEarly(new UserFacingError('failed', message))
       })
       .finally(() => started({ runId: this.runId, resumed: false }))
     return startedPromise

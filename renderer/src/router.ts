@@ -1,11 +1,13 @@
 import { createRouter, createWebHashHistory, type RouteRecordRaw, type Router } from 'vue-router'
 import LabelView from './views/LabelView.vue'
-import TrainView from './views/TrainView.vue'
 import ModelsView from './views/ModelsView.vue'
 import ProjectsView from './views/ProjectsView.vue'
+
+// Heavier screens load on first visit (charts, camera): the labelling screen starts faster.
 // Inspect and History belong to the inspection screens (H7's files); the shell only routes to them.
-import InspectView from './views/InspectView.vue'
-import HistoryView from './views/HistoryView.vue'
+const TrainView = () => import('./views/TrainView.vue')
+const InspectView = () => import('./views/InspectView.vue')
+const HistoryView = () => import('./views/HistoryView.vue')
 
 /** The screens, in navigation order. `testId` names both the nav item and the screen root. */
 export const screens = [

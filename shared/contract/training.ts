@@ -24,6 +24,12 @@ export const TrainRequest = z
     optimizer: z.enum(['sgd', 'adamw']).optional(),
     seed: z.number().int().min(0).max(2 ** 31 - 1).optional(),
     fit: z.enum(['crop', 'whole']).optional(),
+    /** Class-weighted loss: 'auto' (default) turns it on beyond 3:1 imbalance. */
+    classWeighting: z.enum(['auto', 'on', 'off']).optional(),
+    /** StepLR(7, 0.1) (default) or cosine with one warm-up epoch. */
+    schedule: z.enum(['step', 'cosine']).optional(),
+    /** Early-stopping patience in epochs (0 = never stop early). */
+    patience: z.number().int().min(0).max(500).optional(),
     /** Continue the last interrupted run from its checkpoint when its settings match (default true). */
     resume: z.boolean().optional()
   })

@@ -97,12 +97,10 @@ describe('live inspection with a fake camera (Chromium, browser mode)', () => {
     const verdict = page.getByTestId('inspect-verdict')
     await verdict.waitFor({ state: 'visible', timeout: 60_000 })
     expect(await verdict.getAttribute('data-verdict')).toMatch(/^(PASS|FAIL)$/)
-    // Runs in the page: `document` is the page's (this file is type-checked without the DOM lib).
-    await page.waitForFunction(
-      'Number(document.querySelector(\'[data-testid="count-inspected"]\')?.textContent ?? "0") >= 5',
-      undefined,
-      { timeout: 90_000 }
-    )
+    // Counters update from the engine's results; poll them (no sleeps as assertions).
+    const counted = page.getByTestId('count-inspected')
+    for (let i = 0; i < 900 && Number(await counted.textContent()) < 5; i++) await page.waitForTimeout(100)
+    expect(Number(await counted.textContent()) >= 5).toBe(true)
     expect(await verdict.textContent()).toMatch(/model v1/)
     await saveScreenshot(page, 'inspect-live-camera')
     await page.getByTestId('inspect-stop').click()
@@ -127,6 +125,25 @@ describe('live inspection with a fake camera (Chromium, browser mode)', () => {
     expect(await listed.count()).toBe(Math.min(inspected, 50))
     expect(await page.getByTestId('history-row-model').first().textContent()).toBe('v1')
     await saveScreenshot(page, 'inspect-history')
+
+    // An operator corrects a failed part: the image joins the labelling set as "ok".
+    const failed = page.locator('[data-testid="history-row"][data-verdict="FAIL"]').first()
+    if ((await failed.count()) > 0) {
+      await failed.click()
+      await page.getByTestId('history-image').waitFor({ state: 'visible' })
+      await page.getByTestId('history-override').click()
+      await page.getByTestId('history-override-verdict').selectOption('PASS')
+      await page.getByTestId('history-override-class').selectOption('ok')
+      await page.getByTestId('history-override-save').click()
+      await page.getByTestId('history-notice').filter({ hasText: 'labelling set' }).waitFor({ timeout: 30_000 })
+      const { openProject } = await import('../../electron/store/project-store')
+      const store = openProject(projectFile)
+      try {
+        expect(store.images.count()).toBe(1)
+      } finally {
+        store.close()
+      }
+    }
     expect(pageErrors).toEqual([])
   })
 })

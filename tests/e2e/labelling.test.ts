@@ -108,6 +108,10 @@ describe('labelling and one-click retrain (browser mode)', () => {
     await page.getByTestId('training-epoch').waitFor({ timeout: 180_000 })
     expect(await page.getByTestId('training-provider').textContent()).toMatch(/CPU|WebGPU|CUDA|DirectML|CoreML/)
     await saveScreenshot(page, 'train-progress')
+    // Reload mid-run: the page asks the services for the run's state and keeps following it.
+    await page.reload()
+    await page.waitForSelector('body[data-app-ready="true"]')
+    await page.getByTestId('screen-train').waitFor()
     await page.getByTestId('training-outcome').waitFor({ timeout: 240_000 })
     expect(await page.getByTestId('training-outcome').textContent()).toContain('v1')
     await page.getByTestId('training-results').waitFor()

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { afterEach, describe, expect, it } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import { createMemoryHistory, createRouter } from 'vue-router'
 import LabelView from '../../renderer/src/views/LabelView.vue'
@@ -49,12 +49,20 @@ function fakeProject(n: number) {
   return { images, classes, handlers }
 }
 
+// The view listens on window for shortcuts: unmount each test's view so none outlives it.
+let mounted: { unmount(): void } | null = null
+afterEach(() => {
+  mounted?.unmount()
+  mounted = null
+})
+
 async function mountLabel(n = 30) {
   const project = fakeProject(n)
   const { fake, global } = withFakeApi(project.handlers)
   const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:p(.*)*', component: { template: '<div />' } }] })
   await router.push('/label')
   const wrapper = mount(LabelView, { global: { ...global, plugins: [...global.plugins, router] }, attachTo: document.body })
+  mounted = wrapper
   await useAppStatusStore().load()
   await flushPromises()
   return { wrapper, fake, project, router }
@@ -166,5 +174,22 @@ describe('label view', () => {
     await wrapper.get('[data-testid="import-folder-start"]').trigger('submit')
     await flushPromises()
     expect(wrapper.get('[data-testid="import-error"]').text()).toContain('does not exist')
+  })
+})
+
+describe('label view shortcuts without a grid', () => {
+  it('undoes with Ctrl+Z even when the filter leaves no image on screen', async () => {
+    const { wrapper, project } = await mountLabel(3)
+    await wrapper.get('[data-testid="filter-label"]').setValue('unlabelled')
+    await tile(wrapper, 1).trigger('click')
+    for (let i = 0; i < 3; i++) {
+      window.dispatchEvent(new KeyboardEvent('keydown', { key: '1' }))
+      await flushPromises()
+    }
+    expect(wrapper.find('[data-testid="label-no-match"]').exists()).toBe(true)
+    window.dispatchEvent(new KeyboardEvent('keydown', { key: 'z', ctrlKey: true }))
+    await flushPromises()
+    expect(wrapper.get('[data-testid="filter-count"]').text()).toBe('1 of 3 images')
+    expect(project.images.filter((i) => i.classId === null)).toHaveLength(1)
   })
 })

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
 import App from '../../renderer/src/App.vue'
 import { createAppRouter, screens } from '../../renderer/src/router'
@@ -75,9 +75,10 @@ describe('shell', () => {
     const { wrapper, router } = await mountApp()
     for (const screen of screens) {
       await wrapper.get(`[data-testid="nav-${screen.name}"]`).trigger('click')
+      // Some screens load on first visit (lazy chunks): wait for the navigation to land.
+      await vi.waitFor(() => expect(router.currentRoute.value.name).toBe(screen.name), { timeout: 15_000 })
       await flushPromises()
-      expect(router.currentRoute.value.name).toBe(screen.name)
-      expect(wrapper.find(`[data-testid="screen-${screen.name}"]`).exists()).toBe(true)
+      await vi.waitFor(() => expect(wrapper.find(`[data-testid="screen-${screen.name}"]`).exists()).toBe(true))
       expect(wrapper.get(`[data-testid="nav-${screen.name}"]`).classes()).toContain('active')
     }
     wrapper.unmount()

@@ -38,6 +38,9 @@ export const trainCommand: CliCommand = {
     '  --freeze    layers left untouched (default all-but-stem)',
     '  --weights   start from these ResNet18 weights (.safetensors) instead of the project backbone',
     '  --fresh     do not resume an interrupted run with the same settings',
+    '  --class-weights auto|on|off   weighted loss (auto: on beyond 3:1 imbalance)',
+    '  --schedule  step (StepLR 7 / 0.1, default) or cosine (one warm-up epoch)',
+    '  --patience  stop after N epochs without validation improvement (default 5, 0 = never)',
     '  --width     ResNet width multiplier (default 1; reduced models for tests and benches)',
     '  --threads   CPU threads for onnxruntime',
     ...ANOMALY_TRAIN_USAGE,
@@ -61,6 +64,8 @@ export const trainCommand: CliCommand = {
     width: { type: 'string' },
     threads: { type: 'string' },
     patience: { type: 'string' },
+    'class-weights': { type: 'string' },
+    schedule: { type: 'string' },
     ...ANOMALY_TRAIN_OPTIONS
   },
   async run(args, io) {
@@ -94,7 +99,9 @@ export function trainOptionsFromArgs(mode: 'full' | 'quick', args: ParsedArgs): 
     resume: args.values.fresh !== true,
     width: optionalNumber(args, 'width', { min: 0.01, max: 4 }),
     threads: optionalNumber(args, 'threads', { min: 1, max: 256, integer: true }),
-    patience: optionalNumber(args, 'patience', { min: 0, max: 500, integer: true })
+    patience: optionalNumber(args, 'patience', { min: 0, max: 500, integer: true }),
+    classWeighting: oneOf(args, 'class-weights', ['auto', 'on', 'off'] as const),
+    schedule: oneOf(args, 'schedule', ['step', 'cosine'] as const)
   }
 }
 

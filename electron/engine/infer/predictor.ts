@@ -42,7 +42,8 @@ export interface PredictorOptions {
 export class Predictor {
   private constructor(
     private session: InferenceSession,
-    private readonly model: Uint8Array,
+    /** ONNX bytes, kept only while on a GPU provider (to rebuild the session on CPU). */
+    private model: Uint8Array | null,
     private readonly threads: number | undefined,
     readonly numClasses: number,
     readonly size: number,
@@ -77,7 +78,7 @@ export class Predictor {
     const { session, provider, reason } = await createSession(model, { provider: opts.provider, threads: opts.threads })
     const fc = opts.weights.get('fc.weight')!
     const bias = opts.weights.get('fc.bias')!
-    return new Predictor(session, model, opts.threads, opts.numClasses, opts.size, provider, reason, fc.data, bias.data, opts.heatmap === true)
+    return new Predictor(session, provider === 'cpu' ? null : model, opts.threads, opts.numClasses, opts.size, provider, reason, fc.data, bias.data, opts.heatmap === true)
   }
 
   /**
@@ -92,7 +93,7 @@ export class Predictor {
     try {
       out = await this.session.run(feeds)
     } catch (error) {
-      if (this.providerInUse === 'cpu') throw error
+      if (this.providerInUse === 'cpu' || !this.model) throw error
       // A GPU provider that fails while running (unsupported op, device lost, out of
       // memory) is replaced by CPU for this and every later run, with the reason.
       await this.switchToCpu(error)
@@ -104,10 +105,12 @@ export class Predictor {
 
   private async switchToCpu(error: unknown): Promise<void> {
     const failed = this.providerInUse
+    if (!this.model) throw error
     const { session } = await createSession(this.model, { provider: 'cpu', threads: this.threads })
     const old = this.session
     this.session = session
     this.providerInUse = 'cpu'
+    this.model = null
     const msg = (error instanceof Error ? error.message : String(error)).split('\n')[0]!.slice(0, 300)
     this.reason = `${providerLabel(failed)} failed while running (${msg}); switched to CPU.`
     await old.release().catch(() => undefined)

@@ -230,10 +230,14 @@ async function downloadAttempt(url: string, partial: string, opts: DownloadOptio
   let append = false
   if (res.status === 206) {
     const range = /bytes (\d+)-(\d+)\/(\d+|\*)/.exec(res.headers.get('content-range') ?? '')
-    if (range && Number(range[1]) === have) {
-      append = true
-      total = range[3] === '*' ? null : Number(range[3])
+    if (!range || Number(range[1]) !== have) {
+      // Not the range we asked for: start again from zero on the next attempt.
+      await res.body?.cancel().catch(() => undefined)
+      await rm(partial, { force: true })
+      throw new BackboneDownloadError(url, `server answered with range "${res.headers.get('content-range') ?? ''}" for a resume at byte ${have}`)
     }
+    append = true
+    total = range[3] === '*' ? null : Number(range[3])
   }
   if (!append) {
     have = 0

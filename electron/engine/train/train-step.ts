@@ -100,6 +100,7 @@ export function isTrainable(preset: FreezePreset, name: string): boolean {
   }
 }
 
+/** Build the training-step graph for ResNet18 (see the file header for inputs, outputs and padding). */
 export function buildTrainStep(opts: TrainStepOptions): TrainStepGraph {
   if (!Number.isInteger(opts.batch) || opts.batch < 1) throw new TrainStepOptionsError(`Batch size must be a positive integer, got ${opts.batch}.`)
   const net = resnet18Net({ numClasses: opts.numClasses, width: opts.width, batch: opts.batch, height: opts.size, inputName: 'images' })

@@ -45,6 +45,7 @@ export class HotFolder {
   private readonly queue: string[] = []
   private readonly queued = new Set<string>()
   private working = false
+  private paused = false
   private idleWaiters: Array<() => void> = []
   private inspectedCount = 0
   private readonly folder: string
@@ -83,6 +84,12 @@ export class HotFolder {
     await w?.close()
   }
 
+  /** While paused, new files wait in the queue (in order) until resume. */
+  setPaused(paused: boolean): void {
+    this.paused = paused
+    if (!paused) void this.work()
+  }
+
   /** Files inspected since start. */
   inspected(): number {
     return this.inspectedCount
@@ -90,7 +97,7 @@ export class HotFolder {
 
   /** Resolves when nothing is queued or being inspected. */
   whenIdle(): Promise<void> {
-    if (!this.working && this.queue.length === 0) return Promise.resolve()
+    if (!this.working && (this.queue.length === 0 || this.paused)) return Promise.resolve()
     return new Promise((r) => this.idleWaiters.push(r))
   }
 
@@ -110,6 +117,7 @@ export class HotFolder {
     this.working = true
     try {
       for (;;) {
+        if (this.paused) break
         const file = this.queue.shift()
         if (!file) break
         try {

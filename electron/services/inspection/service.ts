@@ -102,7 +102,8 @@ export class InspectionService {
         onError: (message) => this.incident('hot-folder', message),
         inspect: async (file, bytes) => {
           const outcome = await this.submit({ image: bytes, capturedAt: Date.now(), source: 'hot-folder', file: basename(file), triggered: true })
-          if (outcome.dropped) throw new Error('inspection is paused; the file will be inspected when it changes')
+          // Triggered frames are never dropped; this would be a pipeline bug, so say so loudly.
+          if (outcome.dropped) throw new Error('the pipeline dropped a hot-folder file; it will be inspected when it changes')
           return { verdict: outcome.record.verdict, inspectionId: outcome.record.id }
         }
       })
@@ -128,6 +129,7 @@ export class InspectionService {
 
   pause(paused: boolean): InspectionStatus {
     this.pipeline.setPaused(paused)
+    this.hotFolder?.setPaused(paused)
     if (this.state !== 'idle') this.state = paused ? 'paused' : 'running'
     return this.status()
   }
@@ -168,8 +170,9 @@ export class InspectionService {
     const port = this.settingsValue.triggerPort
     try {
       if (port === null) {
-        await this.trigger?.stop()
+        const t = this.trigger
         this.trigger = null
+        await t?.stop()
       } else {
         await this.startTrigger({ port })
       }
@@ -181,7 +184,9 @@ export class InspectionService {
 
   /** Serve `POST /trigger`; a trigger asks the screen to capture one frame. */
   async startTrigger(opts: { host?: string; port?: number; token?: string | null }): Promise<string> {
-    await this.trigger?.stop()
+    const old = this.trigger
+    this.trigger = null
+    await old?.stop()
     this.trigger = new TriggerServer({
       ...opts,
       onTrigger: (payload) => {
@@ -228,7 +233,7 @@ export class InspectionService {
       models: this.models(),
       settings: this.settingsValue,
       actor: this.actor(),
-      triggerUrl: this.trigger?.url() ?? null,
+      triggerUrl: this.trigger?.url() || null,
       lastFailures: this.lastFailures
     }
   }
@@ -292,8 +297,9 @@ export class InspectionService {
 
   async close(): Promise<void> {
     await this.stopSources()
-    await this.trigger?.stop()
+    const t = this.trigger
     this.trigger = null
+    await t?.stop()
     await this.recorder.flush()
     this.recorder.close()
     this.history.close()

@@ -57,7 +57,11 @@ export class TriggerServer {
   async stop(): Promise<void> {
     const s = this.server
     this.server = null
-    if (s) await new Promise<void>((resolve) => s.close(() => resolve()))
+    if (!s) return
+    const closed = new Promise<void>((resolve) => s.close(() => resolve()))
+    // Keep-alive connections (PLC clients, fetch) would hold close() open.
+    s.closeAllConnections()
+    await closed
   }
 
   private async handle(req: IncomingMessage): Promise<{ status: number; body: unknown }> {

@@ -31,13 +31,13 @@ beforeAll(async () => {
   process.env.DEFECT_STUDIO_DATA_DIR = join(dir, 'data')
   const images = join(dir, 'images')
   // imagefolder: train/val per class; 'ok' is the good class. 25 % of each class in val.
-  await generateSyntheticSet({ root: images, seed: 21, counts: { ok: 160, scratch: 8, spot: 8, crack: 8, dent: 8 }, layout: 'imagefolder', valFraction: 0.25, width: S, height: S })
+  await generateSyntheticSet({ root: images, seed: 21, counts: { ok: 120, scratch: 8, spot: 8, crack: 8, dent: 8 }, layout: 'imagefolder', valFraction: 0.25, width: S, height: S })
   mvtec = join(dir, 'mvtec')
   await generateSyntheticSet({ root: mvtec, seed: 22, counts: { ok: 60, scratch: 6, spot: 6, crack: 6, dent: 6 }, layout: 'mvtec', valFraction: 0.5, masks: true, width: S, height: S })
   project = join(dir, 'p.dsproj')
   const store = createProject(project)
   const report = await importImages(store, { kind: 'folder', folder: images })
-  expect(report.imported).toBe(192)
+  expect(report.imported).toBe(152)
   store.close()
 })
 
@@ -55,10 +55,10 @@ describe('train --mode anomaly / eval --kind anomaly', () => {
     expect(lines.some((l) => l.event === 'progress' && l.phase === 'features')).toBe(true)
     const done = lines.at(-1)
     expect(done).toMatchObject({ event: 'done', modelVersion: 1, activated: true })
-    // 120 train-split good images, 40 val good calibrate; 12×12 patches per 96 px image.
-    expect(done.metrics.fitImages).toBe(120)
-    expect(done.metrics.calibrationImages).toBe(40)
-    expect(done.metrics.bankSize).toBe(Math.round(120 * PATCHES * 0.1))
+    // 90 train-split good images, 30 val good calibrate; 12×12 patches per 96 px image.
+    expect(done.metrics.fitImages).toBe(90)
+    expect(done.metrics.calibrationImages).toBe(30)
+    expect(done.metrics.bankSize).toBe(Math.round(90 * PATCHES * 0.1))
     expect(done.metrics.imageAuroc).toBeGreaterThanOrEqual(0.95)
     expect(done.metrics.falseRejectRate).toBeLessThan(1)
     expect(done.imagesPerSecond).toBeGreaterThan(0)
@@ -92,7 +92,7 @@ describe('train --mode anomaly / eval --kind anomaly', () => {
     const p = capture()
     expect(await runCli(['eval', '--project', project, '--kind', 'anomaly', '--json'], p.io)).toBe(0)
     const pr = JSON.parse(p.out.at(-1)!)
-    expect(pr.goodImages).toBe(40)
+    expect(pr.goodImages).toBe(30)
     expect(pr.imageAuroc).toBeGreaterThanOrEqual(0.95)
     expect(pr.pixelAuroc).toBeUndefined()
   })
@@ -101,7 +101,7 @@ describe('train --mode anomaly / eval --kind anomaly', () => {
     const store = openProject(project)
     try {
       // A one-patch memory bank cannot describe the good textures.
-      const worse = await trainAnomalyModel(store, { coresetFraction: 1 / (120 * PATCHES), size: S, width: 0.25, targetFrr: 0.05 })
+      const worse = await trainAnomalyModel(store, { coresetFraction: 1 / (90 * PATCHES), size: S, width: 0.25, targetFrr: 0.05 })
       expect(worse.metrics.bankSize).toBe(1)
       expect(worse.activated).toBe(false)
       expect(worse.activationReason).toMatch(/kept v1/)

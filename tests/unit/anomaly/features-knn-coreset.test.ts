@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import * as ort from 'onnxruntime-node'
 import { averagePool3x3, patchEmbeddings, project, randomProjection, resizeBilinear, type FeatureMaps } from '../../../electron/engine/anomaly/patch-features'
-import { coresetSize, greedyCoreset, greedyKCenter } from '../../../electron/engine/anomaly/coreset'
+import { coresetSize, greedyCoreset, greedyKCenter, principalAxes } from '../../../electron/engine/anomaly/coreset'
 import { nearestBlocked, nearestNaive, type MemoryBank } from '../../../electron/engine/anomaly/knn'
 import { buildKnnModel } from '../../../electron/engine/anomaly/anomaly-graph'
 import { createNearestSearch } from '../../../electron/engine/anomaly/knn-search'
@@ -165,6 +165,24 @@ describe('greedy coreset', () => {
       }
     }
     expect(Array.from(greedyKCenter(rows, n, d, k, 5))).toEqual(textbook)
+  })
+
+  it('the principal-axes rotation changes no distance, so the coreset is that of the random projection alone', () => {
+    const n = 2000, dim = 48, d = 16, seed = 3
+    const rng = createRng(12)
+    const rows = new Float32Array(n * dim)
+    for (let i = 0; i < n; i++) for (let j = 0; j < dim; j++) rows[i * dim + j] = Math.sin((i % 13) * (j + 1)) * 2 + rng.uniform(-0.4, 0.4)
+    const axes = principalAxes(rows, n, dim)
+    // Orthogonal: V^T V = I.
+    for (let a = 0; a < dim; a += 7) for (let b = 0; b < dim; b += 5) {
+      let dot = 0
+      for (let r = 0; r < dim; r++) dot += axes[r * dim + a]! * axes[r * dim + b]!
+      expect(dot).toBeCloseTo(a === b ? 1 : 0, 4)
+    }
+    const plain = project(rows, n, dim, randomProjection(dim, d, seed ^ 0x0c0c), d)
+    const reference = greedyKCenter(plain, n, d, 100, createRng(seed).int(n))
+    const ours = greedyCoreset(rows, n, dim, { fraction: 100 / n, projectionDim: d, seed })
+    expect(Array.from(ours)).toEqual(Array.from(reference))
   })
 
   it('covers the data better than a random subset of the same size', () => {

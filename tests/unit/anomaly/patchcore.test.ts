@@ -78,6 +78,9 @@ describe('PatchCore on generated textures', () => {
     }
     // The defect image scores higher than the good one.
     expect(out[0]!.score).toBeGreaterThan(out[1]!.score)
+    // layer4 and fc are pruned from the stored model; the bank is baked in.
+    expect(Buffer.from(model.onnx).includes('layer4.0.conv1.weight')).toBe(false)
+    expect(Buffer.from(model.onnx).includes('layer3.1.conv2.weight')).toBe(true)
     // The bank round-trips through its safetensors blob.
     const back = deserializeBank(serializeBank(model))
     expect(back.bank.size).toBe(model.bank.size)

@@ -47,7 +47,8 @@ describe('defect-studio CLI', () => {
     expect(report.onnxruntime).toMatch(/^\d+\.\d+/)
     expect(report.providers.map((p: { name: string }) => p.name)).toContain('cpu')
     expect(report.dataDir).toContain('ds-cli-')
-    expect(Array.isArray(report.weightsSearchPath)).toBe(true)
+    expect(report.weightsSearchOrder.length).toBeGreaterThanOrEqual(2)
+    expect(report.weights.resolved.source).toBe('random')
   })
 
   it('exits non-zero with a one-line reason on a bad argument', () => {

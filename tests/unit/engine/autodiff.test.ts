@@ -12,7 +12,9 @@ function opCounts(bytes: Uint8Array): Map<string, number> {
   return counts
 }
 
-const build = (freeze: FreezePreset) => buildTrainStep({ numClasses: 3, width: 0.125, size: 32, batch: 2, freeze, optimizer: 'sgd' })
+// ConvTranspose for every conv input gradient, so each dX shows up as one ConvTranspose.
+const build = (freeze: FreezePreset) =>
+  buildTrainStep({ numClasses: 3, width: 0.125, size: 32, batch: 2, freeze, optimizer: 'sgd', gradient: { convInputGrad: 'conv-transpose' } })
 
 describe('reverse-mode autodiff over the layer IR', () => {
   it('frozen layers emit no backward: op counts per freeze preset', () => {
@@ -50,8 +52,11 @@ describe('reverse-mode autodiff over the layer IR', () => {
     expect(plan.needsGrad.has('fc')).toBe(true)
   })
 
-  it('the dilated-conv alternative builds the same step (checked numerically in nn-gradients)', () => {
-    const step = buildTrainStep({ numClasses: 3, width: 0.125, size: 32, batch: 2, freeze: 'none', optimizer: 'sgd', gradient: { convWeightGrad: 'dilated-conv' } })
+  it('the alternative formulations replace the default ops (checked numerically in nn-gradients and train-step)', () => {
+    const defaults = opCounts(buildTrainStep({ numClasses: 3, width: 0.125, size: 32, batch: 2, freeze: 'none', optimizer: 'sgd' }).model)
+    expect(defaults.get('ConvTranspose')).toBe(6) // strided convs only: 3 stage entries + 3 downsamples
+    expect(defaults.get('Conv')).toBe(20 + 13) // forward + flipped-kernel dX of the stride-1 convs
+    const step = buildTrainStep({ numClasses: 3, width: 0.125, size: 32, batch: 2, freeze: 'none', optimizer: 'sgd', gradient: { convWeightGrad: 'dilated-conv', convInputGrad: 'conv-transpose' } })
     const counts = opCounts(step.model)
     expect(counts.get('MatMul')).toBe(1) // only fc's dX; no per-tap MatMuls
     expect(counts.get('Conv')).toBe(40) // 20 forward + 20 weight gradients

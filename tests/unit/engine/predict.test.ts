@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Predictor } from '../../../electron/engine/infer/predictor'
+import { buildResnet18Inference } from '../../../electron/engine/models/resnet'
 import { readSafetensors } from '../../../electron/engine/models/safetensors'
 import { loadResnetWeights } from '../../../electron/engine/models/weights'
 import { readFileSync } from 'node:fs'
@@ -47,8 +48,9 @@ describe('Predictor fallback', () => {
     const { weights } = await loadResnetWeights(join(torchDir, 'resnet18-w0125-c3.safetensors'))
     const p = await Predictor.create({ weights, numClasses: 3, width: 0.125, size: 64, provider: 'cpu', threads: 1 })
     // Stand in for a GPU session that dies mid-run (no GPU here): a session whose run throws.
-    const internals = p as unknown as { session: { run: () => Promise<never>; release: () => Promise<void> }; providerInUse: string }
+    const internals = p as unknown as { session: { run: () => Promise<never>; release: () => Promise<void> }; providerInUse: string; model: Uint8Array | null }
     internals.providerInUse = 'webgpu'
+    internals.model = buildResnet18Inference({ numClasses: 3, width: 0.125, height: 64, batch: 'dynamic', weights, outputs: { probabilities: true } })
     internals.session = { run: () => Promise.reject(new Error('device lost')), release: async () => undefined }
     const out = await p.runBatch(io.get('images')!.data, 4)
     expect(p.provider).toBe('cpu')

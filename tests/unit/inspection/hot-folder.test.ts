@@ -113,6 +113,19 @@ describe('HotFolder', () => {
     expect(seen.length).toBe(2) // files in OK/ and NG/ are not inspected again
   })
 
+  it('holds new files while paused and inspects them on resume', async () => {
+    const { folder, seen } = startFolder()
+    await folder.start()
+    folder.setPaused(true)
+    await writeFile(join(watchDir, 'p1.png'), await pngBytes(8))
+    await sleep(800)
+    expect(seen.length).toBe(0)
+    folder.setPaused(false)
+    for (let i = 0; i < 100 && seen.length < 1; i++) await sleep(50)
+    await folder.whenIdle()
+    expect(seen.map((s) => s.file)).toEqual([join(watchDir, 'p1.png')])
+  })
+
   it('recognises truncated PNG and JPEG files', async () => {
     const png = await pngBytes(7)
     expect(looksComplete('x.png', png)).toBe(true)

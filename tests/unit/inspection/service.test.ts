@@ -91,6 +91,22 @@ describe('InspectionService with the ONNX engine', () => {
     expect(service.history.incidents().length).toBeGreaterThan(0)
   })
 
+  it('serves the external trigger on loopback once a port is set, and asks the screen for a frame', async () => {
+    expect(service.status().triggerUrl).toBeNull()
+    service.updateSettings({ triggerPort: 0 })
+    for (let i = 0; i < 50 && !service.status().triggerUrl; i++) await new Promise((r) => setTimeout(r, 20))
+    const url = service.status().triggerUrl!
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/trigger$/)
+    // Not running: refused, nothing asked of the screen.
+    expect((await fetch(url, { method: 'POST' })).status).toBe(409)
+    await service.start({ source: 'camera' })
+    expect((await fetch(url, { method: 'POST', body: JSON.stringify({ partId: 'SN-9' }) })).status).toBe(202)
+    expect(events.filter((e) => e.event === 'inspection:trigger').map((e) => e.payload)).toEqual([{ partId: 'SN-9' }])
+    service.updateSettings({ triggerPort: null })
+    for (let i = 0; i < 50 && service.status().triggerUrl; i++) await new Promise((r) => setTimeout(r, 20))
+    expect(service.status().triggerUrl).toBeNull()
+  })
+
   it('puts an overridden image into the labelling set with the corrected class', async () => {
     service.updateSettings({ thresholdOverride: 1 })
     const o = await service.inspectFile(files[0]!, 'file')

@@ -26,7 +26,7 @@ function fakeRenderer(): string {
 
 async function start(opts: { host?: string; token?: string | null } = {}): Promise<RunningServer> {
   process.env.DEFECT_STUDIO_DATA_DIR = mkdtempSync(join(tmpdir(), 'ds-data-'))
-  services = await createAppServices({ mode: 'browser' })
+  services = await createAppServices({ mode: 'browser', startEngine: false })
   running = await startBrowserServer({ services, port: 0, host: opts.host ?? '127.0.0.1', token: opts.token ?? null, rendererDir: fakeRenderer() })
   return running
 }
@@ -79,7 +79,7 @@ describe('browser mode server', () => {
 
   it('needs a token when exposed beyond loopback', async () => {
     process.env.DEFECT_STUDIO_DATA_DIR = mkdtempSync(join(tmpdir(), 'ds-data-'))
-    services = await createAppServices({ mode: 'browser' })
+    services = await createAppServices({ mode: 'browser', startEngine: false })
     await expect(startBrowserServer({ services, port: 0, host: '0.0.0.0', token: null, rendererDir: fakeRenderer() })).rejects.toThrow(/token/)
     const token = 'a-long-enough-test-token-123'
     running = await startBrowserServer({ services, port: 0, host: '0.0.0.0', token, rendererDir: fakeRenderer() })

@@ -112,5 +112,9 @@ describe('training on the synthetic defect set', () => {
     // Deterministic: the same head from the same cached features.
     expect(quick2.metrics!.accuracy).toBe(quick1.metrics!.accuracy)
     expect(quick2.metrics!.count).toBe(66)
+    // Metrics computed from cached embeddings equal those of the exported model.
+    const exported = await evaluateVersion(store, { version: quick2.modelVersion!, threads: 2 })
+    expect(exported.accuracy).toBeCloseTo(quick2.metrics!.accuracy, 6)
+    expect(exported.confusion.matrix).toEqual(quick2.metrics!.confusion.matrix)
   })
 })

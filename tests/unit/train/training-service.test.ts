@@ -78,6 +78,19 @@ describe('training service', () => {
     expect(service.status().state).toBe('idle')
   })
 
+  it('refuses to start without validation images, with the reason', async () => {
+    const ids = store.images.listLabelled().filter((r) => r.split === 'val').map((r) => r.id)
+    store.splits.set(ids, 'train')
+    try {
+      const r = await router.handle('training:start', { mode: 'full', epochs: 1 }, ctx)
+      expect(r.ok).toBe(false)
+      if (!r.ok) expect(r.error.message).toMatch(/validation/)
+      expect(service.status().state).toBe('error')
+    } finally {
+      store.splits.set(ids, 'val')
+    }
+  })
+
   it('activates and compares versions', async () => {
     const missing = await router.handle('models:activate', { version: 42 }, ctx)
     expect(!missing.ok && missing.error.code).toBe('not-found')

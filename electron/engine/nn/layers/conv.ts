@@ -46,9 +46,15 @@ export const conv: LayerRule<ConvLayer> = {
 function inputGradFlippedConv(layer: ConvLayer, dY: string, ctx: BackwardContext): string {
   const { g } = ctx
   const { kernel: k, pad: p } = layer
-  const transposed = g.op1('Transpose', [layer.weight], { perm: [1, 0, 2, 3] })
-  // Slice with step −1 from the last index to "before 0" (ONNX: a very negative end).
-  const flipped = g.op1('Slice', [transposed, g.i64([k - 1, k - 1]), g.i64([-(2 ** 62), -(2 ** 62)]), g.i64([2, 3]), g.i64([-1, -1])])
+  const co = ctx.shapeOf(layer.output)[1]!
+  const ci = ctx.shapeOf(layer.inputs[0])[1]!
+  // Reverse the k·k taps with a permutation matrix (exact in fp32; a negative-step Slice
+  // does the same but element by element, measurably slower on ORT CPU).
+  const reversal = new Float32Array(k * k * k * k)
+  for (let t = 0; t < k * k; t++) reversal[t * k * k + (k * k - 1 - t)] = 1
+  const taps = g.op1('Reshape', [layer.weight, g.i64([co * ci, k * k])]) // [Co·Ci, k·k]
+  const reversed = g.op1('MatMul', [taps, g.constant('tap_reversal', { dtype: 'float32', shape: [k * k, k * k], data: reversal })])
+  const flipped = g.op1('Transpose', [g.op1('Reshape', [reversed, g.i64([co, ci, k, k])])], { perm: [1, 0, 2, 3] }) // [Ci, Co, k, k]
   const q = k - 1 - p
   return g.op1('Conv', [dY, flipped], { kernel_shape: [k, k], strides: [1, 1], pads: [q, q, q, q] })
 }

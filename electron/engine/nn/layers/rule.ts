@@ -16,15 +16,15 @@ export interface GradientOptions {
    */
   convWeightGrad: 'tap-matmul' | 'dilated-conv'
   /**
-   * Conv input gradient for stride-1 convs. 'conv-transpose' (ConvTranspose(dY, W), as for
-   * every stride) or 'flipped-conv': an ordinary Conv of dY with the kernel transposed and
-   * flipped, padding k − 1 − p (runtimes often optimise Conv better than ConvTranspose).
+   * Conv input gradient for stride-1 convs. 'flipped-conv' (default): an ordinary Conv of dY
+   * with the kernel transposed and flipped, padding k − 1 − p (on ORT CPU about 1.4x faster
+   * than ConvTranspose per conv, ~7 % of a whole step). 'conv-transpose': ConvTranspose(dY, W).
    * Strided convs always use ConvTranspose with output_padding.
    */
   convInputGrad: 'conv-transpose' | 'flipped-conv'
 }
 
-export const DEFAULT_GRADIENT_OPTIONS: GradientOptions = { convWeightGrad: 'tap-matmul', convInputGrad: 'conv-transpose' }
+export const DEFAULT_GRADIENT_OPTIONS: GradientOptions = { convWeightGrad: 'tap-matmul', convInputGrad: 'flipped-conv' }
 
 export interface ForwardContext {
   g: OnnxGraph
