@@ -13,6 +13,7 @@ import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
+import { monitorEventLoopDelay } from 'node:perf_hooks'
 import sharp from 'sharp'
 import { generateSyntheticSet } from '../tests/support/synthetic-defects'
 import { buildResnet18Inference, initResnet18Weights } from '../electron/engine/models/resnet'
@@ -68,6 +69,10 @@ async function main(): Promise<void> {
       bare.push(performance.now() - t)
     }
 
+    // How long this (the UI-side) thread is blocked: should stay small, the engine runs in its worker.
+    const loopDelay = monitorEventLoopDelay({ resolution: 10 })
+    loopDelay.enable()
+    const eluStart = performance.eventLoopUtilization()
     const latencies: number[] = []
     let verdicts = 0
     let submitted = 0
@@ -87,6 +92,8 @@ async function main(): Promise<void> {
       await new Promise((r) => setTimeout(r, 1000 / CAMERA_FPS))
     }
     await Promise.all(pending)
+    loopDelay.disable()
+    const elu = performance.eventLoopUtilization(eluStart)
     const elapsed = (performance.now() - started) / 1000
     const stats = service.status().stats
     const p50 = percentile(latencies, 50)
@@ -99,6 +106,8 @@ async function main(): Promise<void> {
     console.log(`bare engine      p50 ${bareP50.toFixed(1)} ms per frame (decode + preprocess + inference)`)
     console.log(`pipeline/bare    ${(p50 / bareP50).toFixed(2)}x at p50`)
     console.log(`NO_VERDICT       ${stats.noVerdict}`)
+    console.log(`main-thread lag  p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} ms, p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} ms (event-loop delay while inspecting), busy ${(elu.utilization * 100).toFixed(0)}% of the time`)
+    console.log(`machine load     ${(await import('node:os')).loadavg()[0]!.toFixed(1)} (1-min load average on ${(await import('node:os')).cpus().length} cores)`)
     await service.close()
     await (engine as { release(): Promise<void> }).release()
     store.close()

@@ -4,7 +4,8 @@
  * and printed as ratios.
  *
  *   npx tsx bench/train-step.ts [--size 224] [--batch 32] [--freeze all-but-stem] [--steps 3]
- *                               [--threads 2] [--conv-dw tap-matmul|dilated-conv] [--optimizer sgd|adamw]
+ *                               [--threads 2] [--conv-dw tap-matmul|dilated-conv]
+ *                               [--conv-dx conv-transpose|flipped-conv] [--optimizer sgd|adamw]
  *
  * Besides images/s (wall clock) it reports CPU seconds per image, with thread spinning
  * off on both sides (ORT allow_spinning 0, OMP_WAIT_POLICY=PASSIVE): on a shared, loaded
@@ -25,6 +26,7 @@ const { values } = parseArgs({
     steps: { type: 'string', default: '3' },
     threads: { type: 'string', default: '2' },
     'conv-dw': { type: 'string', default: 'tap-matmul' },
+    'conv-dx': { type: 'string', default: 'conv-transpose' },
     optimizer: { type: 'string', default: 'sgd' }
   }
 })
@@ -40,7 +42,7 @@ async function onnxStep(): Promise<Measured & { buildMs: number; sessionMs: numb
   const t0 = performance.now()
   const graph = buildTrainStep({
     numClasses, size, batch, freeze, optimizer: values.optimizer as 'sgd' | 'adamw',
-    gradient: { convWeightGrad: values['conv-dw'] as 'tap-matmul' | 'dilated-conv' }
+    gradient: { convWeightGrad: values['conv-dw'] as 'tap-matmul' | 'dilated-conv', convInputGrad: values['conv-dx'] as 'conv-transpose' | 'flipped-conv' }
   })
   const t1 = performance.now()
   const session = await ort.InferenceSession.create(graph.model, {
@@ -96,7 +98,7 @@ function torchStep(): Measured | undefined {
 
 const ours = await onnxStep()
 const torch = torchStep()
-console.log(JSON.stringify({ size, batch, freeze, steps, threads, convWeightGrad: values['conv-dw'], optimizer: values.optimizer, onnx: ours, torch }, null, 1))
+console.log(JSON.stringify({ size, batch, freeze, steps, threads, convWeightGrad: values['conv-dw'], convInputGrad: values['conv-dx'], optimizer: values.optimizer, onnx: ours, torch }, null, 1))
 if (torch) {
   console.log(`images/s ratio onnx/torch: ${(ours.imagesPerSecond / torch.imagesPerSecond).toFixed(2)}`)
   console.log(`CPU-time speed ratio onnx/torch (torch CPU s per image / ours): ${(torch.cpuSecondsPerImage / ours.cpuSecondsPerImage).toFixed(2)}`)

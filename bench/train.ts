@@ -124,7 +124,7 @@ if (values.parity) {
     const { store, data } = await project('parity', { ok: 300, scratch: 15, spot: 15 }, { width: 64, height: 64, valFraction: 0.2 })
     const width = 0.25
     const epochs = Number(values['parity-epochs'])
-    const opts: TrainJobOptions = { mode: 'full', width, size: 64, batch: 32, epochs, freeze: 'none', optimizer: 'adamw', lr: 0.003, seed: 3, threads, patience: 0, augment: { randomResizedCrop: false } }
+    const opts: TrainJobOptions = { mode: 'full', width, size: 64, batch: 32, epochs, freeze: 'none', optimizer: 'adamw', lr: 0.003, schedule: 'cosine', seed: 3, threads, patience: 0, augment: { randomResizedCrop: false, rotationDegrees: 0 } }
     const classes = ['ok', 'scratch', 'spot']
     const init = initResnet18Weights({ numClasses: classes.length, width, seed: 3 })
     const weightsFile = join(root, 'init.safetensors')
@@ -133,7 +133,7 @@ if (values.parity) {
     const labels = store.images.listLabelled().filter((r) => r.split === 'train').map((r) => r.classId - 1)
     const cw = classWeights(classCounts(labels, classes.length), 'auto').weights
     const script = fileURLToPath(new URL('../scripts/reference/train_reference.py', import.meta.url))
-    const refOut = execFileSync(python, [script, '--data', data, '--classes', classes.join(','), '--weights', weightsFile, '--width', String(width), '--size', '64', '--batch', '32', '--epochs', String(epochs), '--lr', '0.003', '--optimizer', 'adamw', '--freeze', 'none', '--class-weights', Array.from(cw).join(','), '--seed', '3', '--threads', String(threads)], { encoding: 'utf8', maxBuffer: 1 << 24 })
+    const refOut = execFileSync(python, [script, '--data', data, '--classes', classes.join(','), '--weights', weightsFile, '--width', String(width), '--size', '64', '--batch', '32', '--epochs', String(epochs), '--lr', '0.003', '--optimizer', 'adamw', '--freeze', 'none', '--schedule', 'cosine', '--rotation', '0', '--class-weights', Array.from(cw).join(','), '--seed', '3', '--threads', String(threads)], { encoding: 'utf8', maxBuffer: 1 << 24 })
     const ref = JSON.parse(refOut.trim().split('\n').pop()!) as { valAccuracy: number; defectRecall: number; imagesPerSecond: number; bestEpoch: number }
     report.parity = { ours: { accuracy: ours.metrics!.accuracy, defectRecall: ours.metrics!.defectRecall, bestEpoch: ours.metrics!.bestEpoch, imagesPerSecond: ours.imagesPerSecond }, torch: ref }
     console.log(

@@ -1,4 +1,4 @@
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron'
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron'
 import { channels, events } from '../../shared/contract/index'
 import { preloadApiShape } from '../../shared/contract/api-names'
 
@@ -23,6 +23,12 @@ for (const entry of preloadApiShape(Object.keys(channels), Object.keys(events)))
       return () => ipcRenderer.removeListener(channel, listener)
     }
   }
+}
+
+// Dropped files: the renderer gets the path of a File the user dropped (and nothing else of
+// the file system); the import service then validates it like any other file.
+api.files = {
+  pathForFile: (file: unknown) => (file instanceof File ? webUtils.getPathForFile(file) : '')
 }
 
 contextBridge.exposeInMainWorld('defectStudio', Object.freeze(Object.fromEntries(Object.entries(api).map(([k, v]) => [k, Object.freeze(v)]))))

@@ -325,6 +325,11 @@ export class AnomalyService {
 
   constructor(private readonly deps: AnomalyServiceDeps) {}
 
+  /** Where fits and scoring run (the engine worker in the app). */
+  get engine(): AnomalyEngine {
+    return this.deps.engine ?? localAnomalyEngine
+  }
+
   /** Start a fit; the result arrives as 'anomaly:done'. */
   train(request: Pick<AnomalyTrainOptions, 'coresetFraction' | 'targetFrr' | 'size' | 'fit' | 'seed'>): { started: boolean } {
     if (this.state === 'training') throw new UserFacingError('conflict', 'An anomaly model is already being fitted. Wait for it to finish.')

@@ -5,12 +5,12 @@ Trains the same ResNet18 (torchvision names, optional width multiplier) from the
 initial weights (a .safetensors file written by bench/train.ts) on the same images (an
 imagefolder tree: DATA/train/<class>/*, DATA/val/<class>/*) with the same recipe:
   - freeze preset (frozen layers: requires_grad False and BatchNorm in eval mode),
-  - SGD momentum / AdamW, StepLR(7, 0.1) stepped per epoch,
+  - SGD momentum / AdamW, StepLR(7, 0.1) per epoch or cosine with one warm-up epoch per batch,
   - class-weighted cross-entropy (weights passed in, computed by the app),
-  - augmentation: horizontal flip, RandomRotation(15), ColorJitter(0.2, 0.2, 0.2) on the
+  - augmentation: horizontal flip, RandomRotation (--rotation), ColorJitter(0.2, 0.2, 0.2) on the
     whole image resized to S x S (fit 'whole'; random crops off, as the parity run uses),
   - shuffled batches (torch.Generator seeded), last partial batch kept (smaller batch),
-  - validation every epoch; the best epoch by balanced accuracy is reported.
+  - validation every epoch; the best epoch by accuracy + defect recall is reported (as ours).
 Random streams differ from ours (torch's generator vs per-sample streams), so runs agree in
 distribution, not bit for bit: compare accuracies, not weights.
 
@@ -43,6 +43,8 @@ p.add_argument('--optimizer', default='sgd')
 p.add_argument('--weight-decay', type=float, default=None)
 p.add_argument('--freeze', default='all-but-stem')
 p.add_argument('--class-weights', default=None, help='comma-separated, one per class')
+p.add_argument('--rotation', type=float, default=15, help='RandomRotation degrees (0 = off)')
+p.add_argument('--schedule', default='step', choices=['step', 'cosine'])
 p.add_argument('--seed', type=int, default=0)
 p.add_argument('--threads', type=int, default=2)
 args = p.parse_args()
@@ -126,7 +128,7 @@ norm = transforms.Normalize([0.485, 0.456, 0.406], [0.229, 0.224, 0.225])
 train_tf = transforms.Compose([
     transforms.Resize((args.size, args.size)),
     transforms.RandomHorizontalFlip(),
-    transforms.RandomRotation(15),
+    *([transforms.RandomRotation(args.rotation)] if args.rotation > 0 else []),
     transforms.ColorJitter(0.2, 0.2, 0.2),
     transforms.ToTensor(), norm])
 val_tf = transforms.Compose([transforms.Resize((args.size, args.size)), transforms.ToTensor(), norm])
@@ -153,7 +155,16 @@ if args.optimizer == 'adamw':
     opt = torch.optim.AdamW(params, lr=args.lr, weight_decay=0.01 if args.weight_decay is None else args.weight_decay)
 else:
     opt = torch.optim.SGD(params, lr=args.lr, momentum=0.9, weight_decay=args.weight_decay or 0)
-sched = torch.optim.lr_scheduler.StepLR(opt, 7, 0.1)
+import math
+steps_per_epoch = (len(train_imgs) + args.batch - 1) // args.batch
+if args.schedule == 'cosine':
+    # Same as electron/engine/train/schedules.ts: one linear warm-up epoch, then half a
+    # cosine to 0 at the end, stepped per batch.
+    warm, total = steps_per_epoch, args.epochs * steps_per_epoch
+    cosine = lambda t: (t + 1) / warm if t < warm else 0.5 * (1 + math.cos(math.pi * min(1.0, (t - warm) / max(1, total - warm))))
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, cosine)
+else:
+    sched = torch.optim.lr_scheduler.StepLR(opt, 7, 0.1)
 cw = torch.tensor([float(w) for w in args.class_weights.split(',')]) if args.class_weights else None
 good = classes.index(args.good) if args.good in classes else None
 
@@ -191,13 +202,17 @@ for epoch in range(args.epochs):
         loss = F.cross_entropy(model(x), y, weight=cw)
         loss.backward()
         opt.step()
+        if args.schedule == 'cosine':
+            sched.step()
         train_time += time.perf_counter() - t0
         seen += len(idx)
-    sched.step()
+    if args.schedule == 'step':
+        sched.step()
     acc, bal, dr, conf = evaluate()
     history.append({'epoch': epoch + 1, 'valAccuracy': acc, 'valBalancedAccuracy': bal, 'valDefectRecall': dr})
-    if best is None or bal > best['balancedAccuracy']:
-        best = {'epoch': epoch + 1, 'valAccuracy': acc, 'balancedAccuracy': bal, 'defectRecall': dr, 'confusion': conf}
+    score = acc + (dr if dr is not None else bal)  # ours: accuracy + defect recall
+    if best is None or score > best['score']:
+        best = {'epoch': epoch + 1, 'score': score, 'valAccuracy': acc, 'balancedAccuracy': bal, 'defectRecall': dr, 'confusion': conf}
 
 print(json.dumps({'valAccuracy': best['valAccuracy'], 'defectRecall': best['defectRecall'], 'balancedAccuracy': best['balancedAccuracy'],
                   'bestEpoch': best['epoch'], 'confusion': best['confusion'], 'history': history,

@@ -59,16 +59,28 @@ describe('shell', () => {
     wrapper.unmount()
   })
 
-  it('does not signal ready and shows the reason when the status call fails', async () => {
-    delete document.body.dataset.appReady
-    const { wrapper } = await mountApp({
-      'app:status': () => {
-        throw new Error('engine worker did not start')
-      }
-    })
-    expect(wrapper.get('[data-testid="status-error"]').text()).toContain('engine worker did not start')
-    expect(document.body.dataset.appReady).toBeUndefined()
-    wrapper.unmount()
+  it('does not signal ready and shows the reason while the status call fails, then retries', async () => {
+    vi.useFakeTimers()
+    try {
+      delete document.body.dataset.appReady
+      let failing = true
+      const { wrapper } = await mountApp({
+        'app:status': () => {
+          if (failing) throw new Error('engine worker did not start')
+          return statusFixture()
+        }
+      })
+      expect(wrapper.get('[data-testid="status-error"]').text()).toContain('engine worker did not start')
+      expect(document.body.dataset.appReady).toBeUndefined()
+      failing = false
+      await vi.advanceTimersByTimeAsync(2000)
+      await flushPromises()
+      expect(wrapper.get('[data-testid="status-model"]').text()).toBe('no model yet')
+      expect(document.body.dataset.appReady).toBe('true')
+      wrapper.unmount()
+    } finally {
+      vi.useRealTimers()
+    }
   })
 
   it('navigates to every screen from its nav item', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { startBrowserServer, LOOPBACK_HOSTS } from '../../server/browser-server'
+import { uploadRoute } from '../../server/uploads'
 import { createAppServices } from '../../services/app-services'
 import { optionalNumber, printJson, UsageError, type CliCommand } from '../command'
 
@@ -31,7 +32,8 @@ export const serveCommand: CliCommand = {
     if (exposed && !token) token = randomBytes(24).toString('base64url')
 
     const services = await createAppServices({ mode: 'browser', projectFile: args.values.project as string | undefined })
-    const running = await startBrowserServer({ services, port, host, token })
+    const uploads = uploadRoute()
+    const running = await startBrowserServer({ services, port, host, token }, [uploads.route])
     if (args.json) printJson(io, { event: 'listening', url: running.url, port: running.port, host, exposed })
     else {
       io.out(`Defect Studio is running at ${running.url}`)
@@ -45,6 +47,7 @@ export const serveCommand: CliCommand = {
     })
     await running.close()
     await services.close()
+    await uploads.cleanup()
     if (args.json) printJson(io, { event: 'stopped' })
     return 0
   }

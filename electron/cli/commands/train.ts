@@ -43,6 +43,7 @@ export const trainCommand: CliCommand = {
     '  --patience  stop after N epochs without validation improvement (default 5, 0 = never)',
     '  --width     ResNet width multiplier (default 1; reduced models for tests and benches)',
     '  --threads   CPU threads for onnxruntime',
+    '  --provider  auto (default), cpu, webgpu, cuda, dml or coreml',
     ...ANOMALY_TRAIN_USAGE,
     '',
     'The new model version becomes active only if it is not worse than the active one on the',
@@ -101,7 +102,8 @@ export function trainOptionsFromArgs(mode: 'full' | 'quick', args: ParsedArgs): 
     threads: optionalNumber(args, 'threads', { min: 1, max: 256, integer: true }),
     patience: optionalNumber(args, 'patience', { min: 0, max: 500, integer: true }),
     classWeighting: oneOf(args, 'class-weights', ['auto', 'on', 'off'] as const),
-    schedule: oneOf(args, 'schedule', ['step', 'cosine'] as const)
+    schedule: oneOf(args, 'schedule', ['step', 'cosine'] as const),
+    provider: oneOf(args, 'provider', ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const)
   }
 }
 

@@ -6,7 +6,8 @@ import type { ExecutionProviderName } from '../infer/sessions'
 import type { TensorMap } from '../tensor'
 import { createRng } from '../train/rng'
 import { ANOMALY_OUTPUTS, attachAnomalyHead, buildAnomalyHead, pruneToOutputs } from './anomaly-graph'
-import { greedyCoreset } from './coreset'
+import { coresetFirstIndex, coresetMatrix, coresetSize, greedyKCenter, type CoresetOptions } from './coreset'
+import { OnnxGraph } from '../onnx/graph'
 import type { MemoryBank } from './knn'
 import { patchEmbeddings, project, randomProjection } from './patch-features'
 
@@ -161,7 +162,7 @@ export async function fitPatchCore(weights: TensorMap, images: ImageTensors, opt
   const dim = projection ? opts.embeddingDim! : featureDim
   const t1 = performance.now()
   opts.onProgress?.({ phase: 'coreset', done: 0, total: 1 })
-  const chosen = greedyCoreset(rows!, used, dim, { fraction: opts.coresetFraction, projectionDim: opts.coresetProjectionDim ?? PATCHCORE_DEFAULTS.coresetProjectionDim, seed })
+  const chosen = await coresetOnnx(rows!, used, dim, { fraction: opts.coresetFraction, projectionDim: opts.coresetProjectionDim ?? PATCHCORE_DEFAULTS.coresetProjectionDim, seed })
   const bankData = new Float32Array(chosen.length * dim) // [M, D]
   for (let i = 0; i < chosen.length; i++) bankData.set(rows!.subarray(chosen[i]! * dim, (chosen[i]! + 1) * dim), i * dim)
   const bank: MemoryBank = { data: bankData, size: chosen.length, dim }
@@ -276,4 +277,30 @@ export function deserializeBank(bytes: Uint8Array): { bank: MemoryBank; projecti
     featureDim: Number(metadata.featureDim),
     grid: { height: Number(metadata.gridHeight), width: Number(metadata.gridWidth) }
   }
+}
+
+/**
+ * greedyCoreset with the projection done by onnxruntime's MatMul (a JS loop would spend
+ * longer on [count, D] × [D, 128] than on the greedy search itself). Same picks.
+ */
+export async function coresetOnnx(rows: Float32Array, count: number, dim: number, opts: CoresetOptions): Promise<Int32Array> {
+  const k = coresetSize(count, opts.fraction)
+  if (k === count) return Int32Array.from({ length: count }, (_, i) => i)
+  const { matrix, outDim } = coresetMatrix(rows, count, dim, opts)
+  const g = new OnnxGraph('coreset_projection')
+  const x = g.input('x', 'float32', ['N', dim])
+  g.output(g.op1('MatMul', [x, g.initializer('w', { dtype: 'float32', shape: [dim, outDim], data: matrix })]), 'z', 'float32', ['N', outDim])
+  const session = await ort.InferenceSession.create(g.toBytes())
+  const z = new Float32Array(count * outDim) // [count, outDim]
+  try {
+    const chunk = 32_768
+    for (let start = 0; start < count; start += chunk) {
+      const n = Math.min(chunk, count - start)
+      const out = await session.run({ x: new ort.Tensor('float32', rows.subarray(start * dim, (start + n) * dim), [n, dim]) })
+      z.set(out.z!.data as Float32Array, start * outDim)
+    }
+  } finally {
+    await session.release()
+  }
+  return greedyKCenter(z, count, outDim, k, coresetFirstIndex(count, opts.seed ?? 0))
 }

@@ -28,7 +28,12 @@ import { argmaxRows, type ClassificationMetrics } from './metrics'
  * resuming from an epoch checkpoint gives the same tensors as an uninterrupted run on CPU.
  */
 
-export type MonitorMetric = 'accuracy' | 'balancedAccuracy' | 'defectRecall'
+/**
+ * What picks the best epoch (and drives early stopping). 'gate' (default) = accuracy +
+ * defect recall, the two numbers the never-worse gate compares (balanced accuracy stands in
+ * for defect recall when the project has no good class).
+ */
+export type MonitorMetric = 'gate' | 'accuracy' | 'balancedAccuracy' | 'defectRecall'
 
 export interface TrainerConfig {
   classes: string[]
@@ -77,7 +82,7 @@ export function defaultTrainerConfig(classes: string[], goodClass: number | null
     seed: 0,
     classWeighting: 'auto',
     earlyStopping: { patience: 5, minDelta: 0 },
-    monitor: 'balancedAccuracy'
+    monitor: 'gate'
   }
 }
 
@@ -325,6 +330,7 @@ export async function runTrainer(config: TrainerConfig, data: { train: TrainSamp
 }
 
 function monitorScore(m: ClassificationMetrics, monitor: MonitorMetric): number {
+  if (monitor === 'gate') return m.accuracy + (m.defectRecall ?? m.balancedAccuracy)
   if (monitor === 'defectRecall') return m.defectRecall ?? m.accuracy
   return m[monitor]
 }

@@ -11,7 +11,7 @@ export function anomalyHandlers(deps: { anomaly: AnomalyService; project: () => 
     'anomaly:status': () => a.status(),
     'anomaly:recalibrate': ({ version, targetFrr }) => a.recalibrate(version, targetFrr),
     'anomaly:evaluate': async ({ version }) => {
-      const r = await evaluateAnomalyOnProject(deps.project(), version)
+      const r = await evaluateAnomalyOnProject(deps.project(), version, a.engine)
       return { modelVersion: r.modelVersion, imageAuroc: r.imageAuroc, threshold: r.threshold, falseRejectRate: r.falseRejectRate, defectRecall: r.defectRecall, goodImages: r.goodImages, defectImages: r.defectImages, roc: r.roc }
     }
   }

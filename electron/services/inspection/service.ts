@@ -42,6 +42,8 @@ export interface InspectionServiceOptions {
 }
 
 const LAST_FAILURES = 12
+/** How often a running line looks for a newly activated model version. */
+export const MODEL_CHECK_MS = 1000
 
 export class InspectionService {
   readonly history: HistoryDb
@@ -55,6 +57,7 @@ export class InspectionService {
   private lastFailures: InspectionRecord[] = []
   private partPattern: RegExp | null = null
   private statsTimer: NodeJS.Timeout | null = null
+  private modelsCheckedAt = 0
   private readonly recordListeners = new Set<(record: InspectionRecord) => void>()
 
   constructor(private readonly options: InspectionServiceOptions) {
@@ -136,7 +139,10 @@ export class InspectionService {
 
   /** One frame or image (camera, dropped file, CLI). */
   submit(frame: PipelineFrame): Promise<PipelineOutcome> {
-    this.refreshModels()
+    // Reading the active models costs a walk over the model rows (large BLOBs), so a
+    // running line checks for a newly activated version at most once per MODEL_CHECK_MS.
+    const now = Date.now()
+    if (now - this.modelsCheckedAt >= MODEL_CHECK_MS) this.refreshModels()
     return this.pipeline.submit(frame)
   }
 
@@ -250,11 +256,10 @@ export class InspectionService {
 
   /** Pick up a model activated elsewhere (training, import); swapped between frames. */
   refreshModels(): void {
+    this.modelsCheckedAt = Date.now()
     const next = this.resolveModelsSafely()
-    const now = this.pipeline.currentModels()
-    if (next.classifier?.version !== now.classifier?.version || next.anomaly?.version !== now.anomaly?.version || next.classifier?.threshold !== now.classifier?.threshold) {
-      this.pipeline.swapModels(next)
-    }
+    // Versions, thresholds, sizes: any change takes effect from the next frame on.
+    if (JSON.stringify(next) !== JSON.stringify(this.pipeline.currentModels())) this.pipeline.swapModels(next)
   }
 
   whenIdle(): Promise<void> {

@@ -12,6 +12,10 @@ export interface ApiClient {
   on<E extends EventName>(event: E, listener: (payload: EventPayloadOf<E>) => void): () => void
   /** <img src> for a stored image, whichever transport serves it. */
   imageUrl(id: number | string, opts?: { thumb?: boolean }): string
+  /** Whether dropped/picked files can be imported through this transport. */
+  readonly canUpload: boolean
+  /** Paths the services can import for dropped or picked files (see Transport.uploadFiles). */
+  uploadFiles(files: File[], onProgress?: (done: number, total: number) => void): Promise<string[]>
 }
 
 /** A failed call, carrying the server's typed error (its message is for people). */
@@ -40,6 +44,11 @@ export function createApiClient(transport: Transport): ApiClient {
     },
     imageUrl(id, opts) {
       return transport.imageUrl(id, { thumb: opts?.thumb ?? false })
+    },
+    canUpload: typeof transport.uploadFiles === 'function',
+    uploadFiles(files, onProgress) {
+      if (!transport.uploadFiles) return Promise.reject(new Error('Dropping files is not available here; use the folder field.'))
+      return transport.uploadFiles(files, onProgress)
     }
   }
 }

@@ -36,6 +36,14 @@ export function createElectronTransport(preload: PreloadApi): Transport {
     },
     imageUrl(id, { thumb }) {
       return `ds-image://image/${encodeURIComponent(String(id))}${thumb ? '?thumb=1' : ''}`
+    },
+    async uploadFiles(files, onProgress) {
+      // Dropped files are already on this machine: the preload tells their paths.
+      const pathForFile = member('files', 'pathForFile')
+      if (!pathForFile) throw new Error('This version of Defect Studio cannot import dropped files; use the folder field.')
+      const paths = files.map((file) => String(pathForFile(file)))
+      onProgress?.(files.length, files.length)
+      return paths.filter((p) => p.length > 0)
     }
   }
 }

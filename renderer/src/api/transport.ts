@@ -12,6 +12,12 @@ export interface Transport {
   on(event: string, listener: (payload: unknown) => void): () => void
   /** URL the page can put in an <img src> for a stored image. */
   imageUrl(id: number | string, opts: { thumb: boolean }): string
+  /**
+   * Turn files the user dropped or picked into paths the services can import: browser mode
+   * uploads them (POST /upload), Electron asks the preload for their paths. Absent when
+   * the transport cannot (the drop zone is then hidden).
+   */
+  uploadFiles?(files: File[], onProgress?: (done: number, total: number) => void): Promise<string[]>
 }
 
 /** A CallResult for failures that happen before the server answers (lost connection, no preload). */

@@ -92,6 +92,20 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
       if (options.token) params.set('token', options.token)
       const query = params.toString()
       return `/media/image/${encodeURIComponent(String(id))}${query ? `?${query}` : ''}`
+    },
+    async uploadFiles(files, onProgress) {
+      const paths: string[] = []
+      const query = options.token ? `?token=${encodeURIComponent(options.token)}` : ''
+      for (const [index, file] of files.entries()) {
+        // One request per file, streamed by the browser; the server writes it to a
+        // temporary folder and answers with its path there.
+        const response = await fetch(`/upload${query}`, { method: 'POST', body: file, headers: { 'X-File-Name': encodeURIComponent(file.name) } })
+        const body = (await response.json().catch(() => ({}))) as { path?: string; error?: string }
+        if (!response.ok || !body.path) throw new Error(body.error ?? `Upload of "${file.name}" failed (HTTP ${response.status}).`)
+        paths.push(body.path)
+        onProgress?.(index + 1, files.length)
+      }
+      return paths
     }
   }
 }

@@ -212,6 +212,22 @@ export const useLabellingStore = defineStore('labelling', () => {
     }
     await load()
   }
+  /** Dropped or picked files: uploaded (browser mode) or located (Electron), then imported. */
+  async function importFiles(files: File[]): Promise<void> {
+    importing.value = true
+    importProgress.value = null
+    importReport.value = null
+    importError.value = null
+    try {
+      const paths = await api.uploadFiles(files)
+      if (paths.length > 0) importReport.value = await api.request('images:import-files', { paths })
+    } catch (e) {
+      importError.value = errorMessage(e)
+    } finally {
+      importing.value = false
+    }
+    await load()
+  }
   async function cancelImport(): Promise<void> {
     try {
       await api.request('images:import-cancel', { importId: importProgress.value?.importId })
@@ -252,6 +268,7 @@ export const useLabellingStore = defineStore('labelling', () => {
     mergeClasses,
     deleteClass,
     importFolder,
+    importFiles,
     cancelImport
   }
 })

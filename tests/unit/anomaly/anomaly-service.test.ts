@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateSyntheticSet, type SyntheticFile } from '../../support/synthetic-defects'
 import { createProject, openProject, type ProjectStore } from '../../../electron/store/project-store'
 import { importImages } from '../../../electron/services/import-service'
-import { AnomalyService } from '../../../electron/services/anomaly-service'
+import { AnomalyService, workerAnomalyEngine } from '../../../electron/services/anomaly-service'
+import { WorkerHost } from '../../../electron/engine/worker-host'
 import { anomalyHandlers } from '../../../electron/engine/worker/handlers/anomaly'
 import { initResnet18Weights } from '../../../electron/engine/models/resnet'
 import { AnomalyDonePayload } from '../../../shared/contract/anomaly'
@@ -57,6 +58,30 @@ describe('AnomalyService (the app side)', () => {
       expect(c.threshold).toBeLessThan(done.threshold!)
       expect(store.models.get(done.modelVersion!).threshold).toBe(c.threshold)
     } finally {
+      store.close()
+    }
+  })
+
+  it('fits in the engine worker thread (the app path) with the same result as in-process', async () => {
+    const store = openProject(project)
+    const host = new WorkerHost()
+    try {
+      const events: Array<{ event: string; payload: unknown }> = []
+      const inWorker = new AnomalyService({ project: () => store, emit: (event, payload) => events.push({ event, payload }), engine: workerAnomalyEngine(host as never), defaults: { size: 64, width: 0.25, activate: 'never' } })
+      inWorker.train({ targetFrr: 0.1, coresetFraction: 0.2 })
+      await inWorker.idle()
+      const remote = AnomalyDonePayload.parse(events.find((e) => e.event === 'anomaly:done')!.payload)
+      expect(remote.status).toBe('done')
+      expect(events.some((e) => e.event === 'anomaly:progress')).toBe(true)
+      const local = new AnomalyService({ project: () => store, emit: () => {}, defaults: { size: 64, width: 0.25, activate: 'never' } })
+      local.train({ targetFrr: 0.1, coresetFraction: 0.2 })
+      await local.idle()
+      const here = local.status().last!
+      expect(remote.bankSize).toBe(here.bankSize)
+      expect(remote.threshold).toBeCloseTo(here.threshold!, 4)
+      expect(store.models.onnx(remote.modelVersion!).byteLength).toBe(store.models.onnx(here.modelVersion!).byteLength)
+    } finally {
+      await host.dispose()
       store.close()
     }
   })

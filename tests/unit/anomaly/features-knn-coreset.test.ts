@@ -5,6 +5,7 @@ import { coresetSize, greedyCoreset, greedyKCenter, principalAxes } from '../../
 import { nearestBlocked, nearestNaive, type MemoryBank } from '../../../electron/engine/anomaly/knn'
 import { buildKnnModel } from '../../../electron/engine/anomaly/anomaly-graph'
 import { createNearestSearch } from '../../../electron/engine/anomaly/knn-search'
+import { coresetOnnx } from '../../../electron/engine/anomaly/patchcore'
 import { createRng } from '../../../electron/engine/train/rng'
 
 function randomArray(n: number, seed: number): Float32Array {
@@ -124,6 +125,14 @@ describe('greedy coreset', () => {
     }
   })
 
+  it('handles exact duplicates: distinct values first, then distinct indices', () => {
+    const rows = new Float32Array(50 * 3)
+    for (let i = 0; i < 50; i++) rows.set([i % 5, (i % 5) * 2, 1], i * 3)
+    const idx = greedyKCenter(rows, 50, 3, 20, 7)
+    expect(new Set(idx).size).toBe(20)
+    expect(new Set(Array.from(idx.subarray(0, 5), (i) => i % 5)).size).toBe(5)
+  })
+
   it('matches a brute-force greedy k-center on small data', () => {
     const n = 120, d = 6, k = 15
     const rows = randomArray(n * d, 9)
@@ -183,6 +192,13 @@ describe('greedy coreset', () => {
     const reference = greedyKCenter(plain, n, d, 100, createRng(seed).int(n))
     const ours = greedyCoreset(rows, n, dim, { fraction: 100 / n, projectionDim: d, seed })
     expect(Array.from(ours)).toEqual(Array.from(reference))
+  })
+
+  it('projecting with onnxruntime picks the same coreset as the JS projection', async () => {
+    const n = 3000, dim = 40
+    const rows = randomArray(n * dim, 13)
+    const opts = { fraction: 0.05, projectionDim: 16, seed: 4 }
+    expect(Array.from(await coresetOnnx(rows, n, dim, opts))).toEqual(Array.from(greedyCoreset(rows, n, dim, opts)))
   })
 
   it('covers the data better than a random subset of the same size', () => {

@@ -12,9 +12,8 @@ function opCounts(bytes: Uint8Array): Map<string, number> {
   return counts
 }
 
-// ConvTranspose for every conv input gradient, so each dX shows up as one ConvTranspose.
-const build = (freeze: FreezePreset) =>
-  buildTrainStep({ numClasses: 3, width: 0.125, size: 32, batch: 2, freeze, optimizer: 'sgd', gradient: { convInputGrad: 'conv-transpose' } })
+// Default formulations: each conv dX is one ConvTranspose.
+const build = (freeze: FreezePreset) => buildTrainStep({ numClasses: 3, width: 0.125, size: 32, batch: 2, freeze, optimizer: 'sgd' })
 
 describe('reverse-mode autodiff over the layer IR', () => {
   it('frozen layers emit no backward: op counts per freeze preset', () => {
@@ -53,12 +52,12 @@ describe('reverse-mode autodiff over the layer IR', () => {
   })
 
   it('the alternative formulations replace the default ops (checked numerically in nn-gradients and train-step)', () => {
-    const defaults = opCounts(buildTrainStep({ numClasses: 3, width: 0.125, size: 32, batch: 2, freeze: 'none', optimizer: 'sgd' }).model)
-    expect(defaults.get('ConvTranspose')).toBe(6) // strided convs only: 3 stage entries + 3 downsamples
-    expect(defaults.get('Conv')).toBe(20 + 13) // forward + flipped-kernel dX of the stride-1 convs
-    const step = buildTrainStep({ numClasses: 3, width: 0.125, size: 32, batch: 2, freeze: 'none', optimizer: 'sgd', gradient: { convWeightGrad: 'dilated-conv', convInputGrad: 'conv-transpose' } })
+    const step = buildTrainStep({ numClasses: 3, width: 0.125, size: 32, batch: 2, freeze: 'none', optimizer: 'sgd', gradient: { convWeightGrad: 'dilated-conv', convInputGrad: 'flipped-conv' } })
     const counts = opCounts(step.model)
-    expect(counts.get('MatMul')).toBe(1) // only fc's dX; no per-tap MatMuls
-    expect(counts.get('Conv')).toBe(40) // 20 forward + 20 weight gradients
+    expect(counts.get('ConvTranspose')).toBe(6) // strided convs only: 3 stage entries + 3 downsamples
+    // 20 forward + 20 weight gradients + 13 flipped-kernel dX of the stride-1 convs
+    expect(counts.get('Conv')).toBe(20 + 20 + 13)
+    // fc's dX and one tap reversal per stride-1 conv; no per-tap weight-gradient MatMuls
+    expect(counts.get('MatMul')).toBe(1 + 13)
   })
 })

@@ -18,8 +18,8 @@ describe('Conv gradient rule', () => {
     { label: '1x1 stride 1 with bias', input: [2, 4, 3, 3], kernel: 1, stride: 1, pad: 0, bias: true }
   ]
   const formulations = [
-    { convWeightGrad: 'tap-matmul', convInputGrad: 'flipped-conv' },
-    { convWeightGrad: 'dilated-conv', convInputGrad: 'conv-transpose' }
+    { convWeightGrad: 'tap-matmul', convInputGrad: 'conv-transpose' },
+    { convWeightGrad: 'dilated-conv', convInputGrad: 'flipped-conv' }
   ] as const
   for (const formulation of formulations) {
     for (const s of shapes) {

@@ -29,7 +29,7 @@ async function gradients(preset: FreezePreset, sampleWeights: number[], alternat
   const graph = buildTrainStep({
     numClasses: FIXTURE.numClasses, width: FIXTURE.width, size: FIXTURE.size, batch: 4, freeze: preset,
     optimizer: 'sgd', labelSmoothing: FIXTURE.labelSmoothing, exposeGradients: true,
-    gradient: alternative === 'alternative' ? { convWeightGrad: 'dilated-conv', convInputGrad: 'conv-transpose' } : {}
+    gradient: alternative === 'alternative' ? { convWeightGrad: 'dilated-conv', convInputGrad: 'flipped-conv' } : {}
   })
   const session = await ort.InferenceSession.create(graph.model)
   const out = await session.run(feeds(graph, weights, { images: 'images', labels: 'labels', sampleWeights, lr: 0, step: 1 }))

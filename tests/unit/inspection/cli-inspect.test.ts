@@ -41,7 +41,7 @@ afterAll(() => rmSync(dir, { recursive: true, force: true }))
 describe('defect-studio inspect', () => {
   it('prints one DECISIONS.md JSON line per image and records each in the history', async () => {
     const { io, out } = capture()
-    const code = await runCli(['inspect', '--project', project, '--from', parts, '--json', '--operator', 'night-shift'], io)
+    const code = await runCli(['inspect', '--project', project, '--from', parts, '--json', '--deadline-ms', '60000', '--operator', 'night-shift'], io)
     expect(code).toBe(0)
     const lines = out.map((l) => JSON.parse(l) as Record<string, unknown>)
     expect(lines.length).toBe(files.length)
@@ -68,17 +68,17 @@ describe('defect-studio inspect', () => {
     store.settings.set('inspection', { partIdPattern: '^(SN-\\d+)_' })
     store.close()
     const { io, out } = capture()
-    expect(await runCli(['inspect', '--project', project, '--from', files[0]!, '--json', '--threshold', '1'], io)).toBe(0)
+    expect(await runCli(['inspect', '--project', project, '--from', files[0]!, '--json', '--deadline-ms', '60000', '--threshold', '1'], io)).toBe(0)
     const line = JSON.parse(out[0]!) as { partId: string; verdict: string; threshold: number }
     expect(line).toMatchObject({ partId: 'SN-100', verdict: 'FAIL', threshold: 1 })
   })
 
   it('fails with {"error"} and a non-zero exit for a missing project or input', async () => {
     const a = capture()
-    expect(await runCli(['inspect', '--project', join(dir, 'nope.dsproj'), '--from', parts, '--json'], a.io)).not.toBe(0)
+    expect(await runCli(['inspect', '--project', join(dir, 'nope.dsproj'), '--from', parts, '--json', '--deadline-ms', '60000'], a.io)).not.toBe(0)
     expect(JSON.parse(a.out[0]!)).toHaveProperty('error')
     const b = capture()
-    expect(await runCli(['inspect', '--project', project, '--from', join(dir, 'missing'), '--json'], b.io)).toBe(2)
+    expect(await runCli(['inspect', '--project', project, '--from', join(dir, 'missing'), '--json', '--deadline-ms', '60000'], b.io)).toBe(2)
     expect(JSON.parse(b.out[0]!).error).toMatch(/does not exist/)
   })
 
@@ -94,8 +94,8 @@ describe('defect-studio inspect', () => {
     expect(JSON.parse(i.out[0]!)).toMatchObject({ imported: 1, kind: 'classifier', activated: true })
     const a = capture()
     const b = capture()
-    await runCli(['inspect', '--project', project, '--from', files[1]!, '--json'], a.io)
-    await runCli(['inspect', '--project', join(dir, 'other-pc.dsproj'), '--from', files[1]!, '--json'], b.io)
+    await runCli(['inspect', '--project', project, '--from', files[1]!, '--json', '--deadline-ms', '60000'], a.io)
+    await runCli(['inspect', '--project', join(dir, 'other-pc.dsproj'), '--from', files[1]!, '--json', '--deadline-ms', '60000'], b.io)
     const sa = JSON.parse(a.out[0]!) as { scores: Record<string, number>; class: string }
     const sb = JSON.parse(b.out[0]!) as { scores: Record<string, number>; class: string }
     expect(sb.scores).toEqual(sa.scores)
@@ -103,7 +103,7 @@ describe('defect-studio inspect', () => {
   })
 
   it('runs for real through bin/defect-studio.js', () => {
-    const r = spawnSync(process.execPath, [join(root, 'bin', 'defect-studio.js'), 'inspect', '--project', project, '--from', files[2]!, '--json'], {
+    const r = spawnSync(process.execPath, [join(root, 'bin', 'defect-studio.js'), 'inspect', '--project', project, '--from', files[2]!, '--json', '--deadline-ms', '60000'], {
       env: { ...process.env, DEFECT_STUDIO_FROM_SOURCE: '1' },
       encoding: 'utf8',
       timeout: 90_000
@@ -117,7 +117,7 @@ describe('defect-studio inspect', () => {
   it('--watch inspects files as they arrive until stopped', async () => {
     const watched = join(dir, 'hot')
     mkdirSync(watched)
-    const child = spawn(process.execPath, [join(root, 'bin', 'defect-studio.js'), 'inspect', '--project', project, '--from', watched, '--watch', '--json'], {
+    const child = spawn(process.execPath, [join(root, 'bin', 'defect-studio.js'), 'inspect', '--project', project, '--from', watched, '--watch', '--json', '--deadline-ms', '60000'], {
       env: { ...process.env, DEFECT_STUDIO_FROM_SOURCE: '1' }
     })
     let stdout = ''

@@ -51,6 +51,7 @@ describe('inspection handlers', () => {
 
   it('inspects a frame, lists it in history, serves its image and exports CSV', async () => {
     await projects.open(join(dir, 'line.dsproj'))
+    expect(await router.handle('inspection:settings', { deadlineMs: 60_000 }, ctx)).toMatchObject({ ok: true, value: { deadlineMs: 60_000 } })
     const start = await router.handle('inspection:start', { source: 'file' }, ctx)
     expect(start).toMatchObject({ ok: true, value: { state: 'running', models: { classifier: { version: 1 } } } })
     const frame = (await router.handle('inspection:frame', { image, capturedAt: Date.now(), triggered: true, source: 'file', file: 'a.png' }, ctx)) as {

@@ -31,6 +31,8 @@ beforeEach(async () => {
   engine = new LocalInspectionEngine(storeModelLoader(store), { threads: 1 })
   events = []
   service = new InspectionService({ project: store, engine, emit: (event, payload) => events.push({ event, payload }) })
+  // Verdict paths under test, not the deadline (pipeline.test.ts covers it): a busy CI box must not flip them.
+  service.updateSettings({ deadlineMs: 60_000 })
 })
 afterEach(async () => {
   await service.close()

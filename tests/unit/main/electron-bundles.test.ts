@@ -137,10 +137,12 @@ describe('built Electron bundles', () => {
     const invoked: Array<[string, unknown]> = []
     const electron = {
       contextBridge: { exposeInMainWorld: (name: string, value: any) => { expect(name).toBe('defectStudio'); exposed = value } },
+      webUtils: { getPathForFile: () => '/dropped/file.png' },
       ipcRenderer: { invoke: (channel: string, payload: unknown) => { invoked.push([channel, payload]); return Promise.resolve() }, on: vi.fn(), removeListener: vi.fn() }
     }
     const module = { exports: {} }
     runInNewContext(code, {
+      File: class File {},
       require: (name: string) => { required.push(name); if (name === 'electron') return electron; throw new Error(`sandboxed preload cannot require ${name}`) },
       module,
       exports: module.exports,
@@ -149,7 +151,8 @@ describe('built Electron bundles', () => {
     expect(new Set(required)).toEqual(new Set(['electron']))
     const expected = preloadApiShape(Object.keys(channels), Object.keys(events))
     const names = Object.entries(exposed).flatMap(([domain, fns]) => Object.keys(fns).map((n) => `${domain}.${n}`))
-    expect(names.sort()).toEqual(expected.map((e) => `${e.domain}.${e.name}`).sort())
+    // The contract's functions, plus the one file helper for drag-and-drop import.
+    expect(names.sort()).toEqual([...expected.map((e) => `${e.domain}.${e.name}`), 'files.pathForFile'].sort())
     expect(names.some((n) => /invoke|send|ipc/i.test(n))).toBe(false)
     ;(exposed.app!.ping as (p: unknown) => unknown)({ echo: 'hi' })
     expect(invoked).toEqual([['app:ping', { echo: 'hi' }]])

@@ -93,3 +93,27 @@ describe('browser mode server', () => {
     expect(reply.result).toEqual({ ok: true, value: { echo: 'ok' } })
   })
 })
+
+describe('browser mode uploads', () => {
+  it('streams a dropped file to a temporary folder, refuses oversize files and other sites', async () => {
+    const { uploadRoute } = await import('../../../electron/server/uploads')
+    process.env.DEFECT_STUDIO_DATA_DIR = mkdtempSync(join(tmpdir(), 'ds-data-'))
+    services = await createAppServices({ mode: 'browser', startEngine: false })
+    const uploads = uploadRoute({ dir: mkdtempSync(join(tmpdir(), 'ds-up-')), maxBytes: 1000 })
+    running = await startBrowserServer({ services, port: 0, host: '127.0.0.1', token: null, rendererDir: fakeRenderer() }, [uploads.route])
+    const base = `http://127.0.0.1:${running.port}`
+    const ok = await fetch(`${base}/upload`, { method: 'POST', body: new Uint8Array(500), headers: { 'X-File-Name': encodeURIComponent('пластина 1.png') } })
+    expect(ok.status).toBe(200)
+    const body = (await ok.json()) as { path: string; bytes: number }
+    expect(body.path.endsWith('пластина 1.png')).toBe(true)
+    expect(body.bytes).toBe(500)
+    const big = await fetch(`${base}/upload`, { method: 'POST', body: new Uint8Array(5000), headers: { 'X-File-Name': 'big.png' } })
+    expect(big.status).toBe(413)
+    expect(((await big.json()) as { error: string }).error).toContain('big.png')
+    const noName = await fetch(`${base}/upload`, { method: 'POST', body: new Uint8Array(5) })
+    expect(noName.status).toBe(400)
+    const crossSite = await fetch(`${base}/upload`, { method: 'POST', body: new Uint8Array(5), headers: { 'X-File-Name': 'a.png', Origin: 'https://evil.example' } })
+    expect(crossSite.status).toBe(403)
+    await uploads.cleanup()
+  })
+})

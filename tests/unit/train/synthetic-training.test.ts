@@ -10,12 +10,13 @@ import { importedProject, syntheticFolder } from './project-fixture'
  * synthetic defect set, imbalanced 20:1 per defect class (DECISIONS.md), then the
  * never-worse gate with a deliberately worse second model.
  *
- * Stated result (measured when this test was written, AVX-512, 2 threads): the best epoch
- * (9 of 10, by balanced accuracy) has validation accuracy 0.924 and defect recall 1.0 (6 of
- * 6 defect images caught); the curve is the same on every run (seeded, CPU). Asserted with
- * a margin: accuracy ≥ 0.85 and defect recall ≥ 0.8. A model that flags everything scores
- * 0.09 accuracy; one that passes everything scores 0.91 accuracy but 0 defect recall, so
- * the two assertions together need a model that has learnt the defects.
+ * Stated result (measured when this test was written, AVX-512, 2 threads): from epoch 6 on
+ * the validation accuracy stays at 0.89–0.91 with defect recall 1.0 (6 of 6 defect images
+ * caught); the best epoch (7, by accuracy + defect recall) has 0.909 / 1.0. Asserted with
+ * a margin, since the engine and generator it rests on may still change: accuracy ≥ 0.80
+ * and defect recall ≥ 0.8. A model that flags everything scores 0.09 accuracy; one that
+ * passes everything scores 0.91 accuracy but 0 defect recall, so the two assertions
+ * together need a model that has learnt the defects.
  */
 
 const GOOD: TrainJobOptions = {
@@ -27,6 +28,7 @@ const GOOD: TrainJobOptions = {
   freeze: 'none', // from random initialisation every layer has to learn
   optimizer: 'adamw',
   lr: 0.003,
+  schedule: 'cosine', // one warm-up epoch, then cosine: steadier than StepLR at 10 epochs
   seed: 3,
   threads: 2,
   patience: 0,
@@ -58,7 +60,7 @@ describe('training on the synthetic defect set', () => {
     expect(epochs).toHaveLength(10)
     const m = good.metrics!
     expect(m.count).toBe(66)
-    expect(m.accuracy).toBeGreaterThanOrEqual(0.85)
+    expect(m.accuracy).toBeGreaterThanOrEqual(0.8)
     expect(m.defectRecall).toBeGreaterThanOrEqual(0.8)
     // Imbalance > 3:1: class weights were applied.
     const model = store.models.get(good.modelVersion!)

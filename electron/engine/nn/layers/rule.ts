@@ -16,15 +16,16 @@ export interface GradientOptions {
    */
   convWeightGrad: 'tap-matmul' | 'dilated-conv'
   /**
-   * Conv input gradient for stride-1 convs. 'flipped-conv' (default): an ordinary Conv of dY
-   * with the kernel transposed and flipped, padding k − 1 − p (on ORT CPU about 1.4x faster
-   * than ConvTranspose per conv, ~7 % of a whole step). 'conv-transpose': ConvTranspose(dY, W).
-   * Strided convs always use ConvTranspose with output_padding.
+   * Conv input gradient for stride-1 convs. 'conv-transpose' (default): ConvTranspose(dY, W),
+   * as for every stride. 'flipped-conv': an ordinary Conv of dY with the kernel transposed
+   * and flipped, padding k − 1 − p; the same gradient to fp32 rounding, and in ORT CPU
+   * profiles its dX ran ~1.4x faster than ConvTranspose (a few % of a step; not confirmed by
+   * the loaded-machine bench). Strided convs always use ConvTranspose with output_padding.
    */
   convInputGrad: 'conv-transpose' | 'flipped-conv'
 }
 
-export const DEFAULT_GRADIENT_OPTIONS: GradientOptions = { convWeightGrad: 'tap-matmul', convInputGrad: 'flipped-conv' }
+export const DEFAULT_GRADIENT_OPTIONS: GradientOptions = { convWeightGrad: 'tap-matmul', convInputGrad: 'conv-transpose' }
 
 export interface ForwardContext {
   g: OnnxGraph
