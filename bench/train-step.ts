@@ -15,8 +15,8 @@ import { execFileSync } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import * as ort from 'onnxruntime-node'
-import { initResnet18Weights, seededRandom } from '../electron/engine/models/resnet'
 import { buildTrainStep, type FreezePreset } from '../electron/engine/train/train-step'
+import { randomStepFeeds } from '../tests/unit/engine/train-step-feeds'
 
 const { values } = parseArgs({
   options: {
@@ -50,24 +50,8 @@ async function onnxStep(): Promise<Measured & { buildMs: number; sessionMs: numb
     extra: { session: { intra_op: { allow_spinning: '0' } } }
   })
   const t2 = performance.now()
-  const rng = seededRandom(1)
-  const state: Record<string, ort.Tensor> = {}
-  for (const [name, t] of initResnet18Weights({ numClasses, seed: 1 })) state[name] = new ort.Tensor('float32', t.data, t.shape)
-  for (const name of graph.stateNames) {
-    const shape = graph.shapes.get(name)!
-    state[name] = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)), shape)
-  }
-  const fixed = {
-    images: new ort.Tensor('float32', Float32Array.from({ length: batch * 3 * size * size }, () => rng.normal()), [batch, 3, size, size]),
-    labels: new ort.Tensor('int64', BigInt64Array.from({ length: batch }, (_, i) => BigInt(i % numClasses)), [batch]),
-    sample_weights: new ort.Tensor('float32', new Float32Array(batch).fill(1), [batch]),
-    class_weights: new ort.Tensor('float32', new Float32Array(numClasses).fill(1), [numClasses]),
-    lr: new ort.Tensor('float32', Float32Array.of(1e-3), [1])
-  }
-  const run = async (step: number) => {
-    const out = await session.run({ ...fixed, ...state, step: new ort.Tensor('float32', Float32Array.of(step), [1]) })
-    for (const name of [...graph.trainableNames, ...graph.stateNames, ...graph.bufferNames]) state[name] = out[graph.outputs.updated(name)]!
-  }
+  const inputs = randomStepFeeds(graph, { numClasses, size, batch, lr: 1e-3, seed: 1 })
+  const run = async (step: number) => inputs.advance(await session.run(inputs.feeds(step)))
   await run(1) // warm-up (the first run is ~1.7x a steady step)
   const start = performance.now()
   const cpu = process.cpuUsage()

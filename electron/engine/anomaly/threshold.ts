@@ -235,18 +235,16 @@ export interface RocPoint {
 }
 
 /**
- * ROC curve, from the strictest threshold to the most lenient, thinned to at most
- * `maxPoints` points for display (the first and last are kept). Each point's threshold
- * lies midway between two adjacent distinct scores (FAIL = score ≥ threshold).
+ * Thresholds from the strictest to the most lenient: for each distinct score s (highest
+ * first), the images failing at a threshold just below s (tp defects, fp good ones) and
+ * that threshold, midway between s and the next lower score (FAIL = score ≥ threshold).
  */
-export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<number>, maxPoints = 200): RocPoint[] {
+function thresholdSweep(scores: ArrayLike<number>, labels: ArrayLike<number>): { positives: number; steps: Array<{ threshold: number; tp: number; fp: number }> } {
   const n = scores.length
   const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!)
-  let P = 0
-  for (let i = 0; i < n; i++) if (labels[i] === 1) P++
-  const N = n - P
-  const top = n ? scores[order[0]!]! : 0
-  const points: RocPoint[] = [{ threshold: top + Math.abs(top) * 1e-3 + 1e-9, falsePositiveRate: 0, truePositiveRate: 0 }]
+  let positives = 0
+  for (let i = 0; i < n; i++) if (labels[i] === 1) positives++
+  const steps: Array<{ threshold: number; tp: number; fp: number }> = []
   let tp = 0
   let fp = 0
   let i = 0
@@ -257,10 +255,25 @@ export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<number>, m
       else fp++
       i++
     }
-    // Everything scored ≥ s now fails: the threshold sits between s and the next lower score.
     const next = i < n ? scores[order[i]!]! : s - Math.abs(s) * 1e-3 - 1e-9
-    points.push({ threshold: (s + next) / 2, falsePositiveRate: N ? fp / N : 0, truePositiveRate: P ? tp / P : 0 })
+    steps.push({ threshold: (s + next) / 2, tp, fp })
   }
+  return { positives, steps }
+}
+
+/**
+ * ROC curve, from the strictest threshold to the most lenient, thinned to at most
+ * `maxPoints` points for display (the first and last are kept). Each point's threshold
+ * lies midway between two adjacent distinct scores (FAIL = score ≥ threshold).
+ */
+export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<number>, maxPoints = 200): RocPoint[] {
+  const { positives: P, steps } = thresholdSweep(scores, labels)
+  const N = scores.length - P
+  let top = -Infinity
+  for (let i = 0; i < scores.length; i++) top = Math.max(top, scores[i]!)
+  if (!Number.isFinite(top)) top = 0
+  const points: RocPoint[] = [{ threshold: top + Math.abs(top) * 1e-3 + 1e-9, falsePositiveRate: 0, truePositiveRate: 0 }]
+  for (const { threshold, tp, fp } of steps) points.push({ threshold, falsePositiveRate: N ? fp / N : 0, truePositiveRate: P ? tp / P : 0 })
   if (points.length <= maxPoints) return points
   const step = (points.length - 1) / (maxPoints - 1)
   return Array.from({ length: maxPoints }, (_, k) => points[Math.round(k * step)]!)
@@ -268,30 +281,15 @@ export function rocCurve(scores: ArrayLike<number>, labels: ArrayLike<number>, m
 
 /** Threshold with the best F1 for the defect class (FAIL = score ≥ threshold). Needs both kinds of label. */
 export function f1BestThreshold(scores: ArrayLike<number>, labels: ArrayLike<number>): { threshold: number; f1: number; precision: number; recall: number } | undefined {
-  const n = scores.length
-  const order = Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[b]! - scores[a]!)
-  let P = 0
-  for (let i = 0; i < n; i++) if (labels[i] === 1) P++
-  if (P === 0 || P === n) return undefined
+  const { positives: P, steps } = thresholdSweep(scores, labels)
+  if (P === 0 || P === scores.length) return undefined
   let best = { threshold: Infinity, f1: 0, precision: 0, recall: 0 }
-  let tp = 0
-  let fp = 0
-  let i = 0
-  while (i < n) {
-    const s = scores[order[i]!]!
-    while (i < n && scores[order[i]!] === s) {
-      if (labels[order[i]!] === 1) tp++
-      else fp++
-      i++
-    }
+  for (const { threshold, tp, fp } of steps) {
     const precision = tp / (tp + fp)
     const recall = tp / P
     const f1 = precision + recall > 0 ? (2 * precision * recall) / (precision + recall) : 0
-    if (f1 > best.f1) {
-      // Midway to the next lower score, so the chosen images fail with margin.
-      const next = i < n ? scores[order[i]!]! : s - Math.abs(s) * 1e-3 - 1e-9
-      best = { threshold: (s + next) / 2, f1, precision, recall }
-    }
+    // The threshold sits midway to the next lower score, so the chosen images fail with margin.
+    if (f1 > best.f1) best = { threshold, f1, precision, recall }
   }
   return best
 }

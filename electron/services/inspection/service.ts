@@ -39,6 +39,8 @@ export interface InspectionServiceOptions {
   webhook?: { baseBackoffMs?: number; maxBackoffMs?: number }
   /** Hot folder timing (tests). */
   hotFolder?: { stabilityMs?: number; pollMs?: number }
+  /** How often a running line looks for a newly activated model (default MODEL_CHECK_MS). */
+  modelCheckMs?: number
 }
 
 const LAST_FAILURES = 12
@@ -142,7 +144,7 @@ export class InspectionService {
     // Reading the active models costs a walk over the model rows (large BLOBs), so a
     // running line checks for a newly activated version at most once per MODEL_CHECK_MS.
     const now = Date.now()
-    if (now - this.modelsCheckedAt >= MODEL_CHECK_MS) this.refreshModels()
+    if (now - this.modelsCheckedAt >= (this.options.modelCheckMs ?? MODEL_CHECK_MS)) this.refreshModels()
     return this.pipeline.submit(frame)
   }
 

@@ -30,7 +30,8 @@ beforeEach(async () => {
   files = set.files.map((f) => f.path)
   engine = new LocalInspectionEngine(storeModelLoader(store), { threads: 1 })
   events = []
-  service = new InspectionService({ project: store, engine, emit: (event, payload) => events.push({ event, payload }) })
+  // modelCheckMs 0: a newly activated model is looked for before every frame (default: once a second).
+  service = new InspectionService({ project: store, engine, modelCheckMs: 0, emit: (event, payload) => events.push({ event, payload }) })
   // Verdict paths under test, not the deadline (pipeline.test.ts covers it): a busy CI box must not flip them.
   service.updateSettings({ deadlineMs: 60_000 })
 })
