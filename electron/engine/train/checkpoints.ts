@@ -1,6 +1,7 @@
 import type { TensorMap } from '../tensor'
 import { readSafetensorsWithMetadata, writeSafetensors } from '../models/safetensors'
 import type { EarlyStoppingState } from './early-stopping'
+import type { TrainingEpochDto } from '../../../shared/contract/training'
 
 /**
  * A training checkpoint as one .safetensors blob: every tensor the step graph carries
@@ -25,17 +26,8 @@ export interface LoopState {
   stopped: boolean
 }
 
-export interface EpochRecord {
-  epoch: number
-  trainLoss: number
-  trainAccuracy: number
-  valAccuracy: number
-  valBalancedAccuracy: number
-  valDefectRecall: number | null
-  valLoss: number | null
-  lr: number
-  seconds: number
-}
+/** One epoch's training and validation numbers (the contract's shape, shown on the Train screen). */
+export type EpochRecord = TrainingEpochDto
 
 export interface Checkpoint {
   loop: LoopState

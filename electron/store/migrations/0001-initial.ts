@@ -102,8 +102,7 @@ CREATE TABLE models (
   kind             TEXT    NOT NULL CHECK (kind IN ('classifier', 'anomaly')),
   architecture     TEXT    NOT NULL,
   classes_json     TEXT    NOT NULL,
-  onnx             BLOB    NOT NULL,
-  weights          BLOB,
+  onnx_bytes       INTEGER NOT NULL,
   metrics_json     TEXT    NOT NULL,
   config_json      TEXT    NOT NULL,
   data_fingerprint TEXT    NOT NULL,
@@ -115,6 +114,15 @@ CREATE TABLE models (
 );
 -- One active model per kind (a classifier and an anomaly model may both be active).
 CREATE UNIQUE INDEX models_one_active ON models(kind) WHERE active = 1;
+
+-- The ONNX model and its weights (tens of MB each) live apart from the metadata: SQLite
+-- walks a row's overflow pages to reach columns stored after a blob, so keeping them in
+-- the models row made every "which model is active?" read cost ~45 MB of I/O.
+CREATE TABLE model_blobs (
+  model_id INTEGER PRIMARY KEY REFERENCES models(id) ON DELETE CASCADE,
+  onnx     BLOB    NOT NULL,
+  weights  BLOB
+);
 
 CREATE TABLE checkpoints (
   id         INTEGER PRIMARY KEY,

@@ -57,7 +57,7 @@ interface Raw {
   onnx_bytes: number
 }
 
-const COLUMNS = `id, version, kind, architecture, classes_json, metrics_json, config_json, data_fingerprint, threshold, active, training_run_id, created_at, activated_at, length(onnx) AS onnx_bytes`
+const COLUMNS = `id, version, kind, architecture, classes_json, metrics_json, config_json, data_fingerprint, threshold, active, training_run_id, created_at, activated_at, onnx_bytes`
 
 function toVersion(r: Raw): ModelVersion {
   return {
@@ -88,16 +88,15 @@ export class ModelsRepository {
       const version = (this.db.prepare('SELECT coalesce(max(version), 0) + 1 AS v FROM models').get() as { v: number }).v
       this.db
         .prepare(
-          `INSERT INTO models (version, kind, architecture, classes_json, onnx, weights, metrics_json, config_json, data_fingerprint, threshold, active, training_run_id, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`
+          `INSERT INTO models (version, kind, architecture, classes_json, onnx_bytes, metrics_json, config_json, data_fingerprint, threshold, active, training_run_id, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)`
         )
         .run(
           version,
           input.kind,
           input.architecture,
           JSON.stringify(input.classes),
-          input.onnx,
-          input.weights ?? null,
+          input.onnx.byteLength,
           JSON.stringify(input.metrics),
           JSON.stringify(input.config),
           input.dataFingerprint,
@@ -105,6 +104,8 @@ export class ModelsRepository {
           input.trainingRunId ?? null,
           nowIso()
         )
+      const id = (this.db.prepare('SELECT id FROM models WHERE version = ?').get(version) as { id: number }).id
+      this.db.prepare('INSERT INTO model_blobs (model_id, onnx, weights) VALUES (?, ?, ?)').run(id, input.onnx, input.weights ?? null)
       if (input.activate) this.activate(version)
       return this.get(version)
     })()
@@ -129,13 +130,13 @@ export class ModelsRepository {
   }
 
   onnx(version: number): Buffer {
-    const r = this.db.prepare('SELECT onnx FROM models WHERE version = ?').get(version) as { onnx: Buffer } | undefined
+    const r = this.db.prepare('SELECT b.onnx FROM model_blobs b JOIN models m ON m.id = b.model_id WHERE m.version = ?').get(version) as { onnx: Buffer } | undefined
     if (!r) throw new StoreNotFoundError(`Model version ${version}`)
     return r.onnx
   }
 
   weights(version: number): Buffer | null {
-    const r = this.db.prepare('SELECT weights FROM models WHERE version = ?').get(version) as { weights: Buffer | null } | undefined
+    const r = this.db.prepare('SELECT b.weights FROM model_blobs b JOIN models m ON m.id = b.model_id WHERE m.version = ?').get(version) as { weights: Buffer | null } | undefined
     if (!r) throw new StoreNotFoundError(`Model version ${version}`)
     return r.weights
   }

@@ -24,6 +24,7 @@ const EXPECTED_TABLES = [
   'images',
   'label_history',
   'labels',
+  'model_blobs',
   'models',
   'settings',
   'splits',

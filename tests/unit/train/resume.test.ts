@@ -7,8 +7,9 @@ import { importedProject, maxRelativeDifference, modelWeights, syntheticFolder }
 /**
  * Cancel + resume equals an uninterrupted run (DECISIONS.md: within 1e-5 per tensor). Two
  * projects hold the same imported images; one trains straight through, the other is
- * cancelled in the middle of epoch 2 and started again with the same settings, which
- * resumes from the epoch-1 checkpoint stored in the project.
+ * cancelled in the middle of epoch 2 (and left marked 'running', as a killed process would
+ * leave it) and started again with the same settings, which resumes from the epoch-1
+ * checkpoint stored in the project.
  */
 
 const OPTS: TrainJobOptions = {
@@ -58,6 +59,9 @@ describe('resume after cancel', () => {
     expect(first.modelVersion).toBeNull()
     expect(b.runs.get(first.runId).status).toBe('cancelled')
     expect(b.checkpoints.latest(first.runId)?.epoch).toBe(1)
+    // A process killed mid-run leaves its run 'running'; the next start treats it as
+    // interrupted and resumes it the same way.
+    b.db.prepare("UPDATE training_runs SET status = 'running', finished_at = NULL WHERE id = ?").run(first.runId)
 
     const resumed = await runTrainingJob(b, OPTS)
     expect(resumed.runId).toBe(first.runId)
