@@ -66,22 +66,37 @@ async function project(name: string, counts: Record<string, number>, opts: { wid
 
 const mb = (): number => process.resourceUsage().maxRSS / 1024
 
-async function trainerThroughput(store: ProjectStore, freeze: FreezePreset): Promise<{ imagesPerSecond: number; stepImagesPerSecond: number; peakRssMb: number; stepsTimed: number }> {
+async function trainerThroughput(
+  store: ProjectStore,
+  freeze: FreezePreset
+): Promise<{ imagesPerSecond: number; stepImagesPerSecond: number; cpuSecondsPerImage: number; peakRssMb: number; stepsTimed: number }> {
   const stamps: number[] = []
+  const cpu: number[] = []
   const out = await runTrainingJob(store, { mode: 'full', size, batch, epochs: 1, freeze, optimizer: 'sgd', lr: 0.001, seed: 0, threads, resume: false, patience: 0 }, {
-    onProgress: () => stamps.push(performance.now())
+    onProgress: () => {
+      stamps.push(performance.now())
+      const u = process.cpuUsage()
+      cpu.push((u.user + u.system) / 1e6)
+    }
   })
   // Steady state: from the end of the first (warm-up) step to the end of the last one,
-  // data loading included.
+  // data loading included. CPU seconds per image (all threads) is the figure that stays
+  // comparable on a machine shared with other work.
   const timed = stamps.length - 1
-  return { imagesPerSecond: (timed * batch) / ((stamps.at(-1)! - stamps[0]!) / 1000), stepImagesPerSecond: out.imagesPerSecond, peakRssMb: mb(), stepsTimed: timed }
+  return {
+    imagesPerSecond: (timed * batch) / ((stamps.at(-1)! - stamps[0]!) / 1000),
+    stepImagesPerSecond: out.imagesPerSecond,
+    cpuSecondsPerImage: (cpu.at(-1)! - cpu[0]!) / (timed * batch),
+    peakRssMb: mb(),
+    stepsTimed: timed
+  }
 }
 
-function torchStep(freeze: FreezePreset): { imagesPerSecond: number; peakRssMb: number } | null {
+function torchStep(freeze: FreezePreset): { imagesPerSecond: number; peakRssMb: number; cpuSecondsPerImage?: number } | null {
   if (!torchAvailable) return null
   const script = fileURLToPath(new URL('./train-step-torch.py', import.meta.url))
   const out = execFileSync(python, [script, String(size), String(batch), freeze, String(steps), String(threads)], { encoding: 'utf8' })
-  return JSON.parse(out.trim().split('\n').pop()!) as { imagesPerSecond: number; peakRssMb: number }
+  return JSON.parse(out.trim().split('\n').pop()!) as { imagesPerSecond: number; peakRssMb: number; cpuSecondsPerImage?: number }
 }
 
 const report: Record<string, unknown> = { size, batch, threads, steps }
@@ -93,10 +108,14 @@ if (!values['skip-full']) {
   for (const freeze of ['all-but-stem', 'none'] as FreezePreset[]) {
     const ours = await trainerThroughput(store, freeze)
     const torch = torchStep(freeze)
-    report[freeze] = { ours, torch, ratio: torch ? ours.imagesPerSecond / torch.imagesPerSecond : null }
+    const cpuRatio = torch?.cpuSecondsPerImage ? torch.cpuSecondsPerImage / ours.cpuSecondsPerImage : null
+    report[freeze] = { ours, torch, ratio: torch ? ours.imagesPerSecond / torch.imagesPerSecond : null, cpuRatio }
     console.log(
-      `${freeze.padEnd(13)} trainer ${ours.imagesPerSecond.toFixed(1)} img/s (step alone ${ours.stepImagesPerSecond.toFixed(1)}), peak RSS ${ours.peakRssMb.toFixed(0)} MB` +
-        (torch ? ` | PyTorch step ${torch.imagesPerSecond.toFixed(1)} img/s, ${torch.peakRssMb.toFixed(0)} MB | ratio ours/torch ${(ours.imagesPerSecond / torch.imagesPerSecond).toFixed(2)}` : '')
+      `${freeze.padEnd(13)} trainer ${ours.imagesPerSecond.toFixed(1)} img/s (step alone ${ours.stepImagesPerSecond.toFixed(1)}), ${ours.cpuSecondsPerImage.toFixed(3)} CPU s/img, peak RSS ${ours.peakRssMb.toFixed(0)} MB` +
+        (torch
+          ? ` | PyTorch step ${torch.imagesPerSecond.toFixed(1)} img/s, ${torch.cpuSecondsPerImage?.toFixed(3) ?? '?'} CPU s/img, ${torch.peakRssMb.toFixed(0)} MB` +
+            ` | speed ratio ours/torch ${(ours.imagesPerSecond / torch.imagesPerSecond).toFixed(2)} (by CPU time ${cpuRatio?.toFixed(2) ?? '?'})`
+          : '')
     )
   }
   store.close()

@@ -72,6 +72,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
 
   engine.on('status', (info) => emit('app:engine-status', { state: info.state, provider: info.provider, providerReason: info.providerReason }))
   engine.on('crashed', (report) => emit('engine:crashed', report))
+  engine.on('weights-progress', (progress) => emit('engine:weights-progress', progress))
 
   const engineStatus = async (): Promise<EngineStatus> => {
     const info = await engine.info()
