@@ -31,7 +31,8 @@ export function uploadRoute(options: { dir?: string; maxBytes?: number } = {}): 
     const rawName = String(req.headers['x-file-name'] ?? '')
     let name: string
     try {
-      name = basename(decodeURIComponent(rawName)).replace(/[\u0000-\u001f]/g, '')
+      // Control characters have no place in a file name (and would garble reports).
+      name = [...basename(decodeURIComponent(rawName))].filter((c) => c.charCodeAt(0) >= 0x20).join('')
     } catch {
       name = ''
     }

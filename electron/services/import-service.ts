@@ -8,28 +8,9 @@ import { UserFacingError } from './errors'
 
 export { ImportSourceError, type ImportSource } from './import-scan'
 
-export interface ImportProgress {
-  done: number
-  total: number
-  /** The file just handled ('' before the first). */
-  currentFile: string
-  imported: number
-  duplicates: number
-  rejected: number
-}
-
-export interface ImportReport {
-  imported: number
-  duplicates: Array<{ file: string; sameAs: string }>
-  rejected: Array<{ file: string; reason: string; code: string }>
-  skipped: Array<{ file: string; reason: string }>
-  /** Files considered (imported + duplicates + rejected, or fewer when cancelled). */
-  total: number
-  cancelled: boolean
-  layout: 'imagefolder' | 'flat' | 'files'
-  /** Classes this import created. */
-  classesCreated: string[]
-}
+// The progress and report shapes are the contract's: the renderer shows them as they are.
+export type { ImportProgress, ImportReport } from '../../shared/contract/images'
+import type { ImportProgress, ImportReport } from '../../shared/contract/images'
 
 export interface ImportOptions {
   signal?: AbortSignal

@@ -9,6 +9,7 @@ import { EmbeddingCacheRepository } from './repositories/embedding-cache-repo'
 import { ImagesRepository } from './repositories/images-repo'
 import { LabelsRepository } from './repositories/labels-repo'
 import { ModelsRepository } from './repositories/models-repo'
+import { PredictionsRepository } from './repositories/predictions-repo'
 import { SettingsRepository } from './repositories/settings-repo'
 import { SplitsRepository } from './repositories/splits-repo'
 import { TrainingRunsRepository } from './repositories/training-runs-repo'
@@ -27,6 +28,7 @@ export class ProjectStore {
   readonly runs: TrainingRunsRepository
   readonly checkpoints: CheckpointsRepository
   readonly embeddings: EmbeddingCacheRepository
+  readonly predictions: PredictionsRepository
 
   constructor(
     readonly file: string,
@@ -41,6 +43,7 @@ export class ProjectStore {
     this.runs = new TrainingRunsRepository(db)
     this.checkpoints = new CheckpointsRepository(db)
     this.embeddings = new EmbeddingCacheRepository(db)
+    this.predictions = new PredictionsRepository(db)
   }
 
   /** Display name: the file name without its extension. */

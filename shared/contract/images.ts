@@ -15,6 +15,17 @@ export interface ImageItem {
   importedAt: string
   classId: number | null
   split: SplitName | null
+  /** The active classifier's stored prediction (project class id), null when none yet. */
+  suggestion?: { classId: number; confidence: number } | null
+}
+
+/** A validation image the model version gets wrong (Train screen gallery). */
+export interface MisclassifiedItem {
+  imageId: number
+  originalName: string
+  trueClass: string
+  predictedClass: string
+  confidence: number
 }
 
 export interface LabelHistoryEntry {
@@ -25,26 +36,37 @@ export interface LabelHistoryEntry {
   undone: boolean
 }
 
-export interface ImportProgressEvent {
-  importId: string
+/** Progress of one import: files handled of the total, and what became of them so far. */
+export interface ImportProgress {
   done: number
   total: number
+  /** The file just handled ('' before the first). */
   currentFile: string
   imported: number
   duplicates: number
   rejected: number
 }
 
-export interface ImportReportView {
-  importId: string
+/** The report an import ends with: every duplicate and every rejected file with its reason. */
+export interface ImportReport {
   imported: number
   duplicates: Array<{ file: string; sameAs: string }>
   rejected: Array<{ file: string; reason: string; code: string }>
   skipped: Array<{ file: string; reason: string }>
+  /** Files considered (imported + duplicates + rejected, or fewer when cancelled). */
   total: number
   cancelled: boolean
   layout: 'imagefolder' | 'flat' | 'files'
+  /** Classes this import created. */
   classesCreated: string[]
+}
+
+export interface ImportProgressEvent extends ImportProgress {
+  importId: string
+}
+
+export interface ImportReportView extends ImportReport {
+  importId: string
 }
 
 const id = z.number().int().positive()
@@ -52,6 +74,9 @@ const ids = z.array(id).min(1).max(100_000)
 const split = z.enum(['train', 'val'])
 const path = z.string().min(1).max(4096)
 const empty = z.object({}).strict()
+
+const suggestPayload = z.object({ scope: z.enum(['unlabelled', 'all']) }).strict()
+const versionPayload = z.object({ version: id }).strict()
 
 const listPayload = z
   .object({
@@ -101,6 +126,14 @@ export const imageChannels = {
   'images:import-cancel': request<z.ZodObject<{ importId: z.ZodOptional<z.ZodString> }>, { cancelled: boolean }>(
     z.object({ importId: z.string().max(100).optional() }).strict(),
     'Cancel the running import; images stored so far stay.'
+  ),
+  'images:suggest': request<typeof suggestPayload, { modelVersion: number; predicted: number; failed: number }>(
+    suggestPayload,
+    "Predict the images of the scope not yet predicted by the active classifier; their suggestions then come with images:list."
+  ),
+  'models:misclassified': request<typeof versionPayload, MisclassifiedItem[]>(
+    versionPayload,
+    'Validation images whose prediction by this classifier version differs from their label (predicted first where missing).'
   )
 } as const
 
@@ -118,7 +151,7 @@ export const imageEvents = {
     'Import progress: files handled of total, the current file, running counts.'
   ),
   'images:changed': event(
-    z.object({ reason: z.enum(['import', 'label', 'split', 'delete', 'classes']), imageIds: z.array(z.number().int()).optional() }),
+    z.object({ reason: z.enum(['import', 'label', 'split', 'delete', 'classes', 'suggestions']), imageIds: z.array(z.number().int()).optional() }),
     'Images or labels changed (by this window, another window or the inspection override).'
   )
 } as const

@@ -124,6 +124,19 @@ CREATE TABLE model_blobs (
   weights  BLOB
 );
 
+-- A classifier version's prediction per image (suggestions on the Label screen, the
+-- misclassified gallery). Deleting the image or the model version drops its rows.
+CREATE TABLE predictions (
+  image_id           INTEGER NOT NULL REFERENCES images(id) ON DELETE CASCADE,
+  model_version      INTEGER NOT NULL REFERENCES models(version) ON DELETE CASCADE,
+  class_name         TEXT    NOT NULL,
+  confidence         REAL    NOT NULL,
+  probabilities_json TEXT    NOT NULL,
+  created_at         TEXT    NOT NULL,
+  PRIMARY KEY (image_id, model_version)
+);
+CREATE INDEX predictions_model ON predictions(model_version, image_id);
+
 CREATE TABLE checkpoints (
   id         INTEGER PRIMARY KEY,
   run_id     INTEGER NOT NULL REFERENCES training_runs(id) ON DELETE CASCADE,

@@ -26,6 +26,7 @@ const EXPECTED_TABLES = [
   'labels',
   'model_blobs',
   'models',
+  'predictions',
   'settings',
   'splits',
   'thumbnails',

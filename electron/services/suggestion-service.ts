@@ -1,0 +1,177 @@
+import * as ort from 'onnxruntime-node'
+import { createSession, type InferenceSession } from '../engine/infer/sessions'
+import { preprocessImage } from '../imaging/preprocess'
+import type { ProjectStore } from '../store/project-store'
+import type { ModelVersion } from '../store/repositories/models-repo'
+import type { NewPrediction } from '../store/repositories/predictions-repo'
+import { DEFAULT_SIZE } from './inspection/models-info'
+import { softmax } from './inspection/local-engine'
+
+/**
+ * Model suggestions: a stored classifier version's predictions over project images, kept in
+ * the predictions table so the Label screen can filter by them and the Train screen can show
+ * what a version gets wrong. Runs in this process (onnxruntime's own thread pool does the
+ * maths; we await between batches so the event loop keeps answering requests).
+ */
+
+export class SuggestionModelError extends Error {
+  constructor(message: string) {
+    super(message)
+    this.name = 'SuggestionModelError'
+  }
+}
+
+export interface PredictOptions {
+  /** Images per session.run (default 16). */
+  batchSize?: number
+  threads?: number
+  /** Called after each batch with how many of `total` are done. */
+  onProgress?: (done: number, total: number) => void
+}
+
+/** Input size and fit mode the version was trained with (its config). */
+export function inputOf(model: Pick<ModelVersion, 'config'>): { size: number; fit: 'crop' | 'whole' } {
+  const c = model.config
+  const size = [c.size, c.inputSize, c.imageSize].find((v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0) ?? DEFAULT_SIZE
+  return { size, fit: c.fit === 'crop' ? 'crop' : 'whole' }
+}
+
+/**
+ * Predict `imageIds` with classifier `version`, skipping images it already predicted, and
+ * store the results. Returns how many were newly predicted. Images that cannot be decoded
+ * are skipped (listed in `failed`), the rest carry on.
+ */
+export async function computePredictions(
+  store: ProjectStore,
+  version: number,
+  imageIds: number[],
+  opts: PredictOptions = {}
+): Promise<{ predicted: number; failed: Array<{ imageId: number; reason: string }> }> {
+  const model = store.models.get(version)
+  if (model.kind !== 'classifier') throw new SuggestionModelError(`Model version ${version} is an ${model.kind} model; suggestions need a classifier version.`)
+  const todo = store.predictions.missing(version, imageIds)
+  const failed: Array<{ imageId: number; reason: string }> = []
+  if (todo.length === 0) return { predicted: 0, failed }
+  const { size, fit } = inputOf(model)
+  const { session } = await createSession(store.models.onnx(version), { provider: 'cpu', threads: opts.threads })
+  const batchSize = Math.max(1, opts.batchSize ?? 16)
+  let batched = true
+  let predicted = 0
+  try {
+    for (let start = 0; start < todo.length; start += batchSize) {
+      const ids = todo.slice(start, start + batchSize)
+      const inputs: Array<{ imageId: number; tensor: Float32Array }> = []
+      for (const imageId of ids) {
+        try {
+          const { tensor } = await preprocessImage(store.images.bytes(imageId).bytes, { size, fit })
+          inputs.push({ imageId, tensor })
+        } catch (error) {
+          failed.push({ imageId, reason: error instanceof Error ? error.message : String(error) })
+        }
+      }
+      let probs: number[][]
+      try {
+        probs = batched ? await runBatch(session, inputs.map((i) => i.tensor), size) : await runOneByOne(session, inputs, size)
+      } catch (error) {
+        // A model exported with a fixed batch of 1 refuses [N>1, …]: go one at a time.
+        if (!batched || inputs.length <= 1) throw error
+        batched = false
+        probs = await runOneByOne(session, inputs, size)
+      }
+      const rows: NewPrediction[] = inputs.map((input, i) => toPrediction(input.imageId, version, model.classes, probs[i]!))
+      store.predictions.putMany(rows)
+      predicted += rows.length
+      opts.onProgress?.(Math.min(start + ids.length, todo.length), todo.length)
+      // Let pending requests through between batches.
+      await new Promise((resolve) => setImmediate(resolve))
+    }
+  } finally {
+    await session.release()
+  }
+  return { predicted, failed }
+}
+
+function toPrediction(imageId: number, modelVersion: number, classes: string[], probabilities: number[]): NewPrediction {
+  let best = 0
+  for (let c = 1; c < probabilities.length; c++) if (probabilities[c]! > probabilities[best]!) best = c
+  const className = classes[best]
+  if (className === undefined) throw new SuggestionModelError(`Model version ${modelVersion} gives ${probabilities.length} outputs but names ${classes.length} classes. Retrain or re-import it.`)
+  return { imageId, modelVersion, className, confidence: probabilities[best]!, probabilities }
+}
+
+async function runOneByOne(session: InferenceSession, inputs: Array<{ tensor: Float32Array }>, size: number): Promise<number[][]> {
+  const out: number[][] = []
+  for (const i of inputs) out.push(...(await runBatch(session, [i.tensor], size)))
+  return out
+}
+
+/** Probabilities per image for one batch ('probabilities' output, else softmax of the first). */
+async function runBatch(session: InferenceSession, tensors: Float32Array[], size: number): Promise<number[][]> {
+  if (tensors.length === 0) return []
+  const per = 3 * size * size
+  // x: [N, 3, S, S] float32, ImageNet-normalised
+  const x = new Float32Array(tensors.length * per)
+  tensors.forEach((t, i) => x.set(t, i * per))
+  const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, [tensors.length, 3, size, size]) })
+  const probOut = out.probabilities
+  const raw = (probOut ?? out[session.outputNames[0]!]!).data as Float32Array
+  const classes = raw.length / tensors.length
+  const rows: number[][] = []
+  for (let n = 0; n < tensors.length; n++) {
+    const row = Array.from(raw.subarray(n * classes, (n + 1) * classes))
+    rows.push(probOut ? row : softmax(row))
+  }
+  return rows
+}
+
+/** Image ids of a scope, in import order. */
+export function imageIdsOf(store: ProjectStore, scope: 'unlabelled' | 'all' | 'val'): number[] {
+  const sql =
+    scope === 'all'
+      ? 'SELECT id FROM images ORDER BY id'
+      : scope === 'unlabelled'
+        ? 'SELECT i.id FROM images i LEFT JOIN labels l ON l.image_id = i.id WHERE l.image_id IS NULL ORDER BY i.id'
+        : "SELECT i.id FROM images i JOIN splits s ON s.image_id = i.id JOIN labels l ON l.image_id = i.id WHERE s.split = 'val' ORDER BY i.id"
+  return (store.db.prepare(sql).all() as Array<{ id: number }>).map((r) => r.id)
+}
+
+/** Suggestion per image from the ACTIVE classifier's stored predictions, as project class ids. */
+export function activeSuggestions(store: ProjectStore, imageIds: number[]): Map<number, { classId: number; confidence: number }> {
+  const out = new Map<number, { classId: number; confidence: number }>()
+  const active = store.models.active('classifier')
+  if (!active || imageIds.length === 0) return out
+  const idByName = new Map(store.classes.list().map((c) => [c.name.toLowerCase(), c.id]))
+  for (const [imageId, p] of store.predictions.forImages(active.version, imageIds)) {
+    const classId = idByName.get(p.className.toLowerCase())
+    if (classId !== undefined) out.set(imageId, { classId, confidence: p.confidence })
+  }
+  return out
+}
+
+export interface MisclassifiedImage {
+  imageId: number
+  originalName: string
+  trueClass: string
+  predictedClass: string
+  confidence: number
+}
+
+/**
+ * Validation images whose prediction by `version` differs from their label (predicting the
+ * missing ones first), most confident mistakes first.
+ */
+export async function misclassified(store: ProjectStore, version: number, opts: PredictOptions = {}): Promise<MisclassifiedImage[]> {
+  const ids = imageIdsOf(store, 'val')
+  await computePredictions(store, version, ids, opts)
+  const predictions = store.predictions.forImages(version, ids)
+  const nameById = new Map(store.classes.list().map((c) => [c.id, c.name]))
+  const out: MisclassifiedImage[] = []
+  for (const id of ids) {
+    const p = predictions.get(id)
+    const img = store.images.get(id)
+    const trueClass = img.classId === null ? undefined : nameById.get(img.classId)
+    if (!p || trueClass === undefined) continue
+    if (p.className.toLowerCase() !== trueClass.toLowerCase()) out.push({ imageId: id, originalName: img.originalName, trueClass, predictedClass: p.className, confidence: p.confidence })
+  }
+  return out.sort((a, b) => b.confidence - a.confidence || a.imageId - b.imageId)
+}
