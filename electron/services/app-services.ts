@@ -6,6 +6,7 @@ import { anomalyHandlers } from './handlers/anomaly'
 import { engineHandlers } from './handlers/engine'
 import { imagesHandlers } from './handlers/images'
 import { inspectionHandlers } from './handlers/inspection'
+import { predictionsHandlers } from './handlers/predictions'
 import { projectsHandlers } from './handlers/projects'
 import { trainingHandlers } from './handlers/training'
 import { ImportService } from './import-service'
@@ -104,6 +105,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   router.register(appHandlers)
   router.register(projectsHandlers({ projects, emit }))
   router.register(imagesHandlers({ projects, imports, emit }))
+  router.register(predictionsHandlers({ projects, emit }))
   router.register(engineHandlers({ engine }))
   router.register(trainingHandlers({ training }))
   router.register(anomalyHandlers({ anomaly, project }))

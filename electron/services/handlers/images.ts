@@ -4,6 +4,7 @@ import type { ProjectService } from '../project-service'
 import { wrap } from '../project-service'
 import { UserFacingError } from '../errors'
 import type { HandlerMap } from '../router'
+import { activeSuggestions } from '../suggestion-service'
 
 export interface ImageHandlerDeps {
   projects: ProjectService
@@ -40,8 +41,13 @@ export function imagesHandlers(deps: ImageHandlerDeps): HandlerMap {
   }
 
   return {
-    'images:list': ({ classId, split, search, offset, limit }) =>
-      projects.current().images.list({ ...(classId !== undefined ? { classId } : {}), ...(split ? { split } : {}), ...(search ? { search } : {}) }, { offset, limit }),
+    'images:list': ({ classId, split, search, offset, limit }) => {
+      const store = projects.current()
+      const page = store.images.list({ ...(classId !== undefined ? { classId } : {}), ...(split ? { split } : {}), ...(search ? { search } : {}) }, { offset, limit })
+      // The active classifier's stored predictions ride along as suggestions.
+      const suggestions = activeSuggestions(store, page.items.map((i) => i.id))
+      return { total: page.total, items: page.items.map((i) => ({ ...i, suggestion: suggestions.get(i.id) ?? null })) }
+    },
     'images:get': ({ id }) => {
       const store = projects.current()
       const image = wrap(() => store.images.get(id))

@@ -37,7 +37,7 @@ export const useLabellingStore = defineStore('labelling', () => {
   const hasSuggestions = computed(() => items.value.some((i) => i.suggestion))
 
   function toItem(img: ImageItem): LabelGridItem {
-    return { id: img.id, classId: img.classId, split: img.split, originalName: img.originalName, suggestion: null }
+    return { id: img.id, classId: img.classId, split: img.split, originalName: img.originalName, suggestion: img.suggestion ?? null }
   }
   function toClass(c: ClassInfo): LabelClass {
     return { id: c.id, name: c.name, colour: c.colour, isGood: c.isGood, count: c.count }
@@ -180,6 +180,62 @@ export const useLabellingStore = defineStore('labelling', () => {
     }
   }
 
+  // ---- model suggestions ----
+  const suggesting = ref(false)
+  const suggestNote = ref<string | null>(null)
+
+  /** Ask the active classifier for the images it has not predicted yet, then reload. */
+  async function suggest(scope: 'unlabelled' | 'all' = 'unlabelled'): Promise<void> {
+    suggesting.value = true
+    try {
+      const r = await api.request('images:suggest', { scope })
+      suggestNote.value = `Model v${r.modelVersion} predicted ${r.predicted} image${r.predicted === 1 ? '' : 's'}${r.failed ? ` (${r.failed} could not be read)` : ''}.`
+      error.value = null
+    } catch (e) {
+      error.value = errorMessage(e)
+    } finally {
+      suggesting.value = false
+    }
+    await load()
+  }
+
+  /**
+   * Unlabelled images to accept suggestions for: the selected ones, else every unlabelled
+   * image the filters show; only those with a suggestion.
+   */
+  const acceptable = computed(() => {
+    const selected = selection.value.selected
+    const pool = selected.size > 0 ? visible.value.filter((i) => selected.has(i.id)) : visible.value
+    return pool.filter((i) => i.classId === null && i.suggestion)
+  })
+
+  /** Label the acceptable images with their suggested class (one request per class). */
+  async function acceptSuggestions(): Promise<number> {
+    const byClass = new Map<number, number[]>()
+    for (const i of acceptable.value) {
+      const ids = byClass.get(i.suggestion!.classId) ?? []
+      ids.push(i.id)
+      byClass.set(i.suggestion!.classId, ids)
+    }
+    let accepted = 0
+    try {
+      for (const [classId, imageIds] of byClass) {
+        await api.request('images:set-label', { imageIds, classId })
+        setLocal(imageIds, classId)
+        accepted += imageIds.length
+        canUndo.value = true
+      }
+      error.value = null
+    } catch (e) {
+      error.value = errorMessage(e)
+    }
+    if (accepted > 0) {
+      suggestNote.value = `Accepted ${accepted} suggestion${accepted === 1 ? '' : 's'}.`
+      void loadClasses()
+    }
+    return accepted
+  }
+
   // ---- classes ----
   async function classAction(action: () => Promise<unknown>): Promise<void> {
     try {
@@ -251,6 +307,11 @@ export const useLabellingStore = defineStore('labelling', () => {
     importError,
     visible,
     hasSuggestions,
+    suggesting,
+    suggestNote,
+    acceptable,
+    suggest,
+    acceptSuggestions,
     load,
     subscribe,
     unsubscribe,
