@@ -13,6 +13,7 @@ import { ImportService } from './import-service'
 import { InspectionManager } from './inspection/manager'
 import { ProjectService } from './project-service'
 import { Router, type HandlerMap } from './router'
+import { workerClassifierRunner } from './suggestion-service'
 import { TrainingService, workerTrainingRunner } from './training-service'
 
 /**
@@ -105,7 +106,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   router.register(appHandlers)
   router.register(projectsHandlers({ projects, emit }))
   router.register(imagesHandlers({ projects, imports, emit }))
-  router.register(predictionsHandlers({ projects, emit }))
+  router.register(predictionsHandlers({ projects, emit, runner: workerClassifierRunner(engine.host) }))
   router.register(engineHandlers({ engine }))
   router.register(trainingHandlers({ training }))
   router.register(anomalyHandlers({ anomaly, project }))

@@ -1,18 +1,44 @@
-import * as ort from 'onnxruntime-node'
-import { createSession, type InferenceSession } from '../engine/infer/sessions'
+import { runClassifierBatch } from '../engine/infer/classifier-batch'
+import { createSession } from '../engine/infer/sessions'
+import type { WorkerHost } from '../engine/worker-host'
 import { preprocessImage } from '../imaging/preprocess'
 import type { ProjectStore } from '../store/project-store'
 import type { ModelVersion } from '../store/repositories/models-repo'
 import type { NewPrediction } from '../store/repositories/predictions-repo'
 import { DEFAULT_SIZE } from './inspection/models-info'
-import { softmax } from './inspection/local-engine'
 
 /**
  * Model suggestions: a stored classifier version's predictions over project images, kept in
  * the predictions table so the Label screen can filter by them and the Train screen can show
- * what a version gets wrong. Runs in this process (onnxruntime's own thread pool does the
- * maths; we await between batches so the event loop keeps answering requests).
+ * what a version gets wrong. Images are decoded and preprocessed here (sharp works off the
+ * event loop); session.run, which blocks its thread, runs in the engine worker in the app
+ * (workerClassifierRunner) and in this thread for the CLI and tests (inProcessClassifierRunner).
  */
+
+/** A loaded classifier graph: probabilities for a batch x [n, 3, size, size]. */
+export interface ClassifierRunner {
+  run(x: Float32Array, n: number, size: number): Promise<{ probabilities: Float32Array; classes: number }>
+  release(): Promise<void>
+}
+export type ClassifierRunnerFactory = (onnx: Uint8Array, opts: { key: string; threads?: number }) => Promise<ClassifierRunner>
+
+export const inProcessClassifierRunner: ClassifierRunnerFactory = async (onnx, opts) => {
+  const { session } = await createSession(onnx, { threads: opts.threads })
+  return { run: (x, n, size) => runClassifierBatch(session, x, n, size), release: () => session.release() }
+}
+
+/** Run the graph in the engine worker thread (the input batch is moved there, not copied). */
+export function workerClassifierRunner(host: WorkerHost): ClassifierRunnerFactory {
+  return async (onnx, opts) => {
+    await host.call('classify:load', { key: opts.key, onnx, threads: opts.threads })
+    return {
+      run: (input, n, size) => host.call('classify:run', { key: opts.key, input, n, size }, { transfer: [input.buffer as ArrayBuffer] }),
+      release: async () => {
+        await host.call('classify:unload', { key: opts.key }).catch(() => undefined)
+      }
+    }
+  }
+}
 
 export class SuggestionModelError extends Error {
   constructor(message: string) {
@@ -25,6 +51,8 @@ export interface PredictOptions {
   /** Images per session.run (default 16). */
   batchSize?: number
   threads?: number
+  /** Where session.run happens (default: this thread). */
+  runner?: ClassifierRunnerFactory
   /** Called after each batch with how many of `total` are done. */
   onProgress?: (done: number, total: number) => void
 }
@@ -53,7 +81,7 @@ export async function computePredictions(
   const failed: Array<{ imageId: number; reason: string }> = []
   if (todo.length === 0) return { predicted: 0, failed }
   const { size, fit } = inputOf(model)
-  const { session } = await createSession(store.models.onnx(version), { provider: 'cpu', threads: opts.threads })
+  const runner = await (opts.runner ?? inProcessClassifierRunner)(store.models.onnx(version), { key: `suggest:${version}`, threads: opts.threads })
   const batchSize = Math.max(1, opts.batchSize ?? 16)
   let batched = true
   let predicted = 0
@@ -71,12 +99,12 @@ export async function computePredictions(
       }
       let probs: number[][]
       try {
-        probs = batched ? await runBatch(session, inputs.map((i) => i.tensor), size) : await runOneByOne(session, inputs, size)
+        probs = batched ? await runBatch(runner, inputs.map((i) => i.tensor), size) : await runOneByOne(runner, inputs, size)
       } catch (error) {
         // A model exported with a fixed batch of 1 refuses [N>1, …]: go one at a time.
         if (!batched || inputs.length <= 1) throw error
         batched = false
-        probs = await runOneByOne(session, inputs, size)
+        probs = await runOneByOne(runner, inputs, size)
       }
       const rows: NewPrediction[] = inputs.map((input, i) => toPrediction(input.imageId, version, model.classes, probs[i]!))
       store.predictions.putMany(rows)
@@ -86,7 +114,7 @@ export async function computePredictions(
       await new Promise((resolve) => setImmediate(resolve))
     }
   } finally {
-    await session.release()
+    await runner.release()
   }
   return { predicted, failed }
 }
@@ -99,28 +127,22 @@ function toPrediction(imageId: number, modelVersion: number, classes: string[], 
   return { imageId, modelVersion, className, confidence: probabilities[best]!, probabilities }
 }
 
-async function runOneByOne(session: InferenceSession, inputs: Array<{ tensor: Float32Array }>, size: number): Promise<number[][]> {
+async function runOneByOne(runner: ClassifierRunner, inputs: Array<{ tensor: Float32Array }>, size: number): Promise<number[][]> {
   const out: number[][] = []
-  for (const i of inputs) out.push(...(await runBatch(session, [i.tensor], size)))
+  for (const i of inputs) out.push(...(await runBatch(runner, [i.tensor], size)))
   return out
 }
 
-/** Probabilities per image for one batch ('probabilities' output, else softmax of the first). */
-async function runBatch(session: InferenceSession, tensors: Float32Array[], size: number): Promise<number[][]> {
+/** Probabilities per image for one batch. */
+async function runBatch(runner: ClassifierRunner, tensors: Float32Array[], size: number): Promise<number[][]> {
   if (tensors.length === 0) return []
   const per = 3 * size * size
   // x: [N, 3, S, S] float32, ImageNet-normalised
   const x = new Float32Array(tensors.length * per)
   tensors.forEach((t, i) => x.set(t, i * per))
-  const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, [tensors.length, 3, size, size]) })
-  const probOut = out.probabilities
-  const raw = (probOut ?? out[session.outputNames[0]!]!).data as Float32Array
-  const classes = raw.length / tensors.length
+  const { probabilities, classes } = await runner.run(x, tensors.length, size)
   const rows: number[][] = []
-  for (let n = 0; n < tensors.length; n++) {
-    const row = Array.from(raw.subarray(n * classes, (n + 1) * classes))
-    rows.push(probOut ? row : softmax(row))
-  }
+  for (let n = 0; n < tensors.length; n++) rows.push(Array.from(probabilities.subarray(n * classes, (n + 1) * classes)))
   return rows
 }
 

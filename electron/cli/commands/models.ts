@@ -37,7 +37,12 @@ export const modelSubcommands: Record<string, ModelSubcommand> = {
 export const modelsCommand: CliCommand = {
   name: 'models',
   summary: 'List model versions, or activate one (rollback)',
-  usage: ['Usage: defect-studio models --project FILE [--json]', '       defect-studio models --project FILE activate VERSION [--json]'].join('\n'),
+  usage: [
+    'Usage: defect-studio models --project FILE [--json]                       list versions',
+    '       defect-studio models --project FILE activate VERSION [--json]      activate (or roll back to) a version',
+    '       defect-studio models --project FILE export [VERSION] PACKAGE.dsmodel   one file: ONNX, classes, preprocessing, threshold',
+    '       defect-studio models --project FILE import PACKAGE.dsmodel         add a packaged model (e.g. from another line PC)'
+  ].join('\n'),
   options: { project: { type: 'string' } },
   allowPositionals: true,
   async run(args, io) {

@@ -190,13 +190,13 @@ export const useLabellingStore = defineStore('labelling', () => {
     try {
       const r = await api.request('images:suggest', { scope })
       suggestNote.value = `Model v${r.modelVersion} predicted ${r.predicted} image${r.predicted === 1 ? '' : 's'}${r.failed ? ` (${r.failed} could not be read)` : ''}.`
-      error.value = null
+      // Reload even when nothing new was predicted: the active model may have changed.
+      await load()
     } catch (e) {
       error.value = errorMessage(e)
     } finally {
       suggesting.value = false
     }
-    await load()
   }
 
   /**

@@ -9,9 +9,11 @@ import { predictionsHandlers } from '../../../electron/services/handlers/predict
 import { ImportService } from '../../../electron/services/import-service'
 import { ProjectService } from '../../../electron/services/project-service'
 import { Router } from '../../../electron/services/router'
-import { computePredictions } from '../../../electron/services/suggestion-service'
+import { computePredictions, inProcessClassifierRunner, workerClassifierRunner, type ClassifierRunnerFactory } from '../../../electron/services/suggestion-service'
+import { WorkerHost } from '../../../electron/engine/worker-host'
 import { preprocessImage } from '../../../electron/imaging/preprocess'
 import { applyLabelFilter, defaultLabelFilter } from '../../../renderer/src/composables/label-filters'
+import { buildResnet18Inference, initResnet18Weights } from '../../../electron/engine/models/resnet'
 import { generateSyntheticSet } from '../../support/synthetic-defects'
 import { addTinyModel, createTinyProject, TINY, tinyModelBytes } from '../inspection/fixture'
 
@@ -145,6 +147,63 @@ describe('model suggestions', () => {
     const items = await listAll()
     const idByName = new Map(store.classes.list().map((c) => [c.name, c.id]))
     expect(items[0]!.suggestion?.classId).toBe(idByName.get(TINY.classes[argmax(direct.get(items[0]!.id)!)]!))
+  })
+
+  it('falls back to one image per run for a model exported with a fixed batch of 1', async () => {
+    const store = projects.current()
+    const weights = initResnet18Weights({ numClasses: TINY.classes.length, width: TINY.width, seed: 7 })
+    const onnx = buildResnet18Inference({ numClasses: TINY.classes.length, width: TINY.width, height: TINY.size, batch: 1, weights, outputs: { probabilities: true } })
+    const fixed = store.models.add({
+      kind: 'classifier', architecture: 'resnet18@0.25', classes: [...TINY.classes], onnx, metrics: {},
+      config: { size: TINY.size, fit: 'whole' }, dataFingerprint: 'test'
+    }).version
+    const ids = [...direct.keys()].slice(0, 5)
+    expect(await computePredictions(store, fixed, ids, { batchSize: 4, threads: 1 })).toEqual({ predicted: 5, failed: [] })
+    // Same weights as version 1 (seed 7): the same answers.
+    for (const [id, p] of store.predictions.forImages(fixed, ids)) expect(p.className).toBe(TINY.classes[argmax(direct.get(id)!)])
+    store.models.delete(fixed)
+  })
+
+  it('gives the same predictions when the model runs in the engine worker', async () => {
+    const store = projects.current()
+    const v = addTinyModel(store, { seed: 5, activate: false })
+    const ids = [...direct.keys()].slice(0, 6)
+    const host = new WorkerHost()
+    try {
+      expect(await computePredictions(store, v, ids, { batchSize: 4, runner: workerClassifierRunner(host) })).toEqual({ predicted: 6, failed: [] })
+    } finally {
+      await host.dispose()
+    }
+    const inWorker = store.predictions.forImages(v, ids)
+    store.models.delete(v)
+    const v5 = addTinyModel(store, { seed: 5, activate: false })
+    await computePredictions(store, v5, ids, { batchSize: 4 })
+    const here = store.predictions.forImages(v5, ids)
+    for (const id of ids) {
+      expect(inWorker.get(id)!.className).toBe(here.get(id)!.className)
+      inWorker.get(id)!.probabilities.forEach((p, c) => expect(p).toBeCloseTo(here.get(id)!.probabilities[c]!, 5))
+    }
+    store.models.delete(v5)
+  }, 40_000)
+
+  it('runs concurrent requests one after the other, predicting each image once', async () => {
+    const store = projects.current()
+    const v = addTinyModel(store, { seed: 21, activate: false })
+    // Count the images that go through the model.
+    let imagesRun = 0
+    const counting: ClassifierRunnerFactory = async (onnx, opts) => {
+      const inner = await inProcessClassifierRunner(onnx, opts)
+      return { run: (x, n, size) => ((imagesRun += n), inner.run(x, n, size)), release: () => inner.release() }
+    }
+    const own = new Router()
+    own.register(predictionsHandlers({ projects, emit: () => undefined, runner: counting }))
+    const ask = async () => ((await own.handle('models:misclassified', { version: v }, ctx)) as { value: MisclassifiedItem[] }).value
+    const [a, b] = await Promise.all([ask(), ask()])
+    expect(b).toEqual(a)
+    const valLabelled = store.images.list({ split: 'val' }, { limit: 2000 }).items.filter((i) => i.classId !== null).length
+    expect(store.predictions.count(v)).toBe(valLabelled)
+    expect(imagesRun).toBe(valLabelled)
+    store.models.delete(v)
   })
 
   it('drops predictions with their image or model version, and refuses anomaly or missing versions', async () => {

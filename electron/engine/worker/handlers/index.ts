@@ -1,3 +1,4 @@
+import { classifyHandlers } from './classify'
 import { diagnosticsHandlers } from './diagnostics'
 import { predictHandlers } from './predict'
 import { anomalyHandlers } from './anomaly'
@@ -10,6 +11,7 @@ import { trainHandlers } from './train'
  */
 export const workerHandlers = {
   ...anomalyHandlers,
+  ...classifyHandlers,
   ...diagnosticsHandlers,
   ...predictHandlers,
   ...trainHandlers
