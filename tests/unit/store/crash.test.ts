@@ -49,7 +49,15 @@ afterAll(async () => {
   if (childScript) await rm(childScript, { force: true })
 })
 
-function runAndKill(project: string, delayMs: number, seed: number): Promise<{ lastLine: string; lines: number }> {
+/**
+ * When to kill: during the import, right after the child reports its `images`-th new image
+ * (plus `delayMs`, so the kill can land inside the next write); or in the relabelling loop,
+ * `delayMs` after the import is done. Kills are tied to the child's progress, not to wall
+ * time, so they land where intended on a fast idle machine and on a loaded one alike.
+ */
+type KillPlan = { phase: 'import'; images: number; delayMs: number } | { phase: 'labels'; delayMs: number }
+
+function runAndKill(project: string, plan: KillPlan, seed: number): Promise<{ lastLine: string; lines: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [childScript, project, source, String(seed)], {
       cwd: ROOT,
@@ -67,7 +75,9 @@ function runAndKill(project: string, delayMs: number, seed: number): Promise<{ l
       for (const line of parts) {
         lastLine = line
         lines++
-        if (line === 'ready' && !timer) timer = setTimeout(() => child.kill('SIGKILL'), delayMs)
+        const due =
+          plan.phase === 'import' ? line === `image ${plan.images}` : line === 'imported'
+        if (due && !timer) timer = setTimeout(() => child.kill('SIGKILL'), plan.delayMs)
       }
     })
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
@@ -116,13 +126,18 @@ describe('crash safety (SIGKILL during image and label writes)', () => {
     let sawLabelWrites = false
     let sawMidImport = false
     for (let i = 0; i < KILLS; i++) {
-      // Early kills land inside the import, later ones mostly in the relabelling loop.
-      const delay = Math.round(rng() * (i < KILLS / 2 ? 400 : 1000))
+      // The first half lands inside the import (each run adds at most 6 images of the 80,
+      // so the set is never complete before them); the second half in the relabelling loop.
+      const plan: KillPlan =
+        i < KILLS / 2
+          ? { phase: 'import', images: 1 + Math.floor(rng() * 6), delayMs: Math.floor(rng() * 4) }
+          : { phase: 'labels', delayMs: Math.round(rng() * 300) }
       const t0 = Date.now()
-      const { lastLine, lines } = await runAndKill(project, delay, i + 1)
+      const { lastLine, lines } = await runAndKill(project, plan, i + 1)
       const t1 = Date.now()
       const { images } = await checkProject(project)
-      log.push(`kill ${i + 1}: ${delay} ms after ready, ${lines} lines, last "${lastLine}", ${images} images stored (run ${t1 - t0} ms, check ${Date.now() - t1} ms)`)
+      const when = plan.phase === 'import' ? `${plan.delayMs} ms after new image ${plan.images}` : `${plan.delayMs} ms into relabelling`
+      log.push(`kill ${i + 1}: ${when}, ${lines} lines, last "${lastLine}", ${images} images stored (run ${t1 - t0} ms, check ${Date.now() - t1} ms)`)
       if (lastLine.startsWith('label')) sawLabelWrites = true
       if (lastLine.startsWith('image') && images < sourceShas.size) sawMidImport = true
     }
