@@ -129,7 +129,10 @@ describe('labelling and one-click retrain (browser mode)', () => {
     await page.getByTestId('screen-label').waitFor()
     expect(page.url()).toMatch(/#\/label\?trueClass=/)
     const trueClass = /of (\S+) predicted/.exec(label ?? '')?.[1]
-    expect(await page.getByTestId('filter-label').locator('option:checked').textContent()).toBe(trueClass)
+    // The screen applies the cell's filter once its images and classes have loaded.
+    await expect
+      .poll(async () => (await page.getByTestId('filter-label').locator('option:checked').textContent())?.trim(), { timeout: 15_000 })
+      .toBe(trueClass)
     // Validation images of that class: at least the cell's count.
     const shown = Number((await page.getByTestId('filter-count').textContent())?.split(' ')[0])
     expect(shown).toBeGreaterThanOrEqual(count)
