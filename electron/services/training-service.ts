@@ -1,3 +1,5 @@
+import { DEFAULT_AUGMENT, type AugmentConfig } from '../engine/train/augment'
+import type { TrainAugment } from '../../shared/contract/training'
 import type { ProjectStore } from '../store/project-store'
 import type { ModelVersion } from '../store/repositories/models-repo'
 import type { ModelVersionDto, TrainingDonePayload, TrainingProgressPayload, TrainingRunDto, TrainingStatusDto, TrainRequest } from '../../shared/contract/training'
@@ -100,7 +102,9 @@ export class TrainingService {
   async start(request: TrainRequest): Promise<{ runId: number | null; resumed: boolean }> {
     if (this.state === 'training' || this.state === 'stopping') throw new UserFacingError('conflict', 'A training run is already in progress. Wait for it or cancel it first.')
     const store = this.deps.project()
-    const options: Omit<TrainJobOptions, 'backbone'> = { ...this.deps.defaults, ...request, mode: request.mode ?? 'full' }
+    const { augment, ...rest } = request
+    const options: Omit<TrainJobOptions, 'backbone'> = { ...this.deps.defaults, ...rest, mode: request.mode ?? 'full' }
+    if (augment) options.augment = augmentConfigFrom(augment)
     const abort = new AbortController()
     this.abort = abort
     this.state = 'training'
@@ -219,4 +223,19 @@ export class TrainingService {
       sameClasses: JSON.stringify(ma.classes) === JSON.stringify(mb.classes)
     }
   }
+}
+
+/** The screen's on/off switches as the trainer's augmentation settings (off = zero strength). */
+export function augmentConfigFrom(a: TrainAugment): Partial<AugmentConfig> {
+  const config: Partial<AugmentConfig> = {}
+  if (a.randomResizedCrop !== undefined) config.randomResizedCrop = a.randomResizedCrop
+  if (a.horizontalFlip !== undefined) config.horizontalFlip = a.horizontalFlip
+  if (a.rotation !== undefined) config.rotationDegrees = a.rotation ? DEFAULT_AUGMENT.rotationDegrees : 0
+  if (a.colorJitter !== undefined) {
+    const on = a.colorJitter
+    config.brightness = on ? DEFAULT_AUGMENT.brightness : 0
+    config.contrast = on ? DEFAULT_AUGMENT.contrast : 0
+    config.saturation = on ? DEFAULT_AUGMENT.saturation : 0
+  }
+  return config
 }

@@ -12,6 +12,21 @@ import { ExecutionProviderName } from './app'
 export const FreezePreset = z.enum(['head', 'last-stage', 'all-but-stem', 'none'])
 export type FreezePreset = z.infer<typeof FreezePreset>
 
+/** Each augmentation on or off; omitted ones keep their default (on). */
+export const TrainAugment = z
+  .object({
+    /** RandomResizedCrop (scale 0.08–1), following the project's fit mode. */
+    randomResizedCrop: z.boolean(),
+    horizontalFlip: z.boolean(),
+    /** ColorJitter 0.2 / 0.2 / 0.2. */
+    colorJitter: z.boolean(),
+    /** RandomRotation ±15°. */
+    rotation: z.boolean()
+  })
+  .partial()
+  .strict()
+export type TrainAugment = z.infer<typeof TrainAugment>
+
 export const TrainRequest = z
   .object({
     /** 'full' fine-tunes the network; 'quick' trains only the head on cached backbone embeddings. */
@@ -26,6 +41,8 @@ export const TrainRequest = z
     fit: z.enum(['crop', 'whole']).optional(),
     /** Class-weighted loss: 'auto' (default) turns it on beyond 3:1 imbalance. */
     classWeighting: z.enum(['auto', 'on', 'off']).optional(),
+    /** Augmentations, each switchable (all on by default, torchvision's recipe). */
+    augment: TrainAugment.optional(),
     /** StepLR(7, 0.1) (default) or cosine with one warm-up epoch. */
     schedule: z.enum(['step', 'cosine']).optional(),
     /** Early-stopping patience in epochs (0 = never stop early). */

@@ -29,6 +29,22 @@ describe('training settings form', () => {
     expect(wrapper.emitted('save')).toBeUndefined()
   })
 
+  it('switches augmentations and class weighting, storing only what differs from the defaults', async () => {
+    const wrapper = mount(TrainingSettingsForm, { props: { settings: {} } })
+    for (const key of ['randomResizedCrop', 'horizontalFlip', 'colorJitter', 'rotation']) {
+      expect((wrapper.get(`[data-testid="train-setting-augment-${key}"]`).element as HTMLInputElement).checked).toBe(true)
+    }
+    await wrapper.get('[data-testid="train-setting-augment-rotation"]').setValue(false)
+    await wrapper.get('[data-testid="train-setting-augment-colorJitter"]').setValue(false)
+    await wrapper.get('[data-testid="train-setting-class-weighting"]').setValue('off')
+    await wrapper.get('form').trigger('submit')
+    expect(wrapper.emitted('save')).toEqual([[{ classWeighting: 'off', augment: { colorJitter: false, rotation: false } }]])
+    // Saved settings come back as the same switches.
+    const again = mount(TrainingSettingsForm, { props: { settings: { augment: { horizontalFlip: false } } } })
+    expect((again.get('[data-testid="train-setting-augment-horizontalFlip"]').element as HTMLInputElement).checked).toBe(false)
+    expect((again.get('[data-testid="train-setting-augment-rotation"]').element as HTMLInputElement).checked).toBe(true)
+  })
+
   it('emits the parsed settings on save and shows the saved values again', async () => {
     const wrapper = mount(TrainingSettingsForm, { props: { settings: { epochs: 5, optimizer: 'adamw' } } })
     expect((wrapper.get('[data-testid="train-setting-epochs"]').element as HTMLInputElement).value).toBe('5')

@@ -10,7 +10,15 @@ export interface TrainSettingsDraft {
   freeze: '' | 'head' | 'last-stage' | 'all-but-stem' | 'none'
   optimizer: '' | 'sgd' | 'adamw'
   fit: '' | 'crop' | 'whole'
+  classWeighting: '' | 'auto' | 'on' | 'off'
+  /** Augmentation switches; unchecked = off for this project. */
+  randomResizedCrop: boolean
+  horizontalFlip: boolean
+  colorJitter: boolean
+  rotation: boolean
 }
+
+export const AUGMENT_KEYS = ['randomResizedCrop', 'horizontalFlip', 'colorJitter', 'rotation'] as const
 
 /** Limits mirror the 'training:start' schema (shared/contract/training.ts); the server checks again. */
 const LIMITS = {
@@ -31,7 +39,12 @@ export function draftFromSettings(s: AdvancedTrainSettings): TrainSettingsDraft 
     seed: text(s.seed),
     freeze: s.freeze ?? '',
     optimizer: s.optimizer ?? '',
-    fit: s.fit ?? ''
+    fit: s.fit ?? '',
+    classWeighting: s.classWeighting ?? '',
+    randomResizedCrop: s.augment?.randomResizedCrop ?? true,
+    horizontalFlip: s.augment?.horizontalFlip ?? true,
+    colorJitter: s.augment?.colorJitter ?? true,
+    rotation: s.augment?.rotation ?? true
   }
 }
 
@@ -56,5 +69,9 @@ export function parseSettingsDraft(d: TrainSettingsDraft): { settings: AdvancedT
   if (d.freeze) settings.freeze = d.freeze
   if (d.optimizer) settings.optimizer = d.optimizer
   if (d.fit) settings.fit = d.fit
+  if (d.classWeighting) settings.classWeighting = d.classWeighting
+  // Only switched-off augmentations are stored: the defaults stay the defaults.
+  const off = AUGMENT_KEYS.filter((k) => !d[k])
+  if (off.length > 0) settings.augment = Object.fromEntries(off.map((k) => [k, false]))
   return { settings, errors }
 }
