@@ -31,14 +31,34 @@ export function uploadRoute(options: { dir?: string; maxBytes?: number } = {}): 
     const rawName = String(req.headers['x-file-name'] ?? '')
     let name: string
     try {
-      // Control characters have no place in a file name (and would garble reports).
-      name = [...basename(decodeURIComponent(rawName))].filter((c) => c.charCodeAt(0) >= 0x20).join('')
+      name = cleanSegment(basename(decodeURIComponent(rawName)))
     } catch {
       name = ''
     }
     if (!name || name === '.' || name === '..') {
       reply(res, 400, { error: 'The X-File-Name header (the file name, URI-encoded) is missing or invalid.' })
       return true
+    }
+    // A picked folder: its files keep their folders (class subfolders) under one batch, so
+    // the batch can then be imported like any folder on disk.
+    const batch = String(req.headers['x-upload-batch'] ?? '')
+    let relativeDirs: string[] = []
+    if (batch) {
+      if (!/^[A-Za-z0-9-]{1,64}$/.test(batch)) {
+        reply(res, 400, { error: 'X-Upload-Batch must be 1–64 letters, digits or dashes.' })
+        return true
+      }
+      let segments: string[]
+      try {
+        segments = decodeURIComponent(String(req.headers['x-relative-path'] ?? '')).split(/[\\/]+/).map(cleanSegment).filter((x) => x && x !== '.')
+      } catch {
+        segments = []
+      }
+      if (segments.length === 0 || segments.includes('..')) {
+        reply(res, 400, { error: `The folder path of "${name}" (X-Relative-Path) is missing or leaves the upload folder.` })
+        return true
+      }
+      relativeDirs = segments.slice(0, -1)
     }
     const declared = Number(req.headers['content-length'] ?? NaN)
     if (Number.isFinite(declared) && declared > maxBytes) {
@@ -48,9 +68,11 @@ export function uploadRoute(options: { dir?: string; maxBytes?: number } = {}): 
     }
     await mkdir(dir, { recursive: true })
     counter += 1
-    // A numbered subfolder keeps the user's file name (reports show it) without collisions.
-    const target = join(dir, String(counter), name)
-    await mkdir(join(dir, String(counter)), { recursive: true })
+    // A numbered subfolder keeps the user's file name (reports show it) without collisions;
+    // a folder batch keeps the picked folder's own layout instead.
+    const root = batch ? join(dir, `batch-${batch}`) : join(dir, String(counter))
+    const target = join(root, ...relativeDirs, name)
+    await mkdir(join(root, ...relativeDirs), { recursive: true })
     const partial = `${target}.part`
     let received = 0
     try {
@@ -73,11 +95,16 @@ export function uploadRoute(options: { dir?: string; maxBytes?: number } = {}): 
       if (tooLarge) req.destroy()
       return true
     }
-    reply(res, 200, { path: target, bytes: received })
+    reply(res, 200, { path: target, root, bytes: received })
     return true
   }
 
   return { route, dir, cleanup: () => rm(dir, { recursive: true, force: true }) }
+}
+
+/** One path segment without control characters (they would garble names and reports). */
+function cleanSegment(segment: string): string {
+  return [...segment].filter((c) => c.charCodeAt(0) >= 0x20).join('').trim()
 }
 
 class UploadTooLargeError extends Error {

@@ -134,3 +134,40 @@ describe('api client', () => {
     await expect(api.request('app:status', {})).rejects.toThrow('Unknown request "app:status".')
   })
 })
+
+describe('picked folders', () => {
+  const picked = (relative: string) => {
+    const file = new File(['x'], relative.split('/').pop()!)
+    Object.defineProperty(file, 'webkitRelativePath', { value: relative })
+    return file
+  }
+
+  it('in Electron, imports the picked folder where it lies on disk', async () => {
+    const transport = createElectronTransport({ files: { pathForFile: () => '/home/qa/photos/ok/a.png' } })
+    expect(await transport.uploadFolder!([picked('photos/ok/a.png')])).toBe('/home/qa/photos')
+  })
+
+  it('in browser mode, uploads every file as one batch with its folder path and returns the folder', async () => {
+    const { createWebSocketTransport } = await import('../../renderer/src/api/websocket-transport')
+    const sent: Array<Record<string, string>> = []
+    const realFetch = globalThis.fetch
+    globalThis.fetch = (async (_url: string, init: { headers: Record<string, string> }) => {
+      sent.push(init.headers)
+      return new Response(JSON.stringify({ path: '/tmp/up/batch-1/x', root: '/tmp/up/batch-1' }), { status: 200 })
+    }) as unknown as typeof fetch
+    try {
+      const transport = createWebSocketTransport({ url: 'ws://127.0.0.1:1/api', token: null })
+      const folder = await transport.uploadFolder!([picked('photos/ok/a.png'), picked('photos/scratch/b.png')])
+      expect(folder).toBe('/tmp/up/batch-1/photos')
+      expect(sent.map((h) => decodeURIComponent(h['X-Relative-Path']!))).toEqual(['photos/ok/a.png', 'photos/scratch/b.png'])
+      expect(new Set(sent.map((h) => h['X-Upload-Batch'])).size).toBe(1)
+    } finally {
+      globalThis.fetch = realFetch
+    }
+  })
+
+  it('says so when no folder paths came with the files', async () => {
+    const transport = createElectronTransport({ files: { pathForFile: () => '/x/a.png' } })
+    await expect(transport.uploadFolder!([new File(['x'], 'a.png')])).rejects.toThrow(/No folder was picked/)
+  })
+})

@@ -16,6 +16,8 @@ export interface ApiClient {
   readonly canUpload: boolean
   /** Paths the services can import for dropped or picked files (see Transport.uploadFiles). */
   uploadFiles(files: File[], onProgress?: (done: number, total: number) => void): Promise<string[]>
+  /** The services' path of a folder the user picked (see Transport.uploadFolder). */
+  uploadFolder(files: File[], onProgress?: (done: number, total: number) => void): Promise<string>
 }
 
 /** A failed call, carrying the server's typed error (its message is for people). */
@@ -49,6 +51,10 @@ export function createApiClient(transport: Transport): ApiClient {
     uploadFiles(files, onProgress) {
       if (!transport.uploadFiles) return Promise.reject(new Error('Dropping files is not available here; use the folder field.'))
       return transport.uploadFiles(files, onProgress)
+    },
+    uploadFolder(files, onProgress) {
+      if (!transport.uploadFolder) return Promise.reject(new Error('Picking a folder is not available here; type its path.'))
+      return transport.uploadFolder(files, onProgress)
     }
   }
 }

@@ -1,6 +1,6 @@
 import type { CallResult } from '../../../shared/contract/define'
 import { eventApiName, requestApiName } from '../../../shared/contract/api-names'
-import { transportFailure, type Transport } from './transport'
+import { pickedFolderName, transportFailure, type Transport } from './transport'
 
 type PreloadFunction = (arg: unknown) => unknown
 /** Shape of `window.defectStudio`: `{ [domain]: { [member]: function } }`. */
@@ -44,6 +44,18 @@ export function createElectronTransport(preload: PreloadApi): Transport {
       const paths = files.map((file) => String(pathForFile(file)))
       onProgress?.(files.length, files.length)
       return paths.filter((p) => p.length > 0)
+    },
+    async uploadFolder(files) {
+      // The picked folder is on this machine: its path is a file's path minus the part
+      // below the folder ('/home/u/photos/ok/a.jpg' less 'ok/a.jpg').
+      const top = pickedFolderName(files)
+      const pathForFile = member('files', 'pathForFile')
+      const file = files.find((f) => f.webkitRelativePath)
+      if (!pathForFile || !file) throw new Error('This version of Defect Studio cannot import a picked folder; type its path instead.')
+      const absolute = String(pathForFile(file)).replace(/\\/g, '/')
+      const below = file.webkitRelativePath.slice(top.length)
+      if (!absolute.endsWith(below)) throw new Error('Could not tell where the picked folder is; type its path instead.')
+      return absolute.slice(0, absolute.length - below.length)
     }
   }
 }

@@ -18,6 +18,20 @@ export interface Transport {
    * the transport cannot (the drop zone is then hidden).
    */
   uploadFiles?(files: File[], onProgress?: (done: number, total: number) => void): Promise<string[]>
+  /**
+   * A folder the user picked (files carry `webkitRelativePath`): the path of that folder as
+   * the services see it, keeping its class subfolders — uploaded as one batch in browser
+   * mode, located on disk in Electron.
+   */
+  uploadFolder?(files: File[], onProgress?: (done: number, total: number) => void): Promise<string>
+}
+
+/** The top folder of a picked folder's files ('photos' for 'photos/ok/a.jpg'). */
+export function pickedFolderName(files: File[]): string {
+  const first = files.find((f) => f.webkitRelativePath)?.webkitRelativePath ?? ''
+  const top = first.split('/')[0] ?? ''
+  if (!top) throw new Error('No folder was picked (the browser gave no folder paths).')
+  return top
 }
 
 /** A CallResult for failures that happen before the server answers (lost connection, no preload). */

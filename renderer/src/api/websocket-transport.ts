@@ -1,5 +1,5 @@
 import type { CallResult } from '../../../shared/contract/define'
-import { transportFailure, type Transport } from './transport'
+import { pickedFolderName, transportFailure, type Transport } from './transport'
 
 /** Browser mode's wire format (the server side lives in electron/server/). */
 type ServerMessage =
@@ -106,6 +106,25 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
         onProgress?.(index + 1, files.length)
       }
       return paths
+    },
+    async uploadFolder(files, onProgress) {
+      const top = pickedFolderName(files)
+      const batch = `${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 10)}`
+      const query = options.token ? `?token=${encodeURIComponent(options.token)}` : ''
+      let root = ''
+      for (const [index, file] of files.entries()) {
+        const response = await fetch(`/upload${query}`, {
+          method: 'POST',
+          body: file,
+          headers: { 'X-File-Name': encodeURIComponent(file.name), 'X-Upload-Batch': batch, 'X-Relative-Path': encodeURIComponent(file.webkitRelativePath || file.name) }
+        })
+        const body = (await response.json().catch(() => ({}))) as { root?: string; error?: string }
+        if (!response.ok || !body.root) throw new Error(body.error ?? `Upload of "${file.name}" failed (HTTP ${response.status}).`)
+        root = body.root
+        onProgress?.(index + 1, files.length)
+      }
+      // The server keeps the picked folder's layout under the batch root.
+      return `${root}/${top}`
     }
   }
 }

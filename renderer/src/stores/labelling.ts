@@ -284,6 +284,22 @@ export const useLabellingStore = defineStore('labelling', () => {
     }
     await load()
   }
+  /** A folder picked in the file dialog: its class subfolders are kept, as for a typed path. */
+  async function importPickedFolder(files: File[]): Promise<void> {
+    importing.value = true
+    importProgress.value = null
+    importReport.value = null
+    importError.value = null
+    try {
+      const folder = await api.uploadFolder(files)
+      importReport.value = await api.request('images:import-folder', { folder })
+    } catch (e) {
+      importError.value = errorMessage(e)
+    } finally {
+      importing.value = false
+    }
+    await load()
+  }
   async function cancelImport(): Promise<void> {
     try {
       await api.request('images:import-cancel', { importId: importProgress.value?.importId })
@@ -330,6 +346,7 @@ export const useLabellingStore = defineStore('labelling', () => {
     deleteClass,
     importFolder,
     importFiles,
+    importPickedFolder,
     cancelImport
   }
 })

@@ -117,3 +117,25 @@ describe('browser mode uploads', () => {
     await uploads.cleanup()
   })
 })
+
+describe('browser mode folder uploads', () => {
+  it('keeps a picked folder\'s class subfolders under one batch and refuses paths that leave it', async () => {
+    const { uploadRoute } = await import('../../../electron/server/uploads')
+    const { readFileSync } = await import('node:fs')
+    process.env.DEFECT_STUDIO_DATA_DIR = mkdtempSync(join(tmpdir(), 'ds-data-'))
+    services = await createAppServices({ mode: 'browser', startEngine: false })
+    const uploads = uploadRoute({ dir: mkdtempSync(join(tmpdir(), 'ds-up-')) })
+    running = await startBrowserServer({ services, port: 0, host: '127.0.0.1', token: null, rendererDir: fakeRenderer() }, [uploads.route])
+    const base = `http://127.0.0.1:${running.port}`
+    const send = (relative: string, body: string, batch = 'b1') =>
+      fetch(`${base}/upload`, { method: 'POST', body, headers: { 'X-File-Name': encodeURIComponent(relative.split('/').pop()!), 'X-Upload-Batch': batch, 'X-Relative-Path': encodeURIComponent(relative) } })
+    const a = (await (await send('photos/ok/a.png', 'AAA')).json()) as { path: string; root: string }
+    const b = (await (await send('photos/scratch/b.png', 'BB')).json()) as { path: string; root: string }
+    expect(a.root).toBe(b.root)
+    expect(a.path).toBe(join(a.root, 'photos', 'ok', 'a.png'))
+    expect(readFileSync(join(b.root, 'photos', 'scratch', 'b.png'), 'utf8')).toBe('BB')
+    expect((await send('photos/../../etc/x.png', 'x')).status).toBe(400)
+    expect((await send('photos/ok/c.png', 'x', 'bad batch!')).status).toBe(400)
+    await uploads.cleanup()
+  })
+})
