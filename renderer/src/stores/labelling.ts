@@ -254,13 +254,14 @@ export const useLabellingStore = defineStore('labelling', () => {
   const deleteClass = (id: number) => classAction(() => api.request('classes:delete', { id }))
 
   // ---- import ----
-  async function importFolder(folder: string): Promise<void> {
+  /** Runs one import with its progress/report/error state; every import source ends here. */
+  async function runImport(task: () => Promise<ImportReportView | null>): Promise<void> {
     importing.value = true
     importProgress.value = null
     importReport.value = null
     importError.value = null
     try {
-      importReport.value = await api.request('images:import-folder', { folder })
+      importReport.value = await task()
     } catch (e) {
       importError.value = errorMessage(e)
     } finally {
@@ -268,38 +269,16 @@ export const useLabellingStore = defineStore('labelling', () => {
     }
     await load()
   }
+  /** A folder path on the machine running the services (subfolders = classes). */
+  const importFolder = (folder: string) => runImport(() => api.request('images:import-folder', { folder }))
   /** Dropped or picked files: uploaded (browser mode) or located (Electron), then imported. */
-  async function importFiles(files: File[]): Promise<void> {
-    importing.value = true
-    importProgress.value = null
-    importReport.value = null
-    importError.value = null
-    try {
+  const importFiles = (files: File[]) =>
+    runImport(async () => {
       const paths = await api.uploadFiles(files)
-      if (paths.length > 0) importReport.value = await api.request('images:import-files', { paths })
-    } catch (e) {
-      importError.value = errorMessage(e)
-    } finally {
-      importing.value = false
-    }
-    await load()
-  }
+      return paths.length > 0 ? api.request('images:import-files', { paths }) : null
+    })
   /** A folder picked in the file dialog: its class subfolders are kept, as for a typed path. */
-  async function importPickedFolder(files: File[]): Promise<void> {
-    importing.value = true
-    importProgress.value = null
-    importReport.value = null
-    importError.value = null
-    try {
-      const folder = await api.uploadFolder(files)
-      importReport.value = await api.request('images:import-folder', { folder })
-    } catch (e) {
-      importError.value = errorMessage(e)
-    } finally {
-      importing.value = false
-    }
-    await load()
-  }
+  const importPickedFolder = (files: File[]) => runImport(async () => api.request('images:import-folder', { folder: await api.uploadFolder(files) }))
   async function cancelImport(): Promise<void> {
     try {
       await api.request('images:import-cancel', { importId: importProgress.value?.importId })
