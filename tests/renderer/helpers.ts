@@ -1,4 +1,8 @@
 import { createPinia, setActivePinia } from 'pinia'
+import { flushPromises, mount } from '@vue/test-utils'
+import { createMemoryHistory, createRouter } from 'vue-router'
+import type { Component } from 'vue'
+import TrainView from '../../renderer/src/views/TrainView.vue'
 import type { AppStatus } from '../../shared/contract/index'
 import { API_KEY, createApiClient } from '../../renderer/src/api/index'
 import { createFakeTransport, type FakeHandler, type FakeTransport } from '../../renderer/src/api/fake-transport'
@@ -29,4 +33,29 @@ export function withFakeApi(handlers: Record<string, FakeHandler> = {}): {
   const pinia = createPinia()
   setActivePinia(pinia)
   return { fake, global: { plugins: [pinia], provide: { [API_KEY as symbol]: createApiClient(fake) } } }
+}
+
+/**
+ * The training screen with a project open, on a fake transport answering the channels it
+ * loads; `handlers` add or override channels, `stubs` replace charts (happy-dom has no canvas).
+ */
+export async function mountTrainView(handlers: Record<string, FakeHandler> = {}, stubs: Record<string, Component | object> = {}) {
+  const { fake, global } = withFakeApi({
+    'app:status': () => statusFixture({ project: { path: '/p/a.dsproj', name: 'a' } }),
+    'training:status': () => ({ state: 'idle', runId: null, progress: null, last: null }),
+    'training:runs': () => [],
+    'models:list': () => [],
+    'projects:current': () => ({ path: '/p/a.dsproj', name: 'a', images: 0, classes: [] }),
+    'projects:recent': () => [],
+    'projects:settings-get': () => ({}),
+    'anomaly:status': () => ({ state: 'idle', last: null }),
+    ...handlers
+  })
+  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:p(.*)*', component: { template: '<div />' } }] })
+  const wrapper = mount(TrainView, { global: { ...global, plugins: [...global.plugins, router], stubs } })
+  // The view reads the open project from the status store, as in the app.
+  const { useAppStatusStore } = await import('../../renderer/src/stores/app-status')
+  await useAppStatusStore().load()
+  await flushPromises()
+  return { wrapper, fake, router }
 }

@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest'
-import { flushPromises, mount } from '@vue/test-utils'
-import { createMemoryHistory, createRouter } from 'vue-router'
-import TrainView from '../../renderer/src/views/TrainView.vue'
+import { flushPromises } from '@vue/test-utils'
 import type { AnomalyDonePayload } from '../../shared/contract/anomaly'
-import { statusFixture, withFakeApi } from './helpers'
+import { mountTrainView } from './helpers'
 
 const stubs = {
   TrainingChart: { template: '<div />', props: ['steps', 'epochs'] },
@@ -36,25 +34,7 @@ const done = (overrides: Partial<AnomalyDonePayload> = {}): AnomalyDonePayload =
   ...overrides
 })
 
-async function mountTrain(handlers: Parameters<typeof withFakeApi>[0] = {}) {
-  const { fake, global } = withFakeApi({
-    'app:status': () => statusFixture({ project: { path: '/p/a.dsproj', name: 'a' } }),
-    'training:status': () => ({ state: 'idle', runId: null, progress: null, last: null }),
-    'training:runs': () => [],
-    'models:list': () => [],
-    'projects:current': () => ({ path: '/p/a.dsproj', name: 'a', images: 0, classes: [] }),
-    'projects:recent': () => [],
-    'projects:settings-get': () => ({}),
-    'anomaly:status': () => ({ state: 'idle', last: null }),
-    ...handlers
-  })
-  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:p(.*)*', component: { template: '<div />' } }] })
-  const wrapper = mount(TrainView, { global: { ...global, plugins: [...global.plugins, router], stubs } })
-  const { useAppStatusStore } = await import('../../renderer/src/stores/app-status')
-  await useAppStatusStore().load()
-  await flushPromises()
-  return { wrapper, fake }
-}
+const mountTrain = (handlers: Parameters<typeof mountTrainView>[0] = {}) => mountTrainView(handlers, stubs)
 
 describe('anomaly panel on the training screen', () => {
   it('sends the false-reject rate the user typed, as a fraction, and shows progress', async () => {

@@ -1,11 +1,9 @@
 import { describe, expect, it } from 'vitest'
 import { flushPromises, mount } from '@vue/test-utils'
-import { createMemoryHistory, createRouter } from 'vue-router'
 import TrainingSettingsForm from '../../renderer/src/components/training/TrainingSettingsForm.vue'
 import TrainingConfusionMatrix from '../../renderer/src/components/training/TrainingConfusionMatrix.vue'
-import TrainView from '../../renderer/src/views/TrainView.vue'
 import { parseSettingsDraft, draftFromSettings } from '../../renderer/src/components/training/training-settings'
-import { statusFixture, withFakeApi } from './helpers'
+import { mountTrainView as mountTrainViewWith } from './helpers'
 
 const chartStub = { TrainingChart: { template: '<div data-testid="training-chart-stub">{{ steps.length }} steps, {{ epochs.length }} epochs</div>', props: ['steps', 'epochs'] } }
 
@@ -87,25 +85,7 @@ const version = (v: number, active: boolean) => ({
   trainingRunId: v
 })
 
-async function mountTrainView(handlers: Parameters<typeof withFakeApi>[0] = {}) {
-  const { fake, global } = withFakeApi({
-    'app:status': () => statusFixture({ project: { path: '/p/a.dsproj', name: 'a' } }),
-    'training:status': () => ({ state: 'idle', runId: null, progress: null, last: null }),
-    'training:runs': () => [],
-    'models:list': () => [],
-    'projects:current': () => ({ path: '/p/a.dsproj', name: 'a', images: 0, classes: [] }),
-    'projects:recent': () => [],
-    'projects:settings-get': () => ({}),
-    ...handlers
-  })
-  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:p(.*)*', component: { template: '<div />' } }] })
-  const wrapper = mount(TrainView, { global: { ...global, plugins: [...global.plugins, router], stubs: chartStub } })
-  // The view reads the open project from the status store, as in the app.
-  const { useAppStatusStore } = await import('../../renderer/src/stores/app-status')
-  await useAppStatusStore().load()
-  await flushPromises()
-  return { wrapper, fake, router }
-}
+const mountTrainView = (handlers: Parameters<typeof mountTrainViewWith>[0] = {}) => mountTrainViewWith(handlers, chartStub)
 
 describe('train view', () => {
   it('starts a quick retrain, shows live progress and curves, then the outcome', async () => {

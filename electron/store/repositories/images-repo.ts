@@ -1,4 +1,5 @@
 import type { Db } from '../db'
+import type { ImageItem } from '../../../shared/contract/images'
 import { nowIso } from '../db'
 import { StoreNotFoundError } from '../errors'
 import type { ClassesRepository } from './classes-repo'
@@ -24,18 +25,8 @@ export interface NewImage {
 
 export type AddImageResult = { status: 'imported'; id: number } | { status: 'duplicate'; existingId: number; sameAs: string }
 
-export interface ImageSummary {
-  id: number
-  sha256: string
-  width: number
-  height: number
-  format: string
-  byteSize: number
-  originalName: string
-  importedAt: string
-  classId: number | null
-  split: Split | null
-}
+/** One image as listed: the contract's item, without the model suggestion (added by the service). */
+export type ImageSummary = Omit<ImageItem, 'suggestion'>
 
 export interface ImageListFilter {
   /** A class id, or null for unlabelled images only; omit for all. */
