@@ -321,6 +321,9 @@ export interface AnomalyServiceDeps {
 export class AnomalyService {
   private state: 'idle' | 'training' | 'done' | 'error' = 'idle'
   private last: AnomalyDonePayload | null = null
+  /** The project file the last fit belonged to: its result is shown only while that project is open. */
+  private lastFile: string | null = null
+  private fitFile: string | null = null
   private job: Promise<void> | null = null
 
   constructor(private readonly deps: AnomalyServiceDeps) {}
@@ -335,6 +338,7 @@ export class AnomalyService {
     if (this.state === 'training') throw new UserFacingError('conflict', 'An anomaly model is already being fitted. Wait for it to finish.')
     const store = this.deps.project()
     this.state = 'training'
+    this.fitFile = store.file
     this.job = trainAnomalyModel(store, {
       ...this.deps.defaults,
       ...Object.fromEntries(Object.entries(request).filter(([, v]) => v !== undefined)),
@@ -366,6 +370,7 @@ export class AnomalyService {
 
   private finish(done: AnomalyDonePayload): void {
     this.last = done
+    this.lastFile = this.fitFile
     this.state = done.status === 'done' ? 'done' : 'error'
     this.deps.emit('anomaly:done', done)
   }
@@ -376,10 +381,21 @@ export class AnomalyService {
   }
 
   status(): { state: 'idle' | 'training' | 'done' | 'error'; last: AnomalyDonePayload | null } {
+    // Another project is open than the one the last fit used: that result is not its.
+    if (this.state !== 'training' && this.lastFile !== null && this.lastFile !== openFile(this.deps.project)) return { state: 'idle', last: null }
     return { state: this.state, last: this.last }
   }
 
   recalibrate(version: number, targetFrr: number): Promise<Calibration> {
     return recalibrateAnomalyModel(this.deps.project(), version, targetFrr, this.deps.engine)
+  }
+}
+
+/** The open project's file, or null when none is open. */
+function openFile(project: () => { file: string }): string | null {
+  try {
+    return project().file
+  } catch {
+    return null
   }
 }

@@ -93,6 +93,9 @@ export class TrainingService {
   private runId: number | null = null
   private progress: TrainingProgressPayload | null = null
   private last: TrainingDonePayload | null = null
+  /** The project file the last run belonged to: its result is shown only while that project is open. */
+  private lastFile: string | null = null
+  private runFile: string | null = null
   private abort: AbortController | null = null
   private job: Promise<void> | null = null
 
@@ -107,6 +110,7 @@ export class TrainingService {
     if (augment) options.augment = augmentConfigFrom(augment)
     const abort = new AbortController()
     this.abort = abort
+    this.runFile = store.file
     this.state = 'training'
     this.progress = null
     this.runId = null
@@ -155,6 +159,7 @@ export class TrainingService {
 
   private finish(done: TrainingDonePayload): void {
     this.last = done
+    this.lastFile = this.runFile
     this.state = done.status === 'failed' ? 'error' : done.status === 'done' ? 'done' : 'idle'
     this.abort = null
     this.deps.emit('training:done', done)
@@ -174,6 +179,9 @@ export class TrainingService {
   }
 
   status(): TrainingStatusDto {
+    const busy = this.state === 'training' || this.state === 'stopping'
+    // Another project is open than the one the last run trained: that result is not its.
+    if (!busy && this.lastFile !== null && this.lastFile !== openFile(this.deps.project)) return { state: 'idle', runId: null, progress: null, last: null }
     return { state: this.state, runId: this.runId, progress: this.progress, last: this.last }
   }
 
@@ -238,4 +246,13 @@ export function augmentConfigFrom(a: TrainAugment): Partial<AugmentConfig> {
     config.saturation = on ? DEFAULT_AUGMENT.saturation : 0
   }
   return config
+}
+
+/** The open project's file, or null when none is open. */
+function openFile(project: () => { file: string }): string | null {
+  try {
+    return project().file
+  } catch {
+    return null
+  }
 }

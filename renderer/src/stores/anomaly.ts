@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { ref } from 'vue'
 import type { AnomalyCalibrationDto, AnomalyDonePayload, AnomalyEvaluationDto } from '../../../shared/contract/anomaly'
 import { errorMessage, useApi } from '../api/index'
+import { resetOnProjectSwitch } from './project-scope'
 
 export type AnomalyState = 'idle' | 'training' | 'done' | 'error'
 
@@ -83,5 +84,16 @@ export const useAnomalyStore = defineStore('anomaly', () => {
     }
   }
 
-  return { state, progress, last, evaluation, calibration, error, load, subscribe, unsubscribe, train, recalibrate, evaluate }
+  /** Another project: its fit, threshold and ROC are not this one's. */
+  function reset(): void {
+    state.value = 'idle'
+    progress.value = null
+    last.value = null
+    evaluation.value = null
+    calibration.value = null
+    error.value = null
+  }
+  resetOnProjectSwitch(reset)
+
+  return { reset, state, progress, last, evaluation, calibration, error, load, subscribe, unsubscribe, train, recalibrate, evaluate }
 })

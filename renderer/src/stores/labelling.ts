@@ -6,6 +6,7 @@ import type { LabelClass, LabelGridItem } from '../components/labelling/label-ty
 import { applyLabelFilter, defaultLabelFilter, type LabelFilter } from '../composables/label-filters'
 import { applyClick, type SelectionState } from '../composables/selection'
 import { errorMessage, useApi } from '../api/index'
+import { resetOnProjectSwitch } from './project-scope'
 
 /** images:list pages are at most 2,000 items (shared/contract/images.ts). */
 const PAGE = 2000
@@ -253,6 +254,22 @@ export const useLabellingStore = defineStore('labelling', () => {
   const mergeClasses = (sourceId: number, targetId: number) => classAction(() => api.request('classes:merge', { sourceId, targetId }))
   const deleteClass = (id: number) => classAction(() => api.request('classes:delete', { id }))
 
+  /** Another project: nothing of this one (filters above all: class ids differ) carries over. */
+  function reset(): void {
+    items.value = []
+    classes.value = []
+    filter.value = defaultLabelFilter()
+    selection.value = { selected: new Set(), anchor: null }
+    cursor.value = 0
+    error.value = null
+    canUndo.value = false
+    importProgress.value = null
+    importReport.value = null
+    importError.value = null
+    suggestNote.value = null
+  }
+  resetOnProjectSwitch(reset)
+
   // ---- import ----
   /** Runs one import with its progress/report/error state; every import source ends here. */
   async function runImport(task: () => Promise<ImportReportView | null>): Promise<void> {
@@ -326,6 +343,7 @@ export const useLabellingStore = defineStore('labelling', () => {
     importFolder,
     importFiles,
     importPickedFolder,
-    cancelImport
+    cancelImport,
+    reset
   }
 })

@@ -3,6 +3,7 @@ import { computed, ref } from 'vue'
 import type { ModelVersionDto } from '../../../shared/contract/training'
 import { errorMessage, useApi } from '../api/index'
 import { useAppStatusStore } from './app-status'
+import { resetOnProjectSwitch } from './project-scope'
 
 export type ModelComparison = {
   a: ModelVersionDto
@@ -57,6 +58,12 @@ export const useModelsStore = defineStore('models', () => {
       error.value = errorMessage(e)
     }
   }
+
+  resetOnProjectSwitch(() => {
+    versions.value = []
+    comparison.value = null
+    error.value = null
+  })
 
   const active = computed(() => versions.value.filter((v) => v.active))
   return { versions, error, loading, activating, comparison, active, load, activate, compare }

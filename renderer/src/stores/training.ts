@@ -8,6 +8,7 @@ import type {
   TrainRequest
 } from '../../../shared/contract/training'
 import { errorMessage, useApi } from '../api/index'
+import { resetOnProjectSwitch } from './project-scope'
 
 /** One point of the live step curve: x in epochs (1.5 = halfway through epoch 2). */
 export interface StepPoint {
@@ -114,7 +115,19 @@ export const useTrainingStore = defineStore('training', () => {
     }
   }
 
+  /** Another project: its runs, curves and results are not this one's. */
+  function reset(): void {
+    state.value = 'idle'
+    runId.value = null
+    progress.value = null
+    steps.value = []
+    epochs.value = []
+    last.value = null
+    error.value = null
+  }
+  resetOnProjectSwitch(reset)
+
   const busy = computed(() => state.value === 'training' || state.value === 'stopping')
 
-  return { state, runId, progress, steps, epochs, last, error, loading, busy, load, subscribe, unsubscribe, start, cancel }
+  return { state, runId, progress, steps, epochs, last, error, loading, busy, load, subscribe, unsubscribe, start, cancel, reset }
 })
