@@ -52,8 +52,8 @@ describe('anomaly panel on the training screen', () => {
 
   it('refuses an impossible rate with a message and sends nothing', async () => {
     const { wrapper, fake } = await mountTrain()
-    await wrapper.get('[data-testid="anomaly-frr"]').setValue('80')
-    expect(wrapper.text()).toContain('between 0 and 50 %')
+    await wrapper.get('[data-testid="anomaly-frr"]').setValue('100')
+    expect(wrapper.text()).toContain('above 0 and below 100 %')
     await wrapper.get('[data-testid="anomaly-train"]').trigger('submit')
     expect(fake.calls.some((c) => c.channel === 'anomaly:train')).toBe(false)
   })

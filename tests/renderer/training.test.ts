@@ -17,10 +17,11 @@ describe('training settings form', () => {
     const wrapper = mount(TrainingSettingsForm, { props: { settings: {} } })
     await wrapper.get('[data-testid="train-setting-epochs"]').setValue('2.5')
     await wrapper.get('[data-testid="train-setting-batch"]').setValue('0')
-    await wrapper.get('[data-testid="train-setting-lr"]').setValue('fast')
+    // A number input cannot hold letters; a value out of the schema's range is what a person can type.
+    await wrapper.get('[data-testid="train-setting-lr"]').setValue('-1')
     expect(wrapper.get('[data-testid="train-setting-epochs-error"]').text()).toBe('Epochs must be a whole number.')
     expect(wrapper.get('[data-testid="train-setting-batch-error"]').text()).toBe('Batch size must be between 1 and 512.')
-    expect(wrapper.get('[data-testid="train-setting-lr-error"]').text()).toBe('Learning rate must be a number.')
+    expect(wrapper.get('[data-testid="train-setting-lr-error"]').text()).toBe('Learning rate must be above 0 and at most 10.')
     expect(wrapper.get('[data-testid="train-setting-epochs"]').attributes('aria-invalid')).toBe('true')
     expect(wrapper.get('[data-testid="train-settings-save"]').attributes('disabled')).toBeDefined()
     await wrapper.get('form').trigger('submit')

@@ -1,12 +1,17 @@
+import { TrainRequest } from '../../../../shared/contract/training'
+import { numberLimits, numberProblem, type NumberLimits } from '../../composables/number-limits'
 import type { AdvancedTrainSettings } from '../../stores/training'
 
-/** The form's fields as typed text, so a half-typed number never becomes NaN in the store. */
+/**
+ * The form's fields as typed (text, or a number from a number input; '' = default), so a
+ * half-typed number never becomes NaN in the store.
+ */
 export interface TrainSettingsDraft {
-  epochs: string
-  batch: string
-  lr: string
-  size: string
-  seed: string
+  epochs: string | number
+  batch: string | number
+  lr: string | number
+  size: string | number
+  seed: string | number
   freeze: '' | 'head' | 'last-stage' | 'all-but-stem' | 'none'
   optimizer: '' | 'sgd' | 'adamw'
   fit: '' | 'crop' | 'whole'
@@ -20,14 +25,14 @@ export interface TrainSettingsDraft {
 
 export const AUGMENT_KEYS = ['randomResizedCrop', 'horizontalFlip', 'colorJitter', 'rotation'] as const
 
-/** Limits mirror the 'training:start' schema (shared/contract/training.ts); the server checks again. */
-const LIMITS = {
-  epochs: { min: 1, max: 500, integer: true, label: 'Epochs' },
-  batch: { min: 1, max: 512, integer: true, label: 'Batch size' },
-  size: { min: 32, max: 1024, integer: true, label: 'Image size' },
-  seed: { min: 0, max: 2 ** 31 - 1, integer: true, label: 'Seed' },
-  lr: { min: 0, max: 10, integer: false, label: 'Learning rate' }
-} as const
+/** Numeric fields: their limits are the 'training:start' schema's (shared/contract/training.ts). */
+export const NUMBER_FIELDS = {
+  epochs: { label: 'Epochs', limits: numberLimits(TrainRequest.shape.epochs) },
+  batch: { label: 'Batch size', limits: numberLimits(TrainRequest.shape.batch) },
+  lr: { label: 'Learning rate', limits: numberLimits(TrainRequest.shape.lr) },
+  size: { label: 'Image size', limits: numberLimits(TrainRequest.shape.size) },
+  seed: { label: 'Seed', limits: numberLimits(TrainRequest.shape.seed) }
+} as const satisfies Record<string, { label: string; limits: NumberLimits }>
 
 export function draftFromSettings(s: AdvancedTrainSettings): TrainSettingsDraft {
   const text = (v: number | undefined) => (v === undefined ? '' : String(v))
@@ -55,16 +60,12 @@ export function draftFromSettings(s: AdvancedTrainSettings): TrainSettingsDraft 
 export function parseSettingsDraft(d: TrainSettingsDraft): { settings: AdvancedTrainSettings; errors: Partial<Record<keyof TrainSettingsDraft, string>> } {
   const settings: AdvancedTrainSettings = {}
   const errors: Partial<Record<keyof TrainSettingsDraft, string>> = {}
-  for (const key of Object.keys(LIMITS) as Array<keyof typeof LIMITS>) {
-    const raw = d[key].trim()
+  for (const key of Object.keys(NUMBER_FIELDS) as Array<keyof typeof NUMBER_FIELDS>) {
+    const raw = String(d[key]).trim()
     if (raw === '') continue
-    const limit = LIMITS[key]
-    const value = Number(raw)
-    if (!Number.isFinite(value)) errors[key] = `${limit.label} must be a number.`
-    else if (limit.integer && !Number.isInteger(value)) errors[key] = `${limit.label} must be a whole number.`
-    else if (key === 'lr' ? value <= 0 || value > limit.max : value < limit.min || value > limit.max)
-      errors[key] = key === 'lr' ? `${limit.label} must be above 0 and at most ${limit.max}.` : `${limit.label} must be between ${limit.min} and ${limit.max}.`
-    else settings[key] = value
+    const problem = numberProblem(raw, NUMBER_FIELDS[key].limits, NUMBER_FIELDS[key].label)
+    if (problem) errors[key] = problem
+    else settings[key] = Number(raw)
   }
   if (d.freeze) settings.freeze = d.freeze
   if (d.optimizer) settings.optimizer = d.optimizer
