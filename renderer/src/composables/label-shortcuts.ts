@@ -9,6 +9,7 @@ export type LabelShortcut =
   | { kind: 'undo' } // Ctrl/Cmd+Z
   | { kind: 'select-all' } // Ctrl/Cmd+A
   | { kind: 'clear-selection' } // Escape
+  | { kind: 'help' } // ? opens the keyboard help
 
 export interface KeyLike {
   key: string
@@ -33,5 +34,6 @@ export function labelShortcut(e: KeyLike): LabelShortcut | null {
   if (/^[1-9]$/.test(e.key)) return { kind: 'assign', classIndex: Number(e.key) - 1 }
   if (e.key === '0' || e.key === 'Delete' || e.key === 'Backspace') return { kind: 'unlabel' }
   if (e.key === 'Escape') return { kind: 'clear-selection' }
+  if (e.key === '?') return { kind: 'help' }
   return null
 }
