@@ -6,7 +6,7 @@ import { z } from 'zod'
 import { CONTENT_SECURITY_POLICY } from '../main/security'
 import type { AppServices } from '../services/app-services'
 import { appRoot } from '../services/app-info'
-import { hasAccess, isSameOrigin, TOKEN_COOKIE, type AccessPolicy } from './access'
+import { allowedHosts, hasAccess, isAllowedHost, isSameOrigin, TOKEN_COOKIE, type AccessPolicy } from './access'
 import { serveStatic } from './static-files'
 
 /**
@@ -43,12 +43,16 @@ const ClientMessage = z.object({
 
 export const LOOPBACK_HOSTS = new Set(['127.0.0.1', 'localhost', '::1'])
 
+const WRONG_HOST = 'Refused: the Host header does not name this server. Open the address printed by "defect-studio serve".'
+
 export async function startBrowserServer(options: BrowserServerOptions, routes: HttpRoute[] = []): Promise<RunningServer> {
   const { services } = options
   const exposed = !LOOPBACK_HOSTS.has(options.host)
   if (exposed && !options.token) throw new Error(`Browser mode on ${options.host} needs an access token (--token); it only runs without one on loopback.`)
   const policy: AccessPolicy = { token: options.token }
   const rendererDir = options.rendererDir ?? join(appRoot(), 'out', 'renderer')
+  // Set once listening (port 0 picks a port): until then nothing is answered.
+  let hosts: Set<string> | null = new Set()
 
   const server = createServer((req, res) => {
     handleHttp(req, res).catch((error: unknown) => {
@@ -59,6 +63,10 @@ export async function startBrowserServer(options: BrowserServerOptions, routes: 
 
   async function handleHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://placeholder')
+    if (!isAllowedHost(req, hosts)) {
+      res.writeHead(421, { 'Content-Type': 'text/plain' }).end(WRONG_HOST)
+      return
+    }
     if (!hasAccess(policy, req, url)) {
       res.writeHead(401, { 'Content-Type': 'text/plain' }).end('Access token required: open the URL printed by "defect-studio serve".')
       return
@@ -96,6 +104,11 @@ export async function startBrowserServer(options: BrowserServerOptions, routes: 
   const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 8 * 1024 * 1024 })
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://placeholder')
+    if (!isAllowedHost(req, hosts)) {
+      socket.write(`HTTP/1.1 421 Misdirected Request\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n${WRONG_HOST}`)
+      socket.destroy()
+      return
+    }
     if (url.pathname !== '/api' || !hasAccess(policy, req, url) || !isSameOrigin(req)) {
       socket.write('HTTP/1.1 403 Forbidden\r\nConnection: close\r\n\r\n')
       socket.destroy()
@@ -109,6 +122,7 @@ export async function startBrowserServer(options: BrowserServerOptions, routes: 
     server.listen(options.port, options.host, () => resolve())
   })
   const port = (server.address() as AddressInfo).port
+  hosts = allowedHosts(options.host, port, LOOPBACK_HOSTS)
   const shownHost = options.host.includes(':') ? `[${options.host}]` : options.host
   const url = `http://${shownHost}:${port}/${options.token ? `?token=${encodeURIComponent(options.token)}` : ''}`
   return {
