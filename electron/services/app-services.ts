@@ -1,7 +1,10 @@
+import { dirname, resolve } from 'node:path'
 import type { AppStatus, EngineStatus } from '../../shared/contract/index'
 import { appVersion } from './app-info'
+import { browserRoots } from './allowed-roots'
 import { AnomalyService, workerAnomalyEngine } from './anomaly-service'
 import { EngineService } from './engine-service'
+import { FileAccess } from './file-access'
 import { anomalyHandlers } from './handlers/anomaly'
 import { engineHandlers } from './handlers/engine'
 import { imagesHandlers } from './handlers/images'
@@ -48,6 +51,11 @@ export interface AppServicesOptions {
   projectFile?: string
   /** Start the engine worker now (default true); tests of the transport alone skip it. */
   startEngine?: boolean
+  /**
+   * Browser mode: folders paths from the API may use besides the open project's folder,
+   * the data folder and settings.json's allowedFolders (serve --allow-folder, uploads).
+   */
+  allowedFolders?: readonly string[]
 }
 
 export async function createAppServices(options: AppServicesOptions): Promise<AppServices> {
@@ -64,6 +72,13 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   const router = new Router()
 
   const projects = new ProjectService()
+  // Electron's window and the CLI act for the local user; browser mode may be reached by
+  // other clients, so its paths are kept inside the allowed roots (docs/security.md).
+  const files = new FileAccess(
+    options.mode === 'browser'
+      ? browserRoots(() => projects.currentOrNull()?.file ?? null, [...(options.allowedFolders ?? []), ...(options.projectFile ? [dirname(resolve(options.projectFile))] : [])])
+      : null
+  )
   const imports = new ImportService()
   const engine = new EngineService()
   const project = () => projects.current()
@@ -104,13 +119,13 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
     'app:ping': ({ echo }) => ({ echo })
   }
   router.register(appHandlers)
-  router.register(projectsHandlers({ projects, emit }))
-  router.register(imagesHandlers({ projects, imports, emit }))
+  router.register(projectsHandlers({ projects, emit, files }))
+  router.register(imagesHandlers({ projects, imports, emit, files }))
   router.register(predictionsHandlers({ projects, emit, runner: workerClassifierRunner(engine.host) }))
-  router.register(engineHandlers({ engine }))
+  router.register(engineHandlers({ engine, files }))
   router.register(trainingHandlers({ training }))
   router.register(anomalyHandlers({ anomaly, project }))
-  router.register(inspectionHandlers({ manager: inspection }))
+  router.register(inspectionHandlers({ manager: inspection, files }))
 
   if (options.startEngine !== false) {
     // The app stays usable (labelling, import) while the engine starts; errors show in

@@ -1,8 +1,9 @@
 import { existsSync, statSync } from 'node:fs'
-import { rename, rm } from 'node:fs/promises'
-import { basename, extname } from 'node:path'
+import { rename, rm, stat } from 'node:fs/promises'
+import { basename, extname, resolve } from 'node:path'
 import { openDatabase, type Db } from './db'
 import { ProjectFileError } from './errors'
+import { realTarget } from './paths'
 import { CheckpointsRepository } from './repositories/checkpoints-repo'
 import { ClassesRepository } from './repositories/classes-repo'
 import { EmbeddingCacheRepository } from './repositories/embedding-cache-repo'
@@ -69,19 +70,29 @@ export class ProjectStore {
   /**
    * "Save a copy": SQLite's online backup into a temporary file beside the target, then a
    * rename, so the target is either the old file or a complete copy. Safe while the
-   * project is in use.
+   * project is in use. The target is compared with the open project by real path and by
+   * file identity (dots, links and hard links all name the same file), and an existing
+   * file is replaced only when `overwrite` says so.
    */
-  async saveCopy(target: string): Promise<{ path: string; bytes: number }> {
-    if (target === this.file) throw new ProjectFileError(target, 'is the open project itself. Choose another file for the copy.')
-    const temp = `${target}.${process.pid}.partial`
+  async saveCopy(target: string, opts: { overwrite?: boolean } = {}): Promise<{ path: string; bytes: number }> {
+    const real = await realTarget(resolve(target)).catch(() => resolve(target))
+    const own = await realTarget(this.file).catch(() => this.file)
+    const sidecars = ['', '-wal', '-shm', '-journal'].map((suffix) => own + suffix)
+    const existing = await stat(real).catch(() => null)
+    const ownInfo = await stat(own).catch(() => null)
+    const sameFile = existing !== null && ownInfo !== null && existing.dev === ownInfo.dev && existing.ino === ownInfo.ino
+    if (sidecars.includes(real) || sameFile) throw new ProjectFileError(target, 'is the open project itself (or one of its files). Choose another file for the copy.')
+    if (existing && !existing.isFile()) throw new ProjectFileError(target, 'exists and is not a regular file. Choose another name for the copy.')
+    if (existing && !opts.overwrite) throw new ProjectFileError(target, 'already exists. Choose another name, or confirm that it should be replaced.')
+    const temp = `${real}.${process.pid}.partial`
     try {
       await this.db.backup(temp)
-      await rename(temp, target)
+      await rename(temp, real)
     } catch (error) {
       await rm(temp, { force: true })
-      throw new ProjectFileError(target, `could not be written (${(error as Error).message}). Check the folder and free space.`)
+      throw new ProjectFileError(target, `could not be written (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Check that the folder exists, is writable and has free space.`)
     }
-    return { path: target, bytes: statSync(target).size }
+    return { path: real, bytes: statSync(real).size }
   }
 
   close(): void {

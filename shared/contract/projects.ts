@@ -51,9 +51,9 @@ export const projectChannels = {
   'projects:close': request<typeof empty, { closed: boolean }>(empty, 'Close the open project.'),
   'projects:current': request<typeof empty, ProjectSummary | null>(empty, 'The open project with class counts, or null.'),
   'projects:recent': request<typeof empty, RecentProject[]>(empty, 'Recently opened projects that still exist, newest first.'),
-  'projects:save-copy': request<z.ZodObject<{ path: typeof path }>, { path: string; bytes: number }>(
-    z.object({ path }).strict(),
-    'Save a complete copy of the open project (SQLite online backup).'
+  'projects:save-copy': request<z.ZodObject<{ path: typeof path; overwrite: z.ZodOptional<z.ZodBoolean> }>, { path: string; bytes: number }>(
+    z.object({ path, overwrite: z.boolean().optional() }).strict(),
+    'Save a complete copy of the open project (SQLite online backup); an existing file is replaced only with overwrite: true.'
   ),
   'projects:export': request<z.ZodObject<{ folder: typeof path }>, ExportReport>(
     z.object({ folder: path }).strict(),

@@ -35,7 +35,8 @@ describe('labelling and one-click retrain (browser mode)', () => {
     }
     await writeFile(join(photos, 'broken.png'), Buffer.alloc(0))
     await mkdir(join(dir, 'projects'))
-    server = await startBrowserMode()
+    // Browser mode only touches allowed folders (docs/security.md): the test's folder is one.
+    server = await startBrowserMode({ args: ['--allow-folder', dir] })
     browser = await launchChromium({ viewport: { width: 1366, height: 850 } })
   })
   afterAll(async () => {

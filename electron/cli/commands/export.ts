@@ -8,12 +8,13 @@ export const exportCommand: CliCommand = {
   summary: 'Export a project to train/ val/ <class> folders + labels.csv, or save a copy',
   usage: [
     'Usage: defect-studio export --project FILE --to DIR [--json]',
-    '       defect-studio export --project FILE --copy NEW_FILE [--json]',
+    '       defect-studio export --project FILE --copy NEW_FILE [--overwrite] [--json]',
     '',
     '--to writes DIR/train/<class>/*, DIR/val/<class>/*, DIR/unlabelled/* and DIR/labels.csv',
-    '(DIR must be empty or new). --copy saves a complete copy of the project file (SQLite online backup).'
+    '(DIR must be empty or new). --copy saves a complete copy of the project file (SQLite online backup);',
+    'an existing NEW_FILE is replaced only with --overwrite, and never when it is the project itself.'
   ].join('\n'),
-  options: { project: { type: 'string' }, to: { type: 'string' }, copy: { type: 'string' } },
+  options: { project: { type: 'string' }, to: { type: 'string' }, copy: { type: 'string' }, overwrite: { type: 'boolean' } },
   async run(args, io) {
     const project = resolve(requireString(args, 'project'))
     const to = args.values.to as string | undefined
@@ -22,7 +23,7 @@ export const exportCommand: CliCommand = {
     const store = openProject(project)
     try {
       if (copy) {
-        const result = await store.saveCopy(resolve(copy))
+        const result = await store.saveCopy(resolve(copy), { overwrite: args.values.overwrite === true })
         if (args.json) printJson(io, { project, copy: result.path, bytes: result.bytes })
         else io.out(`Saved a copy of ${project} to ${result.path} (${result.bytes} bytes)`)
         return 0

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import { resolve } from 'node:path'
 import { startBrowserServer, LOOPBACK_HOSTS } from '../../server/browser-server'
 import { uploadRoute } from '../../server/uploads'
 import { createAppServices } from '../../services/app-services'
@@ -8,10 +9,13 @@ export const serveCommand: CliCommand = {
   name: 'serve',
   summary: 'Browser mode: serve the app on http://127.0.0.1 (for headless line PCs and tests)',
   usage: [
-    'Usage: defect-studio serve [--port N] [--project FILE] [--host ADDR --token T] [--json]',
+    'Usage: defect-studio serve [--port N] [--project FILE] [--allow-folder DIR]... [--host ADDR --token T] [--json]',
     '',
     '  --port N        port to listen on (default 5183; 0 = any free port)',
     '  --project FILE  open this project at start',
+    '  --allow-folder DIR  a folder the browser may import from / write to (repeatable); also',
+    '                  allowed: the open project\'s folder, the data folder, and settings.json\'s',
+    '                  "allowedFolders" in the data folder',
     '  --host ADDR     listen on another address than 127.0.0.1 (exposes the app on the',
     '                  network: requires --token, or one is generated and printed)',
     '  --token T       access token (needed when exposed; clients open the printed URL)',
@@ -20,6 +24,7 @@ export const serveCommand: CliCommand = {
   options: {
     port: { type: 'string' },
     project: { type: 'string' },
+    'allow-folder': { type: 'string', multiple: true },
     host: { type: 'string' },
     token: { type: 'string' }
   },
@@ -31,8 +36,9 @@ export const serveCommand: CliCommand = {
     const exposed = !LOOPBACK_HOSTS.has(host)
     if (exposed && !token) token = randomBytes(24).toString('base64url')
 
-    const services = await createAppServices({ mode: 'browser', projectFile: args.values.project as string | undefined })
+    const allowFolders = ((args.values['allow-folder'] as string[] | undefined) ?? []).map((f) => resolve(f))
     const uploads = uploadRoute()
+    const services = await createAppServices({ mode: 'browser', projectFile: args.values.project as string | undefined, allowedFolders: [...allowFolders, uploads.dir] })
     const running = await startBrowserServer({ services, port, host, token }, [uploads.route])
     if (args.json) printJson(io, { event: 'listening', url: running.url, port: running.port, host, exposed })
     else {

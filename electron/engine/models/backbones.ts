@@ -6,6 +6,7 @@ import { dataDir, resourcesDir } from '../../services/app-info'
 import type { TensorMap } from '../tensor'
 import { initResnet18Weights } from './resnet'
 import { loadResnetWeights, parseResnetWeights, WeightsError } from './weights'
+import { MAX_WEIGHTS_BYTES, ReadLimitError, readRegularFile } from './read-limited'
 
 /**
  * The backbone manager: where the ImageNet ResNet18 weights that training starts from
@@ -269,9 +270,9 @@ async function downloadAttempt(url: string, partial: string, opts: DownloadOptio
 export async function importBackbone(file: string): Promise<BackboneInfo & { bytes: number; numClasses: number }> {
   let bytes: Uint8Array
   try {
-    bytes = await readFile(file)
+    bytes = await readRegularFile(file, MAX_WEIGHTS_BYTES)
   } catch (error) {
-    throw new WeightsError(file, `cannot read the file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`)
+    throw new WeightsError(file, error instanceof ReadLimitError ? error.reason : 'cannot read the file.')
   }
   const { numClasses, width } = parseResnetWeights(bytes, file)
   if (width !== 1) throw new WeightsError(file, `this is a reduced-width ResNet18 (width ${width}); a backbone must be a full-size ResNet18.`)

@@ -37,19 +37,21 @@ export function readSafetensors(bytes: Uint8Array): TensorMap {
 
 /** Like readSafetensors, also returning the `__metadata__` string map and each tensor's stored dtype. */
 export function readSafetensorsWithMetadata(bytes: Uint8Array): { tensors: TensorMap; metadata: Record<string, string>; dtypes: Map<string, string> } {
-  if (bytes.byteLength < 8) throw new SafetensorsError(`File is ${bytes.byteLength} bytes, shorter than the 8-byte header length.`)
+  // Until the header proves to be a safetensors header, messages name no value read from
+  // the file: a wrong file (say /etc/passwd) must not have its bytes echoed back.
+  if (bytes.byteLength < 8) throw new SafetensorsError(`Not a safetensors file: ${bytes.byteLength} bytes is too short for its header.`)
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength)
   const headerLength = Number(view.getBigUint64(0, true))
   if (headerLength > MAX_HEADER_BYTES || 8 + headerLength > bytes.byteLength) {
-    throw new SafetensorsError(`Header length ${headerLength} does not fit in a file of ${bytes.byteLength} bytes.`)
+    throw new SafetensorsError('Not a safetensors file: its first 8 bytes are not a header length that fits the file.')
   }
   let header: Record<string, unknown>
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength))) as Record<string, unknown>
-  } catch (error) {
-    throw new SafetensorsError(`Header is not valid UTF-8 JSON (${(error as Error).message}).`)
+  } catch {
+    throw new SafetensorsError('Not a safetensors file: its header is not valid UTF-8 JSON.')
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new SafetensorsError('Header is not a JSON object.')
+  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new SafetensorsError('Not a safetensors file: its header is not a JSON object.')
   const dataStart = 8 + headerLength
   const dataLength = bytes.byteLength - dataStart
   const metadata: Record<string, string> = {}
@@ -63,11 +65,11 @@ export function readSafetensorsWithMetadata(bytes: Uint8Array): { tensors: Tenso
     }
     const entry = validateEntry(name, raw)
     const [begin, end] = entry.data_offsets
-    if (end > dataLength) throw new SafetensorsError(`Tensor "${name}" ends at byte ${end} of the data, which has only ${dataLength} bytes (truncated file?).`)
+    if (end > dataLength) throw new SafetensorsError(`Tensor ${quoteName(name)} ends at byte ${end} of the data, which has only ${dataLength} bytes (truncated file?).`)
     const count = elementCount(entry.shape)
     const expected = count * BYTES_PER_ELEMENT[entry.dtype]!
     if (end - begin !== expected) {
-      throw new SafetensorsError(`Tensor "${name}" has ${end - begin} bytes but dtype ${entry.dtype} and shape [${entry.shape.join(', ')}] need ${expected}.`)
+      throw new SafetensorsError(`Tensor ${quoteName(name)} has ${end - begin} bytes but dtype ${entry.dtype} and shape [${entry.shape.join(', ')}] need ${expected}.`)
     }
     ranges.push([begin, end, name])
     tensors.set(name, { shape: entry.shape, data: decode(bytes, dataStart + begin, count, entry.dtype) })
@@ -76,23 +78,33 @@ export function readSafetensorsWithMetadata(bytes: Uint8Array): { tensors: Tenso
   // Overlapping tensors would mean a corrupt header (the format forbids them).
   ranges.sort((a, b) => a[0] - b[0])
   for (let i = 1; i < ranges.length; i++) {
-    if (ranges[i]![0] < ranges[i - 1]![1]) throw new SafetensorsError(`Tensors "${ranges[i - 1]![2]}" and "${ranges[i]![2]}" overlap in the data.`)
+    if (ranges[i]![0] < ranges[i - 1]![1]) throw new SafetensorsError(`Tensors ${quoteName(ranges[i - 1]![2])} and ${quoteName(ranges[i]![2])} overlap in the data.`)
   }
   return { tensors, metadata, dtypes }
 }
 
 function validateEntry(name: string, raw: unknown): HeaderEntry {
   const e = raw as Partial<HeaderEntry> | null
-  if (!e || typeof e !== 'object') throw new SafetensorsError(`Header entry "${name}" is not an object.`)
-  if (typeof e.dtype !== 'string' || !(e.dtype in BYTES_PER_ELEMENT)) {
-    throw new SafetensorsError(`Tensor "${name}" has unsupported dtype ${JSON.stringify(e.dtype)} (supported: ${Object.keys(BYTES_PER_ELEMENT).join(', ')}).`)
+  // Only an entry shaped like a tensor description (dtype, shape, data_offsets) makes this a
+  // safetensors file whose tensor names may be quoted; any other JSON is not echoed.
+  const tensorLike = !!e && typeof e === 'object' && typeof e.dtype === 'string' && /^[A-Za-z0-9_]{1,16}$/.test(e.dtype) && Array.isArray(e.shape) && Array.isArray(e.data_offsets)
+  if (!tensorLike) throw new SafetensorsError('Not a safetensors file: its header entries are not tensor descriptions.')
+  const shown = quoteName(name)
+  if (!(e.dtype! in BYTES_PER_ELEMENT)) {
+    throw new SafetensorsError(`Tensor ${shown} has unsupported dtype "${e.dtype}" (supported: ${Object.keys(BYTES_PER_ELEMENT).join(', ')}).`)
   }
-  if (!Array.isArray(e.shape) || !e.shape.every((d) => Number.isInteger(d) && d >= 0)) throw new SafetensorsError(`Tensor "${name}" has an invalid shape ${JSON.stringify(e.shape)}.`)
-  const o = e.data_offsets
-  if (!Array.isArray(o) || o.length !== 2 || !o.every((d) => Number.isSafeInteger(d) && d >= 0) || o[1]! < o[0]!) {
-    throw new SafetensorsError(`Tensor "${name}" has invalid data_offsets ${JSON.stringify(o)}.`)
+  if (!e.shape!.every((d) => Number.isInteger(d) && d >= 0) || e.shape!.length > 16) throw new SafetensorsError(`Tensor ${shown} has an invalid shape.`)
+  const o = e.data_offsets!
+  if (o.length !== 2 || !o.every((d) => Number.isSafeInteger(d) && d >= 0) || o[1]! < o[0]!) {
+    throw new SafetensorsError(`Tensor ${shown} has invalid data_offsets.`)
   }
   return e as HeaderEntry
+}
+
+/** A tensor name for a message: quoted, printable, at most 100 characters. */
+function quoteName(name: string): string {
+  const clean = [...name].filter((c) => c.charCodeAt(0) >= 0x20 && c.charCodeAt(0) !== 0x7f).join('')
+  return JSON.stringify(clean.length > 100 ? `${clean.slice(0, 100)}…` : clean)
 }
 
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises'
+import { MAX_WEIGHTS_BYTES, ReadLimitError, readRegularFile } from './read-limited'
 import type { TensorMap } from '../tensor'
 import { resnet18ParamShapes } from './resnet'
 import { readSafetensorsWithMetadata, SafetensorsError } from './safetensors'
@@ -48,9 +48,9 @@ export function toTorchvisionName(name: string): string {
 export async function loadResnetWeights(file: string): Promise<{ weights: TensorMap; numClasses: number; width: number }> {
   let bytes: Uint8Array
   try {
-    bytes = await readFile(file)
+    bytes = await readRegularFile(file, MAX_WEIGHTS_BYTES)
   } catch (error) {
-    throw new WeightsError(file, `cannot read the weights file (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}). Check the path.`)
+    throw new WeightsError(file, error instanceof ReadLimitError ? error.reason : 'cannot read the weights file. Check the path.')
   }
   return parseResnetWeights(bytes, file)
 }

@@ -3,6 +3,7 @@ import { ImportSourceError, type ImportService, type ImportSource } from '../imp
 import type { ProjectService } from '../project-service'
 import { wrap } from '../project-service'
 import { UserFacingError } from '../errors'
+import { FileAccess } from '../file-access'
 import type { HandlerMap } from '../router'
 import { activeSuggestions } from '../suggestion-service'
 
@@ -12,12 +13,15 @@ export interface ImageHandlerDeps {
   emit: (event: string, payload: unknown) => void
   /** Minimum time between two progress events of one import (the last one always goes). */
   progressIntervalMs?: number
+  /** Checks paths from the API (browser mode: allowed roots); default: kind checks only. */
+  files?: FileAccess
 }
 
 /** Handlers for 'images:*': listing, labelling, splits, import with progress and cancel. */
 export function imagesHandlers(deps: ImageHandlerDeps): HandlerMap {
   const { projects, imports, emit } = deps
   const interval = deps.progressIntervalMs ?? 100
+  const files = deps.files ?? new FileAccess(null)
   // Closing or switching projects stops an import into the old one (after its current image).
   projects.onChange(() => imports.cancel())
 
@@ -78,8 +82,13 @@ export function imagesHandlers(deps: ImageHandlerDeps): HandlerMap {
       emit('images:changed', { reason: 'delete', imageIds })
       return { deleted }
     },
-    'images:import-folder': ({ folder, layout }) => runImport({ kind: 'folder', folder, ...(layout ? { layout } : {}) }),
-    'images:import-files': ({ paths, className }) => runImport({ kind: 'files', paths, ...(className ? { className } : {}) }),
+    'images:import-folder': async ({ folder, layout }) => runImport({ kind: 'folder', folder: await files.folderToRead(folder, 'The import folder'), ...(layout ? { layout } : {}) }),
+    'images:import-files': async ({ paths, className }) => {
+      // Each file's kind and size are checked by the import (one reason per refused file);
+      // here only where the paths lie, and only when browser mode restricts it.
+      if (files.restricted) for (const path of paths) await files.pathToRead(path, 'The dropped file')
+      return runImport({ kind: 'files', paths, ...(className ? { className } : {}) })
+    },
     'images:import-cancel': ({ importId }) => ({ cancelled: imports.cancel(importId) })
   }
 }

@@ -1,5 +1,6 @@
 import type { HandlerMap } from '../router'
 import { UserFacingError } from '../errors'
+import { FileAccess } from '../file-access'
 import type { InspectionManager } from '../inspection/manager'
 
 /**
@@ -7,11 +8,22 @@ import type { InspectionManager } from '../inspection/manager'
  * Wire with `router.register(inspectionHandlers({ manager }))`, and call
  * `manager.projectChanged()` from ProjectService.onChange.
  */
-export function inspectionHandlers(deps: { manager: InspectionManager }): HandlerMap {
+export function inspectionHandlers(deps: { manager: InspectionManager; files?: FileAccess }): HandlerMap {
   const svc = () => deps.manager.current()
+  const files = deps.files ?? new FileAccess(null)
+  // The JSONL log is checked where it is set and again at start, since a stored setting may
+  // predate this check or arrive through projects:settings-set.
+  const checkJsonl = async (path: string | null | undefined) => {
+    if (path) await files.fileToWrite(path, 'The JSONL log file')
+  }
   return {
     'inspection:status': async () => (await svc()).status(),
-    'inspection:start': async (p) => (await svc()).start(p),
+    'inspection:start': async (p) => {
+      const service = await svc()
+      await checkJsonl(service.settings().jsonlPath)
+      const folder = p.folder !== undefined ? await files.folderToRead(p.folder, 'The hot folder') : undefined
+      return service.start({ source: p.source, ...(folder !== undefined ? { folder } : {}) })
+    },
     'inspection:stop': async () => (await svc()).stop(),
     'inspection:pause': async (p) => (await svc()).pause(p.paused),
     'inspection:frame': async (p) => {
@@ -30,6 +42,7 @@ export function inspectionHandlers(deps: { manager: InspectionManager }): Handle
     },
     'inspection:settings': async (p) => {
       const service = await svc()
+      await checkJsonl(p.jsonlPath)
       return Object.keys(p).length === 0 ? service.settings() : service.updateSettings(p)
     },
     'history:list': async (p) => {

@@ -1,5 +1,6 @@
 import type { ClassInfo, ProjectSummary as ProjectSummaryView } from '../../../shared/contract/projects'
 import { exportProject } from '../export-service'
+import { FileAccess } from '../file-access'
 import type { ProjectService } from '../project-service'
 import { wrap } from '../project-service'
 import type { HandlerMap } from '../router'
@@ -8,11 +9,14 @@ export interface ProjectHandlerDeps {
   projects: ProjectService
   /** Push an event to every renderer (the transport sets it). */
   emit: (event: string, payload: unknown) => void
+  /** Checks paths from the API (browser mode: allowed roots); default: kind checks only. */
+  files?: FileAccess
 }
 
 /** Handlers for 'projects:*' and 'classes:*'. */
 export function projectsHandlers(deps: ProjectHandlerDeps): HandlerMap {
   const { projects, emit } = deps
+  const files = deps.files ?? new FileAccess(null)
   const classes = (): ClassInfo[] => projects.listClasses()
   const changed = (): void => {
     const s = projects.currentOrNull()
@@ -21,12 +25,13 @@ export function projectsHandlers(deps: ProjectHandlerDeps): HandlerMap {
   const classesChanged = (): void => emit('images:changed', { reason: 'classes' })
   return {
     'projects:create': async ({ path }) => {
-      const summary: ProjectSummaryView = await projects.create(path)
+      const target = await files.fileToWrite(path, 'The project file')
+      const summary: ProjectSummaryView = await projects.create(target.path)
       changed()
       return summary
     },
     'projects:open': async ({ path }) => {
-      const summary = await projects.open(path)
+      const summary = await projects.open(await files.fileToRead(path, 'The project file', Number.MAX_SAFE_INTEGER))
       changed()
       return summary
     },
@@ -37,11 +42,12 @@ export function projectsHandlers(deps: ProjectHandlerDeps): HandlerMap {
     },
     'projects:current': () => (projects.currentOrNull() ? projects.summary() : null),
     'projects:recent': () => projects.recent(),
-    'projects:save-copy': async ({ path }) => {
+    'projects:save-copy': async ({ path, overwrite }) => {
       const store = projects.current()
-      return await wrapAsync(() => store.saveCopy(path))
+      const target = await files.fileToWrite(path, 'The copy')
+      return await wrapAsync(() => store.saveCopy(target.path, { overwrite: overwrite === true }))
     },
-    'projects:export': ({ folder }) => exportProject(projects.current(), folder),
+    'projects:export': async ({ folder }) => exportProject(projects.current(), await files.folderToWrite(folder, 'The export folder')),
     'projects:settings-get': () => projects.getSettings(),
     'projects:settings-set': ({ key, value }) => projects.setSetting(key, value),
     'classes:list': () => classes(),

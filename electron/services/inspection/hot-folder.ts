@@ -1,5 +1,6 @@
 import { watch, type FSWatcher } from 'chokidar'
-import { mkdir, readFile, rename, stat } from 'node:fs/promises'
+import { mkdir, rename, stat } from 'node:fs/promises'
+import { MAX_IMAGE_FILE_BYTES, readRegularFile } from '../../engine/models/read-limited'
 import { basename, extname, join, resolve } from 'node:path'
 import type { Verdict } from '../../../shared/contract/inspection'
 import type { HistoryDb } from './history-db'
@@ -163,13 +164,23 @@ export class HotFolder {
     const timeout = this.options.completeTimeoutMs ?? 60_000
     const started = Date.now()
     let last = await stat(file).catch(() => null)
+    // A pipe or device named like an image would block or never end; a huge file is not a photo.
+    if (last && !last.isFile()) {
+      this.options.onError?.(`"${basename(file)}" is not a regular file (a pipe, device or socket) and is skipped.`)
+      return null
+    }
+    if (last && last.size > MAX_IMAGE_FILE_BYTES) {
+      this.options.onError?.(`"${basename(file)}" is larger than ${Math.round(MAX_IMAGE_FILE_BYTES / 1024 / 1024)} MiB and is skipped.`)
+      return null
+    }
     for (;;) {
       if (!last) return null
       await delay(this.stabilityMs)
       const now = await stat(file).catch(() => null)
       if (!now) return null
       if (now.size === last.size && now.mtimeMs === last.mtimeMs && now.size > 0) {
-        const bytes = await readFile(file)
+        const bytes = await readRegularFile(file, MAX_IMAGE_FILE_BYTES).catch(() => null)
+        if (!bytes) return null
         if (bytes.length === now.size && looksComplete(file, bytes)) return { bytes, size: now.size, mtimeMs: now.mtimeMs }
       }
       if (Date.now() - started > timeout) {

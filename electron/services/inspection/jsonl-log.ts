@@ -1,4 +1,4 @@
-import { appendFile, mkdir } from 'node:fs/promises'
+import { appendFile, mkdir, stat } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
 /**
@@ -33,6 +33,9 @@ export class JsonlLog {
     const n = this.backlog.length
     try {
       await mkdir(dirname(this.file), { recursive: true })
+      // Appending to a pipe would block until a reader comes, to a device would go nowhere.
+      const info = await stat(this.file).catch(() => null)
+      if (info && !info.isFile()) throw new Error('it is not a regular file (a folder, pipe or device)')
       await appendFile(this.file, text, { encoding: 'utf8', flag: 'a' })
       this.backlog.splice(0, n)
       this.failing = false
