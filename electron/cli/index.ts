@@ -1,4 +1,5 @@
 import { appVersion } from '../services/app-info'
+import { busyMessage, isBusyError } from '../store/errors'
 import { parseCommandArgs, UsageError, type CliIo } from './command'
 import { commands } from './commands/index'
 
@@ -30,7 +31,7 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
     if (error instanceof UsageError || isParseArgsError(error)) {
       return usageFailure(io, json, `${command.name}: ${(error as Error).message}`)
     }
-    const message = error instanceof Error ? error.message.split('\n')[0]! : String(error)
+    const message = isBusyError(error) ? busyMessage() : error instanceof Error ? error.message.split('\n')[0]! : String(error)
     if (json) io.out(JSON.stringify({ error: message }))
     io.err(`defect-studio ${command.name}: ${message}`)
     return 1

@@ -1,4 +1,5 @@
 import type { CallError, CallErrorCode } from '../../shared/contract/index'
+import { busyMessage, isBusyError } from '../store/errors'
 
 /**
  * Errors that services throw on purpose carry a code and a message a person can act on.
@@ -30,6 +31,7 @@ export class NoProjectError extends UserFacingError {
 
 export function toCallError(error: unknown, channel: string): CallError {
   if (error instanceof UserFacingError) return { code: error.code, message: error.message }
+  if (isBusyError(error)) return { code: 'failed', message: busyMessage() }
   const raw = error instanceof Error ? error.message : String(error)
   const firstLine = raw.split('\n')[0]!.slice(0, 500)
   return { code: 'failed', message: `"${channel}" failed: ${firstLine}` }

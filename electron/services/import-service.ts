@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto'
 import { basename } from 'node:path'
 import { DEFAULT_DECODE_LIMITS, decodeImage, ImageRejectedError, readImageFile, rejectFromErrno, type DecodeLimits } from '../imaging/decode'
 import type { ProjectStore } from '../store/project-store'
+import { busyMessage, isBusyError } from '../store/errors'
 import type { NewImage } from '../store/repositories/images-repo'
 import { planImport, type ImportCandidate, type ImportSource } from './import-scan'
 import { UserFacingError } from './errors'
@@ -146,6 +147,7 @@ export async function importImages(store: ProjectStore, source: ImportSource, op
         report.rejected.push({ file, reason: `its folder name is not a valid class: ${message}`, code: 'bad-class-name' })
         return
       }
+      if (isBusyError(error)) throw new UserFacingError('failed', `${busyMessage(store.file)} ${report.imported} images were imported before "${file}"; import again to add the rest (images already stored are skipped as duplicates).`)
       throw new UserFacingError('failed', `Storing "${file}" failed (${message.split('\n')[0]}). ${report.imported} images were imported before it; free disk space and import again to add the rest.`)
     }
     if (result.status === 'duplicate') report.duplicates.push({ file, sameAs: result.sameAs })

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3'
 import { existsSync, statSync } from 'node:fs'
-import { ProjectFileError } from './errors'
+import { BUSY_TIMEOUT_MS, ProjectFileError } from './errors'
 import { migrations, type Migration } from './migrations/index'
 
 export type Db = Database.Database
@@ -13,6 +13,8 @@ export interface OpenDbOptions {
   create?: boolean
   /** Migrations to apply; tests pass a prefix to build older schema versions. */
   migrations?: readonly Migration[]
+  /** Wait this long for another connection's write lock (default BUSY_TIMEOUT_MS). */
+  busyTimeoutMs?: number
 }
 
 /**
@@ -49,8 +51,10 @@ export function openDatabase(file: string, opts: OpenDbOptions = {}): Db {
     db.pragma('journal_mode = WAL')
     db.pragma('synchronous = FULL')
     db.pragma('foreign_keys = ON')
-    // Another process (the CLI next to the app) may hold the write lock briefly.
-    db.pragma('busy_timeout = 5000')
+    // Another process (the CLI next to the app) may hold the write lock: wait for it. Every
+    // write transaction is BEGIN IMMEDIATE (electron/store/README.md), so this wait covers
+    // all of them. The wait blocks this process's event loop, so no transaction is long.
+    db.pragma(`busy_timeout = ${Math.max(0, Math.trunc(opts.busyTimeoutMs ?? BUSY_TIMEOUT_MS))}`)
     // Keep the -wal file from staying huge after a big import.
     db.pragma('journal_size_limit = 67108864')
     migrate(db, list)
@@ -76,7 +80,7 @@ export function migrate(db: Db, list: readonly Migration[] = migrations): number
       db.exec(m.sql)
       db.pragma(`application_id = ${APPLICATION_ID}`)
       db.pragma(`user_version = ${m.version}`)
-    })()
+    }).immediate()
     version = m.version
   }
   return version

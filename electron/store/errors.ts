@@ -24,3 +24,20 @@ export class StoreNotFoundError extends Error {
     this.name = 'StoreNotFoundError'
   }
 }
+
+/** How long a writer waits for another connection's write lock (PRAGMA busy_timeout). */
+export const BUSY_TIMEOUT_MS = 10_000
+
+/**
+ * SQLite gave up waiting for the write lock: another program (the CLI, a second app
+ * window, browser mode) kept the project busy for longer than the busy timeout.
+ */
+export function isBusyError(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code
+  return typeof code === 'string' && (code === 'SQLITE_BUSY' || code.startsWith('SQLITE_BUSY_') || code === 'SQLITE_LOCKED' || code.startsWith('SQLITE_LOCKED_'))
+}
+
+/** What a busy project means and what to do about it (the message the user sees). */
+export function busyMessage(file?: string): string {
+  return `The project${file ? ` "${file}"` : ''} is busy: another program (a CLI import or training, another Defect Studio window, browser mode) is writing to it and did not finish within ${BUSY_TIMEOUT_MS / 1000} s. Nothing was lost; try again when it has finished.`
+}

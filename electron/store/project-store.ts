@@ -58,7 +58,7 @@ export class ProjectStore {
 
   /** Run fn in one transaction (nested calls become savepoints). */
   transaction<T>(fn: () => T): T {
-    return this.db.transaction(fn)()
+    return this.db.transaction(fn).immediate()
   }
 
   /** "ok", or SQLite's list of problems. */
@@ -108,8 +108,8 @@ export class ProjectStore {
 }
 
 /** Open an existing project file (migrating its schema if it is older). */
-export function openProject(file: string): ProjectStore {
-  return new ProjectStore(file, openDatabase(file, { create: false }))
+export function openProject(file: string, opts: { busyTimeoutMs?: number } = {}): ProjectStore {
+  return new ProjectStore(file, openDatabase(file, { create: false, ...opts }))
 }
 
 /** Create a new project file; refuses to overwrite an existing one. */

@@ -135,7 +135,7 @@ export class HistoryDb {
       this.db.transaction(() => {
         this.db.exec(MIGRATIONS[v]!)
         this.db.pragma(`user_version = ${v + 1}`)
-      })()
+      }).immediate()
     }
   }
 
@@ -161,7 +161,7 @@ export class HistoryDb {
           .run(rowId, image.mime, image.bytes, image.bytes.length, sha256(image.bytes), record.verdict, timeMs)
       }
       return rowId
-    })()
+    }).immediate()
     return { ...record, id, imageKept: image !== null }
   }
 
@@ -252,7 +252,7 @@ export class HistoryDb {
         }
       }
       return { deleted }
-    })()
+    }).immediate()
   }
 
   getMeta(key: string): string | null {
@@ -270,7 +270,7 @@ export class HistoryDb {
       const n = Number(this.getMeta(key) ?? '0') + 1
       this.setMeta(key, String(n))
       return n
-    })()
+    }).immediate()
   }
 }
 

@@ -31,7 +31,7 @@ export class CheckpointsRepository {
         .prepare('DELETE FROM checkpoints WHERE run_id = ? AND id NOT IN (SELECT id FROM checkpoints WHERE run_id = ? ORDER BY id DESC LIMIT ?)')
         .run(input.runId, input.runId, Math.max(1, keep))
       return id
-    })()
+    }).immediate()
   }
 
   latest(runId: number): Checkpoint | null {

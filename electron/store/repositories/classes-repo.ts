@@ -79,7 +79,7 @@ export class ClassesRepository {
           .run(name, colour, maxOrder + 1, input.isGood ? 1 : 0, nowIso()).lastInsertRowid
       )
       return this.get(id)
-    })()
+    }).immediate()
   }
 
   /**
@@ -112,7 +112,7 @@ export class ClassesRepository {
         this.db.prepare('UPDATE classes SET is_good = ? WHERE id = ?').run(changes.isGood ? 1 : 0, id)
       }
       return this.get(id)
-    })()
+    }).immediate()
   }
 
   /** Put classes in this order (ids not listed keep their relative order after them). */
@@ -121,7 +121,7 @@ export class ClassesRepository {
       const rest = this.list().filter((c) => !ids.includes(c.id))
       const stmt = this.db.prepare('UPDATE classes SET sort_order = ? WHERE id = ?')
       ;[...ids, ...rest.map((c) => c.id)].forEach((id, i) => stmt.run(i, id))
-    })()
+    }).immediate()
     return this.list()
   }
 
@@ -142,7 +142,7 @@ export class ClassesRepository {
       this.db.prepare('DELETE FROM labels WHERE class_id = ?').run(id)
       this.db.prepare('DELETE FROM classes WHERE id = ?').run(id)
       return { unlabelled: moved }
-    })()
+    }).immediate()
   }
 
   /** Move every image of `sourceId` to `targetId`, then delete the source class. */
@@ -161,7 +161,7 @@ export class ClassesRepository {
       this.db.prepare('UPDATE labels SET class_id = ?, labelled_at = ?, source = ? WHERE class_id = ?').run(targetId, at, 'class-merge', sourceId)
       this.db.prepare('DELETE FROM classes WHERE id = ?').run(sourceId)
       return { moved, target }
-    })()
+    }).immediate()
   }
 }
 

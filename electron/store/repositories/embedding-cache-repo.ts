@@ -36,7 +36,7 @@ export class EmbeddingCacheRepository {
     const at = nowIso()
     this.db.transaction(() => {
       for (const e of entries) stmt.run(e.sha256, backboneKey, e.vector.length, Buffer.from(e.vector.buffer, e.vector.byteOffset, e.vector.byteLength), at)
-    })()
+    }).immediate()
   }
 
   /** Drop cached vectors (of one backbone, or all). */

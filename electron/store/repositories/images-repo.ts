@@ -119,7 +119,7 @@ export class ImagesRepository {
         )
       }
       return results
-    })()
+    }).immediate()
   }
 
   private insertOne(input: NewImage): AddImageResult {
@@ -221,6 +221,6 @@ export class ImagesRepository {
 
   delete(ids: number[]): number {
     const stmt = this.db.prepare('DELETE FROM images WHERE id = ?')
-    return this.db.transaction(() => ids.reduce((n, id) => n + stmt.run(id).changes, 0))()
+    return this.db.transaction(() => ids.reduce((n, id) => n + stmt.run(id).changes, 0)).immediate()
   }
 }

@@ -50,7 +50,7 @@ export class LabelsRepository {
         source
       )
       return { actionId, changed }
-    })()
+    }).immediate()
   }
 
   /**
@@ -75,7 +75,7 @@ export class LabelsRepository {
       )
       this.db.prepare('UPDATE label_history SET undone = 1 WHERE action_id = ?').run(last.a)
       return { actionId: last.a, imageIds: rows.map((r) => r.image_id) }
-    })()
+    }).immediate()
   }
 
   history(imageId: number): LabelChange[] {

@@ -108,7 +108,7 @@ export class ModelsRepository {
       this.db.prepare('INSERT INTO model_blobs (model_id, onnx, weights) VALUES (?, ?, ?)').run(id, input.onnx, input.weights ?? null)
       if (input.activate) this.activate(version)
       return this.get(version)
-    })()
+    }).immediate()
   }
 
   get(version: number): ModelVersion {
@@ -148,7 +148,7 @@ export class ModelsRepository {
       this.db.prepare('UPDATE models SET active = 0 WHERE kind = ? AND active = 1').run(m.kind)
       this.db.prepare('UPDATE models SET active = 1, activated_at = ? WHERE version = ?').run(nowIso(), version)
       return this.get(version)
-    })()
+    }).immediate()
   }
 
   /**
@@ -168,7 +168,7 @@ export class ModelsRepository {
       // Forget the rolled-back version's activation so a second rollback goes further back.
       if (current) this.db.prepare('UPDATE models SET activated_at = NULL WHERE version = ?').run(current.version)
       return this.activate(previous.version)
-    })()
+    }).immediate()
   }
 
   setThreshold(version: number, threshold: number | null): ModelVersion {

@@ -50,7 +50,7 @@ export class PredictionsRepository {
     const at = nowIso()
     this.db.transaction(() => {
       for (const p of rows) stmt.run(p.imageId, p.modelVersion, p.className, p.confidence, JSON.stringify(p.probabilities), at)
-    })()
+    }).immediate()
   }
 
   /** Every prediction of one version, by image id. */

@@ -28,7 +28,7 @@ export class SplitsRepository {
 
   set(imageIds: number[], split: Split, source: SplitSource = 'user'): number {
     const stmt = this.db.prepare('INSERT INTO splits (image_id, split, source) VALUES (?, ?, ?) ON CONFLICT(image_id) DO UPDATE SET split = excluded.split, source = excluded.source')
-    return this.db.transaction(() => imageIds.reduce((n, id) => n + stmt.run(id, split, source).changes, 0))()
+    return this.db.transaction(() => imageIds.reduce((n, id) => n + stmt.run(id, split, source).changes, 0)).immediate()
   }
 
   valFraction(): number {
