@@ -99,7 +99,7 @@ describe('numeric fields accept their whole documented range (Chromium, browser 
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'ds-e2e-numbers-'))
-    server = await startBrowserMode()
+    server = await startBrowserMode({ args: ['--allow-folder', dir] })
     browser = await launchChromium()
   })
   afterAll(async () => {
