@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs'
 import { resolve } from 'node:path'
 import { defineConfig } from 'electron-vite'
 import vue from '@vitejs/plugin-vue'
@@ -17,7 +16,7 @@ export default defineConfig({
         input: {
           index: resolve(import.meta.dirname, 'electron/main/index.ts'),
           cli: resolve(import.meta.dirname, 'electron/cli/index.ts'),
-          ...(existsSync(resolve(import.meta.dirname, 'electron/engine/worker.ts')) ? { 'engine-worker': resolve(import.meta.dirname, 'electron/engine/worker.ts') } : {})
+          'engine-worker': resolve(import.meta.dirname, 'electron/services/engine-worker.ts')
         }
       }
     }

@@ -10,6 +10,23 @@ const noElectron = {
   paths: [{ name: 'electron', message: 'Only electron/main and electron/preload may import electron: keep engine, store and services runnable under plain Node.' }]
 }
 
+// Layers of the main-process code, lowest first (docs/decisions.md, "Import direction"):
+//   shared  <-  imaging  <-  engine        store (shared only)
+//   services  ->  engine, store, imaging, shared
+//   main, server, cli  ->  services and below
+// Each layer's rule lists the folders of ours it must not reach. `imaging` (sharp
+// decoding and preprocessing) is a leaf like shared: it imports nothing of ours.
+const layer = (what, forbidden, why) => ({
+  files: [`electron/${what}/**/*.ts`],
+  rules: {
+    'no-restricted-imports': [
+      'error',
+      { ...noElectron, patterns: [{ group: forbidden.flatMap((f) => [`**/${f}/**`, `**/${f}`]), message: why }] }
+    ]
+  }
+})
+const above = (...names) => names
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-artifacts/**', '.tmp/**', 'renderer/dist/**'] },
   js.configs.recommended,
@@ -38,6 +55,10 @@ export default tseslint.config(
     ignores: ['electron/main/**', 'electron/preload/**', 'tests/unit/main/**'],
     rules: { 'no-restricted-imports': ['error', noElectron] }
   },
+  layer('engine', above('store', 'services', 'main', 'preload', 'server', 'cli', 'renderer'), 'The engine imports nothing of ours above it (only shared/ and imaging/): take what it needs as a parameter or an interface the caller fills (see engine/train/training-data.ts).'),
+  layer('store', above('engine', 'imaging', 'services', 'main', 'preload', 'server', 'cli', 'renderer'), 'The store imports only shared/: it is the database layer under everything.'),
+  layer('imaging', above('engine', 'store', 'services', 'main', 'preload', 'server', 'cli', 'renderer'), 'imaging/ is a leaf (sharp + shared/ only).'),
+  layer('services', above('main', 'preload', 'server', 'cli', 'renderer'), 'Services are used by main, server and CLI, never the other way round: move the shared piece down into services/ or shared/.'),
   {
     files: ['renderer/**/*.{ts,vue}'],
     languageOptions: { globals: { ...globals.browser } },

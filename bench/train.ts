@@ -19,7 +19,8 @@ import { parseArgs } from 'node:util'
 import { generateSyntheticSet } from '../tests/support/synthetic-defects'
 import { createProject, type ProjectStore } from '../electron/store/project-store'
 import { importImages } from '../electron/services/import-service'
-import { runTrainingJob, type TrainJobOptions } from '../electron/services/training-job'
+import { runTrainingJob, type TrainJobOptions } from '../electron/engine/train/training-job'
+import { projectTrainingData } from '../electron/services/training-data'
 import { initResnet18Weights } from '../electron/engine/models/resnet'
 import { writeSafetensors } from '../electron/engine/models/safetensors'
 import { classCounts, classWeights } from '../electron/engine/train/class-weights'
@@ -72,7 +73,7 @@ async function trainerThroughput(
 ): Promise<{ imagesPerSecond: number; stepImagesPerSecond: number; cpuSecondsPerImage: number; peakRssMb: number; stepsTimed: number }> {
   const stamps: number[] = []
   const cpu: number[] = []
-  const out = await runTrainingJob(store, { mode: 'full', size, batch, epochs: 1, freeze, optimizer: 'sgd', lr: 0.001, seed: 0, threads, resume: false, patience: 0 }, {
+  const out = await runTrainingJob(projectTrainingData(store), { mode: 'full', size, batch, epochs: 1, freeze, optimizer: 'sgd', lr: 0.001, seed: 0, threads, resume: false, patience: 0 }, {
     onProgress: () => {
       stamps.push(performance.now())
       const u = process.cpuUsage()
@@ -126,7 +127,7 @@ if (!values['skip-quick']) {
   const { store } = await project('quick', { ok: Math.round(n * 0.9), scratch: n - Math.round(n * 0.9) }, { width: 128, height: 128, valFraction: 0.2 })
   const time = async (): Promise<{ seconds: number; cached: unknown; accuracy: number }> => {
     const t0 = performance.now()
-    const out = await runTrainingJob(store, { mode: 'quick', size, seed: 0, threads })
+    const out = await runTrainingJob(projectTrainingData(store), { mode: 'quick', size, seed: 0, threads })
     return { seconds: (performance.now() - t0) / 1000, cached: store.models.get(out.modelVersion!).config.embeddingsCached, accuracy: out.metrics!.accuracy }
   }
   const cold = await time()
@@ -148,7 +149,7 @@ if (values.parity) {
     const init = initResnet18Weights({ numClasses: classes.length, width, seed: 3 })
     const weightsFile = join(root, 'init.safetensors')
     await writeFile(weightsFile, writeSafetensors(init))
-    const ours = await runTrainingJob(store, { ...opts, weightsFile })
+    const ours = await runTrainingJob(projectTrainingData(store), { ...opts, weightsFile })
     const labels = store.images.listLabelled().filter((r) => r.split === 'train').map((r) => r.classId - 1)
     const cw = classWeights(classCounts(labels, classes.length), 'auto').weights
     const script = fileURLToPath(new URL('../scripts/reference/train_reference.py', import.meta.url))

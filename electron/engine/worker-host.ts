@@ -9,7 +9,8 @@ import type { WorkerHandlers, WorkerRequestType } from './worker/handlers/index'
 
 /**
  * Main-process side of the engine worker. Starts the worker thread (built bundle
- * out/main/engine-worker.js when present, else electron/engine/worker.ts through tsx),
+ * out/main/engine-worker.js when present, else its entry electron/services/engine-worker.ts
+ * through tsx),
  * sends typed requests, and restarts the worker when it dies: in-flight requests fail
  * with WorkerCrashedError and a 'crashed' event reports it. Restarts back off and stop
  * after `maxRestarts` within a minute (state 'error').
@@ -80,7 +81,9 @@ export function workerEntry(): { file: string; viaTsx: boolean } {
       if (existsSync(built)) return { file: built, viaTsx: false }
     }
   }
-  return { file: join(here, 'worker.ts'), viaTsx: true }
+  // Sources: the thread's entry is a composition root above the engine (it opens the
+  // project store), so it sits in services/; referenced by path, not imported.
+  return { file: join(here, '..', 'services', 'engine-worker.ts'), viaTsx: true }
 }
 
 function tsxEsmApiUrl(): string {

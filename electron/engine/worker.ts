@@ -1,54 +1,58 @@
 import { parentPort } from 'node:worker_threads'
 import { isTransferring, type HandlerContext, type HandlerDef, type HostToWorker, type Transferable, type WorkerToHost } from './worker/protocol'
-import { workerHandlers } from './worker/handlers/index'
+import { createWorkerHandlers, type EngineWorkerDeps } from './worker/handlers/index'
 
 /**
  * The engine worker thread: receives requests from worker-host.ts, runs the handler
  * registered for the request's type (worker/handlers/index.ts) and answers. ONNX sessions
- * run here because session.run() blocks its thread while it computes.
+ * run here because session.run() blocks its thread while it computes. The thread's entry
+ * file (electron/services/engine-worker.ts) calls serveEngineWorker with what the engine
+ * must not import itself (the project store).
  */
 
-const port = parentPort
-if (!port) throw new Error('electron/engine/worker.ts must run as a worker thread (started by worker-host.ts).')
+export function serveEngineWorker(deps: EngineWorkerDeps): void {
+  if (!parentPort) throw new Error('serveEngineWorker must run in a worker thread (started by worker-host.ts).')
+  const port = parentPort
 
-const controllers = new Map<number, AbortController>()
-const handlers = workerHandlers as unknown as Record<string, HandlerDef<unknown, unknown>>
+  const controllers = new Map<number, AbortController>()
+  const handlers = createWorkerHandlers(deps) as unknown as Record<string, HandlerDef<unknown, unknown>>
 
-function send(message: WorkerToHost, transfer?: Transferable[]): void {
-  port!.postMessage(message, transfer)
+  function send(message: WorkerToHost, transfer?: Transferable[]): void {
+    port.postMessage(message, transfer)
+  }
+
+  port.on('message', (message: HostToWorker) => {
+    if (message.kind === 'cancel') {
+      controllers.get(message.id)?.abort()
+      return
+    }
+    void handle(message.id, message.type, message.payload)
+  })
+
+  async function handle(id: number, type: string, payload: unknown): Promise<void> {
+    const handler = Object.prototype.hasOwnProperty.call(handlers, type) ? handlers[type] : undefined
+    if (!handler) {
+      send({ kind: 'response', id, ok: false, error: { name: 'UnknownRequestError', message: `The engine worker has no handler for "${type}".` } })
+      return
+    }
+    const controller = new AbortController()
+    controllers.set(id, controller)
+    const ctx: HandlerContext = {
+      progress: (data, transfer) => send({ kind: 'progress', id, data }, transfer),
+      emit: (eventType, data) => send({ kind: 'event', type: eventType, data }),
+      signal: controller.signal
+    }
+    try {
+      const value = await handler.run(payload, ctx)
+      if (isTransferring(value)) send({ kind: 'response', id, ok: true, result: value.result }, value.transfer)
+      else send({ kind: 'response', id, ok: true, result: value })
+    } catch (error) {
+      const e = error instanceof Error ? error : new Error(String(error))
+      send({ kind: 'response', id, ok: false, error: { name: e.name, message: e.message } })
+    } finally {
+      controllers.delete(id)
+    }
+  }
+
+  send({ kind: 'ready' })
 }
-
-port.on('message', (message: HostToWorker) => {
-  if (message.kind === 'cancel') {
-    controllers.get(message.id)?.abort()
-    return
-  }
-  void handle(message.id, message.type, message.payload)
-})
-
-async function handle(id: number, type: string, payload: unknown): Promise<void> {
-  const handler = Object.prototype.hasOwnProperty.call(handlers, type) ? handlers[type] : undefined
-  if (!handler) {
-    send({ kind: 'response', id, ok: false, error: { name: 'UnknownRequestError', message: `The engine worker has no handler for "${type}".` } })
-    return
-  }
-  const controller = new AbortController()
-  controllers.set(id, controller)
-  const ctx: HandlerContext = {
-    progress: (data, transfer) => send({ kind: 'progress', id, data }, transfer),
-    emit: (eventType, data) => send({ kind: 'event', type: eventType, data }),
-    signal: controller.signal
-  }
-  try {
-    const value = await handler.run(payload, ctx)
-    if (isTransferring(value)) send({ kind: 'response', id, ok: true, result: value.result }, value.transfer)
-    else send({ kind: 'response', id, ok: true, result: value })
-  } catch (error) {
-    const e = error instanceof Error ? error : new Error(String(error))
-    send({ kind: 'response', id, ok: false, error: { name: e.name, message: e.message } })
-  } finally {
-    controllers.delete(id)
-  }
-}
-
-send({ kind: 'ready' })

@@ -3,8 +3,8 @@ import type { ProjectStore } from '../store/project-store'
 import type { ModelVersion } from '../store/repositories/models-repo'
 import type { TensorMap } from '../engine/tensor'
 import type { ProviderRequest } from '../engine/infer/sessions'
-import { loadBackbone } from '../engine/models/backbones'
-import { initResnet18Weights } from '../engine/models/resnet'
+import { resolveStartingBackbone } from '../engine/models/starting-backbone'
+import { backboneDirs } from './app-info'
 import { createRng } from '../engine/train/rng'
 import { coresetSize } from '../engine/anomaly/coreset'
 import { PATCHCORE_DEFAULTS } from '../engine/anomaly/patchcore'
@@ -161,9 +161,7 @@ export function partitionForAnomaly(store: ProjectStore, seed: number): Partitio
 
 async function backboneWeights(opts: AnomalyTrainOptions, seed: number): Promise<{ weights: TensorMap; id: string; warning?: string }> {
   if (opts.backbone) return opts.backbone
-  if (opts.width !== undefined && opts.width !== 1) return { weights: initResnet18Weights({ numClasses: 1000, width: opts.width, seed }), id: `random@${opts.width}` }
-  const { info, weights } = await loadBackbone({ seed })
-  return { weights, id: info.source + (info.sha256 ? `:${info.sha256.slice(0, 12)}` : ''), ...(info.warning ? { warning: info.warning } : {}) }
+  return resolveStartingBackbone({ seed, width: opts.width, dirs: backboneDirs() })
 }
 
 function imageBytes(store: ProjectStore, ids: number[]): ImageInput[] {

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs'
 import { homedir } from 'node:os'
 import { dirname, join } from 'node:path'
 import { fileURLToPath } from 'node:url'
+import type { BackboneDirs } from '../engine/models/backbones'
 
 let cachedRoot: string | undefined
 /**
@@ -49,4 +50,9 @@ export function dataDir(): string {
 export function resourcesDir(): string {
   const packaged = (process as NodeJS.Process & { resourcesPath?: string }).resourcesPath
   return packaged ? join(packaged, 'resources') : join(appRoot(), 'resources')
+}
+
+/** The folders the engine's backbone manager works in (engine/models/backbones.ts). */
+export function backboneDirs(): BackboneDirs {
+  return { dataDir: dataDir(), resourcesDir: resourcesDir() }
 }

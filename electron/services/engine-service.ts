@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events'
-import { dataDir } from './app-info'
+import { backboneDirs, dataDir } from './app-info'
 import type { BackboneInfoDto, EngineInfoDto, PredictionDto } from '../../shared/contract/engine'
 import type { ExecutionProviderName } from '../../shared/contract/app'
 import { providerAvailability, ortVersion, requestedProvider, PROVIDER_ENV, type ProviderRequest } from '../engine/infer/sessions'
@@ -40,7 +40,7 @@ export class EngineService extends EventEmitter {
     const probe = await this.host.call('engine:probe', { provider: this.opts.provider })
     this.provider = probe.provider
     this.providerReason = probe.reason
-    this.weights = await resolveBackbone()
+    this.weights = await resolveBackbone(backboneDirs())
     const info = await this.info()
     this.emit('status', info)
     return info
@@ -92,14 +92,14 @@ export class EngineService extends EventEmitter {
   }
 
   async downloadWeights(opts: Omit<DownloadOptions, 'onProgress'> = {}): Promise<BackboneInfoDto & { bytes: number }> {
-    const r = await downloadBackbone({ ...opts, onProgress: (received, total) => this.emit('weights-progress', { received, total }) })
-    this.weights = await resolveBackbone()
+    const r = await downloadBackbone(backboneDirs(), { ...opts, onProgress: (received, total) => this.emit('weights-progress', { received, total }) })
+    this.weights = await resolveBackbone(backboneDirs())
     return r
   }
 
   async importWeights(file: string): Promise<BackboneInfoDto & { bytes: number; numClasses: number }> {
-    const r = await importBackbone(file)
-    this.weights = await resolveBackbone()
+    const r = await importBackbone(backboneDirs(), file)
+    this.weights = await resolveBackbone(backboneDirs())
     return r
   }
 
@@ -127,7 +127,7 @@ export async function engineDoctorInfo(): Promise<{
   dataDir: string
 }> {
   const { request, note } = requestedProvider()
-  const weights = await backboneStatus()
+  const weights = await backboneStatus(backboneDirs())
   return {
     ortVersion: ortVersion(),
     providerRequest: request,

@@ -7,7 +7,7 @@ import type { Fit } from '../imaging/preprocess'
 import type { ProviderRequest } from '../engine/infer/sessions'
 import { evaluateModel, PreprocessedSet, type EvalSample } from '../engine/train/evaluate'
 import type { ClassificationMetrics } from '../engine/train/metrics'
-import { projectDataset } from './training-job'
+import { projectDataset } from './training-data'
 import { NotFoundError, UserFacingError } from './errors'
 
 /**

@@ -5,7 +5,8 @@ import type { ModelVersion } from '../store/repositories/models-repo'
 import type { ModelVersionDto, TrainingDonePayload, TrainingProgressPayload, TrainingRunDto, TrainingStatusDto, TrainRequest } from '../../shared/contract/training'
 import type { TrainProgress } from '../engine/train/trainer'
 import type { EpochRecord } from '../engine/train/checkpoints'
-import { runTrainingJob, type TrainJobOptions, type TrainOutcome } from './training-job'
+import { runTrainingJob, type TrainJobOptions, type TrainOutcome } from '../engine/train/training-job'
+import { projectTrainingData } from './training-data'
 import { openProject } from '../store/project-store'
 import { UserFacingError, NotFoundError } from './errors'
 import type { TrainWorkerProgress } from '../engine/worker/handlers/train'
@@ -56,7 +57,7 @@ export const inProcessTrainingRunner: TrainingRunner = {
   async run(projectFile, options, hooks) {
     const store = openProject(projectFile)
     try {
-      return await runTrainingJob(store, options, { ...hooks, onStart: (i) => hooks.onStart(i) })
+      return await runTrainingJob(projectTrainingData(store), options, { ...hooks, onStart: (i) => hooks.onStart(i) })
     } finally {
       store.close()
     }

@@ -1,5 +1,6 @@
 import { openProject } from '../../store/project-store'
-import { runTrainingJob, type TrainJobOptions, type TrainOutcome } from '../../services/training-job'
+import { runTrainingJob, type TrainJobOptions, type TrainOutcome } from '../../engine/train/training-job'
+import { projectTrainingData } from '../../services/training-data'
 import { optionalNumber, printJson, requireString, UsageError, type CliCommand, type CliIo, type ParsedArgs } from '../command'
 import type { FreezePreset } from '../../engine/train/train-step'
 import { ANOMALY_TRAIN_OPTIONS, ANOMALY_TRAIN_USAGE, runAnomalyTrain } from './anomaly-mode'
@@ -123,7 +124,7 @@ async function runClassifierTraining(mode: 'full' | 'quick', args: ParsedArgs, i
   let lastHuman = 0
   let outcome: TrainOutcome
   try {
-    outcome = await runTrainingJob(store, opts, {
+    outcome = await runTrainingJob(projectTrainingData(store), opts, {
       signal: abort.signal,
       onStart: ({ runId, resumedFromEpoch }) => {
         if (args.json) printJson(io, { event: 'start', runId, mode, resumedFromEpoch })

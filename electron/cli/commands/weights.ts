@@ -1,5 +1,6 @@
 import { resolve } from 'node:path'
 import { backboneStatus, downloadBackbone, importBackbone } from '../../engine/models/backbones'
+import { backboneDirs } from '../../services/app-info'
 import { printJson, UsageError, type CliCommand } from '../command'
 
 /**
@@ -24,7 +25,7 @@ export const weightsCommand: CliCommand = {
     if (rest.length > 0) throw new UsageError(`unexpected argument "${rest[0]}"`)
     if (action === 'status') {
       if (file) throw new UsageError('status takes no FILE')
-      const s = await backboneStatus()
+      const s = await backboneStatus(backboneDirs())
       if (args.json) printJson(io, s)
       else {
         io.out(`Backbone: ${s.resolved.source}${s.resolved.file ? ` (${s.resolved.file})` : ''}${s.resolved.sha256 ? `\nSHA-256: ${s.resolved.sha256}` : ''}`)
@@ -39,7 +40,7 @@ export const weightsCommand: CliCommand = {
       const expectedBytes = args.values.bytes !== undefined ? Number(args.values.bytes) : undefined
       if (expectedBytes !== undefined && !(Number.isInteger(expectedBytes) && expectedBytes > 0)) throw new UsageError('--bytes must be a positive integer')
       let lastPct = -1
-      const r = await downloadBackbone({
+      const r = await downloadBackbone(backboneDirs(), {
         url: args.values.url as string | undefined,
         expectedBytes,
         expectedSha256: args.values.sha256 as string | undefined,
@@ -58,7 +59,7 @@ export const weightsCommand: CliCommand = {
     }
     if (action === 'import') {
       if (!file) throw new UsageError('import needs a FILE.safetensors')
-      const r = await importBackbone(resolve(file))
+      const r = await importBackbone(backboneDirs(), resolve(file))
       if (args.json) printJson(io, r)
       else io.out(`Imported ${file} as the backbone (${r.numClasses}-class ResNet18) -> ${r.file}\nSHA-256: ${r.sha256}`)
       return 0

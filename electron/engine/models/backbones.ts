@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto'
 import { createReadStream, existsSync, statSync } from 'node:fs'
 import { mkdir, open, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
-import { dataDir, resourcesDir } from '../../services/app-info'
 import type { TensorMap } from '../tensor'
 import { initResnet18Weights } from './resnet'
 import { loadResnetWeights, parseResnetWeights, WeightsError } from './weights'
@@ -17,7 +16,17 @@ import { MAX_WEIGHTS_BYTES, ReadLimitError, readRegularFile } from './read-limit
  *   'random'               torchvision's random initialisation, with a warning: accuracy
  *                          will be lower and more labelled images are needed.
  * A manifest (dataDir()/weights/backbones.json) records each file's SHA-256, size and origin.
+ * The folders come from the caller (services/app-info.ts's backboneDirs()): the engine
+ * knows nothing of where the app keeps its data.
  */
+
+/** Where the app keeps downloaded/imported weights and where an installer put bundled ones. */
+export interface BackboneDirs {
+  /** Per-user data folder; weights live in its `weights/` subfolder. */
+  dataDir: string
+  /** The app's resources folder; a bundled backbone is `weights/resnet18.safetensors` in it. */
+  resourcesDir: string
+}
 
 /**
  * timm's ImageNet ResNet18 (torchvision-compatible names), safetensors, ~46.8 MB. timm's
@@ -65,34 +74,34 @@ export class BackboneDownloadError extends Error {
   }
 }
 
-export function weightsDir(): string {
-  return join(dataDir(), 'weights')
+export function weightsDir(dirs: BackboneDirs): string {
+  return join(dirs.dataDir, 'weights')
 }
-function manifestPath(): string {
-  return join(weightsDir(), 'backbones.json')
+function manifestPath(dirs: BackboneDirs): string {
+  return join(weightsDir(dirs), 'backbones.json')
 }
 /** Where an installer build puts weights (see electron-builder.yml extraResources). */
-export function bundledBackbonePath(): string {
-  return join(resourcesDir(), 'weights', 'resnet18.safetensors')
+export function bundledBackbonePath(dirs: BackboneDirs): string {
+  return join(dirs.resourcesDir, 'weights', 'resnet18.safetensors')
 }
 /** Download URL: option, else DEFECT_STUDIO_BACKBONE_URL, else timm's on the Hugging Face hub. */
 export function backboneUrl(override?: string): string {
   return override ?? process.env.DEFECT_STUDIO_BACKBONE_URL ?? DEFAULT_BACKBONE_URL
 }
 
-async function readManifest(): Promise<Manifest> {
+async function readManifest(dirs: BackboneDirs): Promise<Manifest> {
   try {
-    return JSON.parse(await readFile(manifestPath(), 'utf8')) as Manifest
+    return JSON.parse(await readFile(manifestPath(dirs), 'utf8')) as Manifest
   } catch {
     return {}
   }
 }
 
-async function writeManifest(m: Manifest): Promise<void> {
-  await mkdir(weightsDir(), { recursive: true })
-  const tmp = `${manifestPath()}.${process.pid}.tmp`
+async function writeManifest(dirs: BackboneDirs, m: Manifest): Promise<void> {
+  await mkdir(weightsDir(dirs), { recursive: true })
+  const tmp = `${manifestPath(dirs)}.${process.pid}.tmp`
   await writeFile(tmp, JSON.stringify(m, null, 2))
-  await rename(tmp, manifestPath())
+  await rename(tmp, manifestPath(dirs))
 }
 
 function recordUsable(r: BackboneRecord | undefined): r is BackboneRecord {
@@ -105,29 +114,29 @@ function recordUsable(r: BackboneRecord | undefined): r is BackboneRecord {
 }
 
 /** Which backbone training would start from now (no file is read beyond a size check). */
-export async function resolveBackbone(): Promise<BackboneInfo> {
-  const m = await readManifest()
+export async function resolveBackbone(dirs: BackboneDirs): Promise<BackboneInfo> {
+  const m = await readManifest(dirs)
   const order: Array<'imagenet' | 'imported'> = m.active === 'imagenet' ? ['imagenet', 'imported'] : ['imported', 'imagenet']
   for (const key of order) {
     const r = m[key]
     if (recordUsable(r)) return { source: key, file: r.file, sha256: r.sha256 }
   }
-  const bundled = bundledBackbonePath()
+  const bundled = bundledBackbonePath(dirs)
   if (existsSync(bundled)) return { source: 'bundled', file: bundled }
   return { source: 'random', warning: RANDOM_INIT_WARNING }
 }
 
 /** Manifest records plus the resolved backbone, for `weights status` and `doctor`. */
-export async function backboneStatus(): Promise<{ resolved: BackboneInfo; weightsDir: string; bundledPath: string; url: string; records: Manifest }> {
-  return { resolved: await resolveBackbone(), weightsDir: weightsDir(), bundledPath: bundledBackbonePath(), url: backboneUrl(), records: await readManifest() }
+export async function backboneStatus(dirs: BackboneDirs): Promise<{ resolved: BackboneInfo; weightsDir: string; bundledPath: string; url: string; records: Manifest }> {
+  return { resolved: await resolveBackbone(dirs), weightsDir: weightsDir(dirs), bundledPath: bundledBackbonePath(dirs), url: backboneUrl(), records: await readManifest(dirs) }
 }
 
 /**
  * The backbone's weights (1000-class ImageNet head included when pretrained), or
  * torchvision's random initialisation with the warning. Training replaces `fc`.
  */
-export async function loadBackbone(opts: { seed?: number } = {}): Promise<{ info: BackboneInfo; weights: TensorMap; numClasses: number }> {
-  const info = await resolveBackbone()
+export async function loadBackbone(dirs: BackboneDirs, opts: { seed?: number } = {}): Promise<{ info: BackboneInfo; weights: TensorMap; numClasses: number }> {
+  const info = await resolveBackbone(dirs)
   if (info.source !== 'random' && info.file) {
     const { weights, numClasses, width } = await loadResnetWeights(info.file)
     if (width !== 1) throw new WeightsError(info.file, `backbone has width ${width}; a full-size ResNet18 (width 1) is expected. Import a torchvision/timm resnet18 file.`)
@@ -163,9 +172,9 @@ export interface DownloadOptions {
  * file is renamed into place, and the partial file is removed when every attempt failed,
  * so an interrupted download never leaves a file that looks usable.
  */
-export async function downloadBackbone(opts: DownloadOptions = {}): Promise<BackboneInfo & { bytes: number }> {
+export async function downloadBackbone(dirs: BackboneDirs, opts: DownloadOptions = {}): Promise<BackboneInfo & { bytes: number }> {
   const url = backboneUrl(opts.url)
-  const dir = weightsDir()
+  const dir = weightsDir(dirs)
   await mkdir(dir, { recursive: true })
   const dest = join(dir, 'resnet18-imagenet.safetensors')
   const partial = `${dest}.partial`
@@ -198,10 +207,10 @@ export async function downloadBackbone(opts: DownloadOptions = {}): Promise<Back
       throw new BackboneDownloadError(url, `the downloaded file is not usable ResNet18 weights (${(error as Error).message.slice(0, 300)}).`)
     }
     await rename(partial, dest)
-    const m = await readManifest()
+    const m = await readManifest(dirs)
     m.imagenet = { file: dest, sha256, bytes, origin: url, at: new Date().toISOString() }
     m.active = 'imagenet'
-    await writeManifest(m)
+    await writeManifest(dirs, m)
     return { source: 'imagenet', file: dest, sha256, bytes }
   } finally {
     await rm(partial, { force: true })
@@ -267,7 +276,7 @@ async function downloadAttempt(url: string, partial: string, opts: DownloadOptio
  * full width). It is validated first, then copied into dataDir()/weights atomically
  * (temp file + rename) and becomes the active backbone.
  */
-export async function importBackbone(file: string): Promise<BackboneInfo & { bytes: number; numClasses: number }> {
+export async function importBackbone(dirs: BackboneDirs, file: string): Promise<BackboneInfo & { bytes: number; numClasses: number }> {
   let bytes: Uint8Array
   try {
     bytes = await readRegularFile(file, MAX_WEIGHTS_BYTES)
@@ -276,7 +285,7 @@ export async function importBackbone(file: string): Promise<BackboneInfo & { byt
   }
   const { numClasses, width } = parseResnetWeights(bytes, file)
   if (width !== 1) throw new WeightsError(file, `this is a reduced-width ResNet18 (width ${width}); a backbone must be a full-size ResNet18.`)
-  const dir = weightsDir()
+  const dir = weightsDir(dirs)
   await mkdir(dir, { recursive: true })
   const dest = join(dir, 'resnet18-imported.safetensors')
   const tmp = `${dest}.${process.pid}.tmp`
@@ -287,9 +296,9 @@ export async function importBackbone(file: string): Promise<BackboneInfo & { byt
     await rm(tmp, { force: true })
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex')
-  const m = await readManifest()
+  const m = await readManifest(dirs)
   m.imported = { file: dest, sha256, bytes: bytes.byteLength, origin: file, at: new Date().toISOString() }
   m.active = 'imported'
-  await writeManifest(m)
+  await writeManifest(dirs, m)
   return { source: 'imported', file: dest, sha256, bytes: bytes.byteLength, numClasses }
 }

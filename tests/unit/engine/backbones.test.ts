@@ -19,6 +19,7 @@ import {
 } from '../../../electron/engine/models/backbones'
 import { initResnet18Weights } from '../../../electron/engine/models/resnet'
 import { writeSafetensors } from '../../../electron/engine/models/safetensors'
+import { backboneDirs as dirs } from '../../../electron/services/app-info'
 
 // A reduced-width ResNet18 stands in for the 46 MB ImageNet file on the loopback server.
 const served = readFileSync(join(__dirname, '../../fixtures/torch/resnet18-w0125-c3.safetensors'))
@@ -76,31 +77,31 @@ afterEach(() => {
 })
 
 async function weightsFiles(): Promise<string[]> {
-  return existsSync(weightsDir()) ? (await readdir(weightsDir())).sort() : []
+  return existsSync(weightsDir(dirs())) ? (await readdir(weightsDir(dirs()))).sort() : []
 }
 
 describe('backbone download (loopback server)', () => {
   it('downloads with progress, records the SHA-256 and becomes the backbone', async () => {
     const progress: Array<[number, number | null]> = []
-    const r = await downloadBackbone({ url: `${base}/ok`, onProgress: (a, b) => progress.push([a, b]) })
+    const r = await downloadBackbone(dirs(), { url: `${base}/ok`, onProgress: (a, b) => progress.push([a, b]) })
     expect(r).toMatchObject({ source: 'imagenet', sha256: servedSha, bytes: served.length })
     expect(readFileSync(r.file!)).toEqual(served)
     expect(progress.length).toBeGreaterThan(2)
     expect(progress.at(-1)).toEqual([served.length, served.length])
     for (let i = 1; i < progress.length; i++) expect(progress[i]![0]).toBeGreaterThanOrEqual(progress[i - 1]![0])
-    expect(await resolveBackbone()).toEqual({ source: 'imagenet', file: r.file, sha256: servedSha })
+    expect(await resolveBackbone(dirs())).toEqual({ source: 'imagenet', file: r.file, sha256: servedSha })
     expect(await weightsFiles()).toEqual(['backbones.json', 'resnet18-imagenet.safetensors'])
   })
 
   it('a wrong size is rejected and leaves no file', async () => {
-    await expect(downloadBackbone({ url: `${base}/ok`, expectedBytes: served.length + 1 })).rejects.toThrow(new RegExp(`received ${served.length} bytes, expected ${served.length + 1}`))
-    await expect(downloadBackbone({ url: `${base}/ok`, expectedSha256: '0'.repeat(64) })).rejects.toThrow(/SHA-256 .* does not match/)
+    await expect(downloadBackbone(dirs(), { url: `${base}/ok`, expectedBytes: served.length + 1 })).rejects.toThrow(new RegExp(`received ${served.length} bytes, expected ${served.length + 1}`))
+    await expect(downloadBackbone(dirs(), { url: `${base}/ok`, expectedSha256: '0'.repeat(64) })).rejects.toThrow(/SHA-256 .* does not match/)
     expect(await weightsFiles()).toEqual([])
-    expect((await resolveBackbone()).source).toBe('random')
+    expect((await resolveBackbone(dirs())).source).toBe('random')
   })
 
   it('an interrupted download leaves no partial file', async () => {
-    const err = await downloadBackbone({ url: `${base}/interrupted`, attempts: 2, retryDelayMs: 10 }).catch((e: Error) => e)
+    const err = await downloadBackbone(dirs(), { url: `${base}/interrupted`, attempts: 2, retryDelayMs: 10 }).catch((e: Error) => e)
     expect(err).toBeInstanceOf(BackboneDownloadError)
     expect((err as Error).message).toMatch(/interrupted.*failed/)
     expect(requests.filter((q) => q.path === '/interrupted')).toHaveLength(2)
@@ -108,7 +109,7 @@ describe('backbone download (loopback server)', () => {
   })
 
   it('retries and resumes with a Range request after an interruption', async () => {
-    const r = await downloadBackbone({ url: `${base}/flaky`, attempts: 3, retryDelayMs: 10 })
+    const r = await downloadBackbone(dirs(), { url: `${base}/flaky`, attempts: 3, retryDelayMs: 10 })
     expect(r.sha256).toBe(servedSha)
     const flaky = requests.filter((q) => q.path === '/flaky')
     expect(flaky).toHaveLength(2)
@@ -118,18 +119,18 @@ describe('backbone download (loopback server)', () => {
   })
 
   it('HTTP errors are not retried; a file that is not ResNet18 weights is rejected', async () => {
-    await expect(downloadBackbone({ url: `${base}/missing`, attempts: 3, retryDelayMs: 10 })).rejects.toThrow(/HTTP 404/)
+    await expect(downloadBackbone(dirs(), { url: `${base}/missing`, attempts: 3, retryDelayMs: 10 })).rejects.toThrow(/HTTP 404/)
     expect(requests.filter((q) => q.path === '/missing')).toHaveLength(1)
-    await expect(downloadBackbone({ url: `${base}/garbage` })).rejects.toThrow(/not usable ResNet18 weights/)
+    await expect(downloadBackbone(dirs(), { url: `${base}/garbage` })).rejects.toThrow(/not usable ResNet18 weights/)
     expect(await weightsFiles()).toEqual([])
   })
 })
 
 describe('backbone import, bundled file and random fallback', () => {
   it('with nothing available: random initialisation with a visible warning', async () => {
-    expect(await resolveBackbone()).toEqual({ source: 'random', warning: RANDOM_INIT_WARNING })
+    expect(await resolveBackbone(dirs())).toEqual({ source: 'random', warning: RANDOM_INIT_WARNING })
     expect(RANDOM_INIT_WARNING).toMatch(/accuracy will be lower/)
-    const s = await backboneStatus()
+    const s = await backboneStatus(dirs())
     expect(s.weightsDir).toBe(join(process.env.DEFECT_STUDIO_DATA_DIR!, 'weights'))
   })
 
@@ -137,21 +138,21 @@ describe('backbone import, bundled file and random fallback', () => {
     const res = await mkdtemp(join(tmpdir(), 'ds-res-'))
     ;(process as { resourcesPath?: string }).resourcesPath = res
     await mkdir(join(res, 'resources', 'weights'), { recursive: true })
-    await writeFile(bundledBackbonePath(), served)
-    expect(await resolveBackbone()).toEqual({ source: 'bundled', file: join(res, 'resources', 'weights', 'resnet18.safetensors') })
+    await writeFile(bundledBackbonePath(dirs()), served)
+    expect(await resolveBackbone(dirs())).toEqual({ source: 'bundled', file: join(res, 'resources', 'weights', 'resnet18.safetensors') })
     // A later download wins over the bundled file.
-    await downloadBackbone({ url: `${base}/ok` })
-    expect((await resolveBackbone()).source).toBe('imagenet')
+    await downloadBackbone(dirs(), { url: `${base}/ok` })
+    expect((await resolveBackbone(dirs())).source).toBe('imagenet')
   })
 
   it('imports a full-size file (validated, copied atomically), rejects reduced width and non-weights', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'ds-import-'))
     const reduced = join(dir, 'reduced.safetensors')
     await writeFile(reduced, served)
-    await expect(importBackbone(reduced)).rejects.toThrow(/reduced-width ResNet18 \(width 0\.125\)/)
+    await expect(importBackbone(dirs(), reduced)).rejects.toThrow(/reduced-width ResNet18 \(width 0\.125\)/)
     const junk = join(dir, 'junk.safetensors')
     await writeFile(junk, 'hello')
-    await expect(importBackbone(junk)).rejects.toThrow(/junk\.safetensors: .*not a valid \.safetensors/)
+    await expect(importBackbone(dirs(), junk)).rejects.toThrow(/junk\.safetensors: .*not a valid \.safetensors/)
     expect(await weightsFiles()).toEqual([])
 
     const full = join(dir, 'timm-resnet18.safetensors')
@@ -160,10 +161,10 @@ describe('backbone import, bundled file and random fallback', () => {
     const timm = new Map([...weights].map(([n, t]) => [n.startsWith('fc.') ? `head.${n}` : n, t]))
     const bytes = writeSafetensors(timm)
     await writeFile(full, bytes)
-    const r = await importBackbone(full)
+    const r = await importBackbone(dirs(), full)
     expect(r).toMatchObject({ source: 'imported', numClasses: 10, sha256: createHash('sha256').update(bytes).digest('hex') })
     expect(await weightsFiles()).toEqual(['backbones.json', 'resnet18-imported.safetensors'])
-    const loaded = await loadBackbone()
+    const loaded = await loadBackbone(dirs())
     expect(loaded.info.source).toBe('imported')
     expect(loaded.weights.get('fc.weight')!.data).toEqual(weights.get('fc.weight')!.data)
     expect(loaded.weights.get('layer4.1.conv2.weight')!.shape).toEqual([512, 512, 3, 3])

@@ -6,7 +6,8 @@ import sharp from 'sharp'
 import { generateSyntheticSet, type SyntheticFile } from '../../support/synthetic-defects'
 import { createProject, type ProjectStore } from '../../../electron/store/project-store'
 import { importImages } from '../../../electron/services/import-service'
-import { runTrainingJob, type TrainJobOptions } from '../../../electron/services/training-job'
+import { runTrainingJob, type TrainJobOptions } from '../../../electron/engine/train/training-job'
+import { projectTrainingData } from '../../../electron/services/training-data'
 import { readSafetensors } from '../../../electron/engine/models/safetensors'
 import { Predictor } from '../../../electron/engine/infer/predictor'
 import { camToImageHeatmap, normaliseCam } from '../../../electron/engine/infer/heatmap'
@@ -113,7 +114,7 @@ describe('CAM heatmaps on synthetic defects', () => {
   })
 
   it('puts the peak of the true class CAM inside the defect mask for most held-out images', async () => {
-    const outcome = await runTrainingJob(store, TRAIN)
+    const outcome = await runTrainingJob(projectTrainingData(store), TRAIN)
     expect(outcome.status).toBe('done')
     const version = outcome.modelVersion!
     const model = store.models.get(version)

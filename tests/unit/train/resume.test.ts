@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rm } from 'node:fs/promises'
-import { runTrainingJob, type TrainJobOptions } from '../../../electron/services/training-job'
+import { runTrainingJob, type TrainJobOptions } from '../../../electron/engine/train/training-job'
+import { projectTrainingData } from '../../../electron/services/training-data'
 import type { ProjectStore } from '../../../electron/store/project-store'
 import { importedProject, maxRelativeDifference, modelWeights, syntheticFolder } from './project-fixture'
 
@@ -44,12 +45,12 @@ describe('resume after cancel', () => {
   })
 
   it('gives the same weights as an uninterrupted run', async () => {
-    const straight = await runTrainingJob(a, OPTS)
+    const straight = await runTrainingJob(projectTrainingData(a), OPTS)
     expect(straight.status).toBe('done')
     expect(straight.history).toHaveLength(3)
 
     const abort = new AbortController()
-    const first = await runTrainingJob(b, OPTS, {
+    const first = await runTrainingJob(projectTrainingData(b), OPTS, {
       signal: abort.signal,
       onProgress: (_run, p) => {
         if (p.epoch === 2 && p.step === 2) abort.abort()
@@ -63,7 +64,7 @@ describe('resume after cancel', () => {
     // interrupted and resumes it the same way.
     b.db.prepare("UPDATE training_runs SET status = 'running', finished_at = NULL WHERE id = ?").run(first.runId)
 
-    const resumed = await runTrainingJob(b, OPTS)
+    const resumed = await runTrainingJob(projectTrainingData(b), OPTS)
     expect(resumed.runId).toBe(first.runId)
     expect(resumed.resumedFromEpoch).toBe(1)
     expect(resumed.status).toBe('done')
@@ -77,9 +78,9 @@ describe('resume after cancel', () => {
   it('starts fresh when asked to, even with a resumable run', async () => {
     const abort = new AbortController()
     abort.abort()
-    const cancelled = await runTrainingJob(b, { ...OPTS, epochs: 2 }, { signal: abort.signal })
+    const cancelled = await runTrainingJob(projectTrainingData(b), { ...OPTS, epochs: 2 }, { signal: abort.signal })
     expect(cancelled.status).toBe('cancelled')
-    const fresh = await runTrainingJob(b, { ...OPTS, epochs: 1, resume: false })
+    const fresh = await runTrainingJob(projectTrainingData(b), { ...OPTS, epochs: 1, resume: false })
     expect(fresh.runId).not.toBe(cancelled.runId)
     expect(fresh.resumedFromEpoch).toBeNull()
   })

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { rm } from 'node:fs/promises'
-import { runTrainingJob, type TrainJobOptions, type TrainOutcome } from '../../../electron/services/training-job'
+import { runTrainingJob, type TrainJobOptions, type TrainOutcome } from '../../../electron/engine/train/training-job'
+import { projectTrainingData } from '../../../electron/services/training-data'
 import { evaluateVersion } from '../../../electron/services/model-evaluation'
 import type { ProjectStore } from '../../../electron/store/project-store'
 import { importedProject, syntheticFolder } from './project-fixture'
@@ -55,7 +56,7 @@ describe('training on the synthetic defect set', () => {
 
   it('reaches the stated validation accuracy and defect recall from random initialisation', async () => {
     const epochs: number[] = []
-    good = await runTrainingJob(store, GOOD, { onEpoch: (_r, rec) => epochs.push(rec.valAccuracy) })
+    good = await runTrainingJob(projectTrainingData(store), GOOD, { onEpoch: (_r, rec) => epochs.push(rec.valAccuracy) })
     expect(good.status).toBe('done')
     expect(epochs).toHaveLength(10)
     const m = good.metrics!
@@ -81,7 +82,7 @@ describe('training on the synthetic defect set', () => {
 
   it('does not activate a deliberately worse model, and the user can still activate it', async () => {
     // One epoch at a tiny learning rate: practically the random initialisation.
-    const worse = await runTrainingJob(store, { ...GOOD, epochs: 1, lr: 1e-7, seed: 4 })
+    const worse = await runTrainingJob(projectTrainingData(store), { ...GOOD, epochs: 1, lr: 1e-7, seed: 4 })
     expect(worse.status).toBe('done')
     const worseMetrics = worse.metrics!
     const dropped = (worseMetrics.defectRecall ?? 0) < (good.metrics!.defectRecall ?? 0) || worseMetrics.accuracy < good.metrics!.accuracy - 0.005
@@ -102,12 +103,12 @@ describe('training on the synthetic defect set', () => {
   })
 
   it('quick retrain trains a head on cached embeddings of the project backbone', async () => {
-    const quick1 = await runTrainingJob(store, { mode: 'quick', width: 0.25, size: 64, seed: 0, threads: 2 })
+    const quick1 = await runTrainingJob(projectTrainingData(store), { mode: 'quick', width: 0.25, size: 64, seed: 0, threads: 2 })
     expect(quick1.status).toBe('done')
     const cfg1 = store.models.get(quick1.modelVersion!).config
     expect(cfg1.embeddingsComputed).toBe(330)
     // Second run: every embedding comes from the cache.
-    const quick2 = await runTrainingJob(store, { mode: 'quick', width: 0.25, size: 64, seed: 0, threads: 2 })
+    const quick2 = await runTrainingJob(projectTrainingData(store), { mode: 'quick', width: 0.25, size: 64, seed: 0, threads: 2 })
     const cfg2 = store.models.get(quick2.modelVersion!).config
     expect(cfg2.embeddingsCached).toBe(330)
     expect(cfg2.embeddingsComputed).toBe(0)

@@ -2,20 +2,27 @@ import { classifyHandlers } from './classify'
 import { diagnosticsHandlers } from './diagnostics'
 import { predictHandlers } from './predict'
 import { anomalyHandlers } from './anomaly'
-import { trainHandlers } from './train'
+import { trainHandlers, type TrainingDataOpener } from './train'
+
+/** What the worker thread's entry provides: the engine opens no project by itself. */
+export interface EngineWorkerDeps {
+  openTrainingData: TrainingDataOpener
+}
 
 /**
  * Every request type the engine worker understands. Add a domain by writing
  * handlers/<domain>.ts (an object of defineHandler(...) entries, names "domain:action")
  * and spreading it here with one line; worker-host.ts's `call` picks up the types.
  */
-export const workerHandlers = {
-  ...anomalyHandlers,
-  ...classifyHandlers,
-  ...diagnosticsHandlers,
-  ...predictHandlers,
-  ...trainHandlers
+export function createWorkerHandlers(deps: EngineWorkerDeps) {
+  return {
+    ...anomalyHandlers,
+    ...classifyHandlers,
+    ...diagnosticsHandlers,
+    ...predictHandlers,
+    ...trainHandlers(deps.openTrainingData)
+  }
 }
 
-export type WorkerHandlers = typeof workerHandlers
+export type WorkerHandlers = ReturnType<typeof createWorkerHandlers>
 export type WorkerRequestType = keyof WorkerHandlers

@@ -1,29 +1,27 @@
 import { createHash } from 'node:crypto'
-import { basename } from 'node:path'
-import type { ProjectStore } from '../store/project-store'
-import type { TensorMap } from '../engine/tensor'
-import { buildResnet18Inference, initResnet18Weights } from '../engine/models/resnet'
-import { loadBackbone } from '../engine/models/backbones'
-import { loadResnetWeights } from '../engine/models/weights'
-import { readSafetensors, writeSafetensors } from '../engine/models/safetensors'
-import type { ModelVersion } from '../store/repositories/models-repo'
-import type { ExecutionProviderName, ProviderRequest } from '../engine/infer/sessions'
-import type { Fit } from '../imaging/preprocess'
-import { defaultTrainerConfig, runTrainer, TrainingDataError, type FreezePreset, type TrainerConfig, type TrainProgress } from '../engine/train/trainer'
-import { DEFAULT_AUGMENT, NO_AUGMENT, type AugmentConfig } from '../engine/train/augment'
-import { deserializeCheckpoint, serializeCheckpoint, type Checkpoint, type EpochRecord } from '../engine/train/checkpoints'
-import { evaluateLogits, evaluateModel, PreprocessedSet, type EvalResult, type EvalSample } from '../engine/train/evaluate'
-import { gateDecision } from '../engine/train/gate'
-import { classCounts, classWeights } from '../engine/train/class-weights'
-import { computeEmbeddings, DEFAULT_HEAD_TRAINING, trainLinearHead, withHead, type Backbone, type EmbeddingStore } from '../engine/train/quick-head'
-import type { TrainSample } from '../engine/train/batches'
-import type { ClassificationMetrics } from '../engine/train/metrics'
+import type { TensorMap } from '../tensor'
+import { buildResnet18Inference, initResnet18Weights } from '../models/resnet'
+import { resolveStartingBackbone, type StartingBackbone } from '../models/starting-backbone'
+import { readSafetensors, writeSafetensors } from '../models/safetensors'
+import type { ExecutionProviderName, ProviderRequest } from '../infer/sessions'
+import type { Fit } from '../../imaging/preprocess'
+import { defaultTrainerConfig, runTrainer, TrainingDataError, type FreezePreset, type TrainerConfig, type TrainProgress } from './trainer'
+import { DEFAULT_AUGMENT, NO_AUGMENT, type AugmentConfig } from './augment'
+import { deserializeCheckpoint, serializeCheckpoint, type Checkpoint, type EpochRecord } from './checkpoints'
+import { evaluateLogits, evaluateModel, PreprocessedSet, type EvalResult, type EvalSample } from './evaluate'
+import { gateDecision } from './gate'
+import { classCounts, classWeights } from './class-weights'
+import { computeEmbeddings, DEFAULT_HEAD_TRAINING, trainLinearHead, withHead } from './quick-head'
+import type { ClassificationMetrics } from './metrics'
+import type { ProjectDataset, StoredModel, TrainingData } from './training-data'
 
 /**
- * One training job against an open project: read the labelled images, train (full
- * fine-tuning or quick head-only), checkpoint every epoch into the project, and finish by
- * saving the best weights as a new model version, activated only when the never-worse gate
- * says so. Runs on any thread: the engine worker (training-service.ts) or the CLI process.
+ * One training job against a project's data (training-data.ts): read the labelled images,
+ * train (full fine-tuning or quick head-only), checkpoint every epoch into the project, and
+ * finish by saving the best weights as a new model version, activated only when the
+ * never-worse gate says so. Runs on any thread: the engine worker (worker/handlers/train.ts)
+ * or the CLI process; the caller fills the data from the store
+ * (electron/services/training-data.ts).
  */
 
 /** Project settings this job reads (JSON values in the settings table). */
@@ -57,7 +55,7 @@ export interface TrainJobOptions {
   provider?: ProviderRequest
   threads?: number
   /** Use this backbone instead of the app's resolved one (tests, benches). */
-  backbone?: Backbone
+  backbone?: StartingBackbone
 }
 
 export interface TrainJobHooks {
@@ -90,41 +88,10 @@ export interface TrainOutcome {
   history: EpochRecord[]
 }
 
-/** The labelled data of a project as the trainer needs it. */
-export interface ProjectDataset {
-  classes: string[]
-  goodClass: number | null
-  train: TrainSample[]
-  val: EvalSample[]
-  fingerprint: string
-}
-
-/**
- * Classes with at least one labelled image, in the project's class order; every labelled
- * image gets a split first (the store's deterministic per-class assignment).
- */
-export function projectDataset(store: ProjectStore): ProjectDataset {
-  const rows = store.classes
-    .listWithCounts()
-    .filter((c) => c.count > 0)
-    .sort((a, b) => a.order - b.order || a.id - b.id)
-  store.splits.assignMissing(rows.map((c) => c.id))
-  const index = new Map(rows.map((c, i) => [c.id, i]))
-  const good = rows.findIndex((c) => c.isGood)
-  const train: TrainSample[] = []
-  const val: EvalSample[] = []
-  for (const r of store.images.listLabelled()) {
-    const label = index.get(r.classId)
-    if (label === undefined) continue
-    const sample = { key: r.sha256, label, load: async () => new Uint8Array(store.images.bytes(r.id).bytes) }
-    if (r.split === 'val') val.push(sample)
-    else train.push(sample)
-  }
-  return { classes: rows.map((c) => c.name), goodClass: good >= 0 ? good : null, train, val, fingerprint: store.labels.fingerprint() }
-}
+export type { ProjectDataset, TrainingData } from './training-data'
 
 /** The trainer configuration a request resolves to (defaults from the project settings). */
-export function resolveTrainerConfig(store: ProjectStore, data: ProjectDataset, opts: TrainJobOptions): TrainerConfig {
+export function resolveTrainerConfig(store: Pick<TrainingData, 'settings'>, data: ProjectDataset, opts: TrainJobOptions): TrainerConfig {
   const base = defaultTrainerConfig(data.classes, data.goodClass)
   const augment: AugmentConfig = opts.augment === 'none' ? NO_AUGMENT : { ...DEFAULT_AUGMENT, ...(opts.augment ?? {}) }
   return {
@@ -153,36 +120,18 @@ function sha256Hex(text: string): string {
 }
 
 /** Starting weights for a full run, with `fc` re-initialised when the class count differs. */
-async function startingWeights(numClasses: number, opts: TrainJobOptions, config: TrainerConfig): Promise<{ weights: TensorMap; width: number; source: string }> {
-  let weights: TensorMap
-  let width = config.width
-  let source: string
-  if (opts.weightsFile) {
-    const loaded = await loadResnetWeights(opts.weightsFile)
-    weights = loaded.weights
-    width = loaded.width
-    source = `file:${basename(opts.weightsFile)}`
-  } else if (opts.backbone) {
-    weights = opts.backbone.weights
-    width = opts.backbone.width
-    source = opts.backbone.id
-  } else if (width !== 1) {
-    weights = initResnet18Weights({ numClasses, width, seed: config.seed })
-    source = `random:${config.seed}`
-  } else {
-    const b = await loadBackbone({ seed: config.seed })
-    weights = b.weights
-    source = b.info.source === 'random' ? `random:${config.seed}` : `${b.info.source}:${b.info.sha256 ?? '?'}`
-  }
+async function startingWeights(store: TrainingData, numClasses: number, opts: TrainJobOptions, config: TrainerConfig): Promise<{ weights: TensorMap; width: number; source: string }> {
+  const start = await resolveStartingBackbone({ seed: config.seed, width: config.width, weightsFile: opts.weightsFile, backbone: opts.backbone, dirs: store.backboneDirs })
+  let weights = start.weights
   const fc = weights.get('fc.weight')
   if (!fc || fc.shape[0] !== numClasses) {
     // torchvision's fine-tuning recipe: a new, randomly initialised fc for our classes.
-    const fresh = initResnet18Weights({ numClasses, width, seed: config.seed })
+    const fresh = initResnet18Weights({ numClasses, width: start.width, seed: config.seed })
     weights = new Map(weights)
     weights.set('fc.weight', fresh.get('fc.weight')!)
     weights.set('fc.bias', fresh.get('fc.bias')!)
   }
-  return { weights, width, source }
+  return { weights, width: start.width, source: start.id }
 }
 
 /** What identifies a run for resuming: same data, same recipe, same start. */
@@ -191,17 +140,10 @@ function runIdentity(config: TrainerConfig, mode: string, start: string, fingerp
   return { mode, ...recipe, start, dataFingerprint: fingerprint }
 }
 
-function backboneStore(store: ProjectStore): EmbeddingStore {
-  return {
-    get: (shas, key) => store.embeddings.getMany(shas, key),
-    put: (entries, key) => store.embeddings.putMany(entries, key)
-  }
-}
-
 /** Evaluates heads on cached validation embeddings (quick retrain). */
 interface EmbeddingEvaluator {
   evaluate(weight: Float32Array, bias: Float32Array): EvalResult
-  headOf(model: ModelVersion): { weight: Float32Array; bias: Float32Array } | null
+  headOf(model: StoredModel): { weight: Float32Array; bias: Float32Array } | null
 }
 
 /** logits [N, C] = features [N, F] · Wᵀ [F, C] + b, as the exported model's fc computes them. */
@@ -220,8 +162,8 @@ function linearLogits(features: Float32Array, dims: number, weight: Float32Array
 }
 
 /** Run a training job to the end (or to cancellation) and save the resulting model version. */
-export async function runTrainingJob(store: ProjectStore, opts: TrainJobOptions, hooks: TrainJobHooks = {}): Promise<TrainOutcome> {
-  const data = projectDataset(store)
+export async function runTrainingJob(store: TrainingData, opts: TrainJobOptions, hooks: TrainJobHooks = {}): Promise<TrainOutcome> {
+  const data = store.dataset()
   if (data.classes.length < 2) {
     throw new TrainingDataError(`Training needs labelled images of at least two classes; this project has ${data.classes.length}. Label images of another class, then train again.`)
   }
@@ -232,8 +174,8 @@ export async function runTrainingJob(store: ProjectStore, opts: TrainJobOptions,
   return opts.mode === 'quick' ? runQuick(store, data, config, opts, hooks) : runFull(store, data, config, opts, hooks)
 }
 
-async function runFull(store: ProjectStore, data: ProjectDataset, config: TrainerConfig, opts: TrainJobOptions, hooks: TrainJobHooks): Promise<TrainOutcome> {
-  const start = await startingWeights(data.classes.length, opts, config)
+async function runFull(store: TrainingData, data: ProjectDataset, config: TrainerConfig, opts: TrainJobOptions, hooks: TrainJobHooks): Promise<TrainOutcome> {
+  const start = await startingWeights(store, data.classes.length, opts, config)
   config = { ...config, width: start.width }
   const identity = runIdentity(config, 'full', start.source, data.fingerprint)
   const identityKey = sha256Hex(JSON.stringify(identity))
@@ -308,27 +250,16 @@ async function runFull(store: ProjectStore, data: ProjectDataset, config: Traine
   }
 }
 
-async function runQuick(store: ProjectStore, data: ProjectDataset, config: TrainerConfig, opts: TrainJobOptions, hooks: TrainJobHooks): Promise<TrainOutcome> {
+async function runQuick(store: TrainingData, data: ProjectDataset, config: TrainerConfig, opts: TrainJobOptions, hooks: TrainJobHooks): Promise<TrainOutcome> {
   const t0 = performance.now()
-  let backbone = opts.backbone
-  if (!backbone) {
-    if (opts.weightsFile) {
-      const loaded = await loadResnetWeights(opts.weightsFile)
-      backbone = { weights: loaded.weights, width: loaded.width, id: `file:${sha256Hex(basename(opts.weightsFile))}` }
-    } else if (config.width !== 1) {
-      backbone = { weights: initResnet18Weights({ numClasses: 1000, width: config.width, seed: config.seed }), width: config.width, id: `random:${config.seed}` }
-    } else {
-      const b = await loadBackbone({ seed: config.seed })
-      backbone = { weights: b.weights, width: 1, id: b.info.source === 'random' ? `random:${config.seed}` : `${b.info.source}:${b.info.sha256 ?? '?'}` }
-    }
-  }
+  const backbone = await resolveStartingBackbone({ seed: config.seed, width: config.width, weightsFile: opts.weightsFile, backbone: opts.backbone, dirs: store.backboneDirs })
   config = { ...config, width: backbone.width }
   const runConfig = { mode: 'quick', width: backbone.width, size: config.size, fit: config.fit, seed: config.seed, backbone: backbone.id, classes: data.classes, dataFingerprint: data.fingerprint }
   const runId = store.runs.start({ kind: 'classifier', config: runConfig }).id
   hooks.onStart?.({ runId, resumedFromEpoch: null, config: runConfig })
   try {
     const all: EvalSample[] = [...data.train, ...data.val]
-    const emb = await computeEmbeddings(all, backbone, { size: config.size, fit: config.fit, provider: config.provider, threads: config.threads, store: backboneStore(store) })
+    const emb = await computeEmbeddings(all, backbone, { size: config.size, fit: config.fit, provider: config.provider, threads: config.threads, store: store.embeddings })
     if (hooks.signal?.aborted) {
       store.runs.finish(runId, { status: 'cancelled' })
       return { runId, status: 'cancelled', resumedFromEpoch: null, modelVersion: null, activated: false, reason: 'Quick retrain was cancelled.', metrics: null, activeMetrics: null, imagesPerSecond: 0, provider: null, history: [] }
@@ -358,7 +289,7 @@ async function runQuick(store: ProjectStore, data: ProjectDataset, config: Train
       // An active quick model on the same backbone and preprocessing: its head applies to
       // the same cached features, so no forward pass is needed for the gate either.
       headOf: (m) => {
-        if (m.config.mode !== 'quick' || m.config.backbone !== backbone!.id || m.config.size !== config.size || m.config.fit !== config.fit || m.config.width !== backbone!.width) return null
+        if (m.config.mode !== 'quick' || m.config.backbone !== backbone.id || m.config.size !== config.size || m.config.fit !== config.fit || m.config.width !== backbone.width) return null
         const blob = store.models.weights(m.version)
         if (!blob) return null
         const t = readSafetensors(new Uint8Array(blob))
@@ -391,7 +322,7 @@ async function runQuick(store: ProjectStore, data: ProjectDataset, config: Train
  * cleanup in one transaction.
  */
 async function finishRun(
-  store: ProjectStore,
+  store: TrainingData,
   data: ProjectDataset,
   config: TrainerConfig,
   run: {

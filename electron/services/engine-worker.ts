@@ -1,0 +1,15 @@
+import { serveEngineWorker } from '../engine/worker'
+import { openProject } from '../store/project-store'
+import { projectTrainingData } from './training-data'
+
+/**
+ * Entry file of the engine worker thread (built as out/main/engine-worker.js; started by
+ * engine/worker-host.ts). It lives here, not in engine/, because it gives the engine what
+ * the engine must not import: a project's training data, filled from the store.
+ */
+serveEngineWorker({
+  openTrainingData: (projectFile) => {
+    const store = openProject(projectFile)
+    return { data: projectTrainingData(store), close: () => store.close() }
+  }
+})
