@@ -6,17 +6,28 @@
  *   npx tsx bench/train-step.ts [--size 224] [--batch 32] [--freeze all-but-stem] [--steps 3]
  *                               [--threads 2] [--conv-dw tap-matmul|dilated-conv]
  *                               [--conv-dx conv-transpose|flipped-conv] [--optimizer sgd|adamw]
+ *                               [--profile] [--skip-torch] [--nchwc auto|off|8|16]
+ *
+ * --profile turns on onnxruntime's profiler for the timed steps and prints the kernel time
+ * per phase (forward / backward / loss / optimizer), per op type and per layer
+ * (bench/step-profile.ts); profiling adds a little overhead, so its images/s are not the
+ * figure to quote.
  *
  * Besides images/s (wall clock) it reports CPU seconds per image, with thread spinning
  * off on both sides (ORT allow_spinning 0, OMP_WAIT_POLICY=PASSIVE): on a shared, loaded
  * machine the CPU-time ratio is the steadier comparison.
  */
 import { execFileSync } from 'node:child_process'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import * as ort from 'onnxruntime-node'
+import { detectNchwcBlock } from '../electron/engine/onnx/nchwc'
 import { buildTrainStep, type FreezePreset } from '../electron/engine/train/train-step'
 import { randomStepFeeds } from '../tests/unit/engine/train-step-feeds'
+import { formatProfile, readProfile, summariseProfile, type ProfileSummary } from './step-profile'
 
 const { values } = parseArgs({
   options: {
@@ -27,7 +38,10 @@ const { values } = parseArgs({
     threads: { type: 'string', default: '2' },
     'conv-dw': { type: 'string', default: 'tap-matmul' },
     'conv-dx': { type: 'string', default: 'conv-transpose' },
-    optimizer: { type: 'string', default: 'sgd' }
+    optimizer: { type: 'string', default: 'sgd' },
+    profile: { type: 'boolean', default: false },
+    nchwc: { type: 'string', default: 'auto' },
+    'skip-torch': { type: 'boolean', default: false }
   }
 })
 interface Measured { imagesPerSecond: number; cpuSecondsPerImage: number; peakRssMb: number }
@@ -37,17 +51,20 @@ const steps = Number(values.steps)
 const threads = Number(values.threads)
 const freeze = values.freeze as FreezePreset
 const numClasses = 4
+const nchwcBlock = values.nchwc === 'auto' ? await detectNchwcBlock() : values.nchwc === 'off' ? 0 : Number(values.nchwc)
 
-async function onnxStep(): Promise<Measured & { buildMs: number; sessionMs: number }> {
+async function onnxStep(): Promise<Measured & { buildMs: number; sessionMs: number; profile?: ProfileSummary }> {
   const t0 = performance.now()
   const graph = buildTrainStep({
     numClasses, size, batch, freeze, optimizer: values.optimizer as 'sgd' | 'adamw',
-    gradient: { convWeightGrad: values['conv-dw'] as 'tap-matmul' | 'dilated-conv', convInputGrad: values['conv-dx'] as 'conv-transpose' | 'flipped-conv' }
+    gradient: { convWeightGrad: values['conv-dw'] as 'tap-matmul' | 'dilated-conv', convInputGrad: values['conv-dx'] as 'conv-transpose' | 'flipped-conv', nchwcBlock }
   })
   const t1 = performance.now()
+  const profileDir = values.profile ? await mkdtemp(join(tmpdir(), 'ds-step-profile-')) : undefined
   const session = await ort.InferenceSession.create(graph.model, {
     intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all',
-    extra: { session: { intra_op: { allow_spinning: '0' } } }
+    extra: { session: { intra_op: { allow_spinning: '0' } } },
+    ...(profileDir ? { enableProfiling: true, profileFilePrefix: join(profileDir, 'step') } : {})
   })
   const t2 = performance.now()
   const inputs = randomStepFeeds(graph, { numClasses, size, batch, lr: 1e-3, seed: 1 })
@@ -58,16 +75,26 @@ async function onnxStep(): Promise<Measured & { buildMs: number; sessionMs: numb
   for (let s = 0; s < steps; s++) await run(s + 2)
   const elapsed = (performance.now() - start) / 1000
   const used = process.cpuUsage(cpu)
+  let profile: ProfileSummary | undefined
+  if (profileDir) {
+    session.endProfiling()
+    const file = (await readdir(profileDir)).find((f) => f.endsWith('.json'))
+    if (!file) throw new Error(`onnxruntime wrote no profile into ${profileDir}`)
+    profile = summariseProfile(await readProfile(join(profileDir, file)), 1) // the warm-up run is left out
+    await rm(profileDir, { recursive: true, force: true })
+  }
   return {
     imagesPerSecond: (batch * steps) / elapsed,
     cpuSecondsPerImage: (used.user + used.system) / 1e6 / (batch * steps),
     peakRssMb: process.resourceUsage().maxRSS / 1024,
     buildMs: t1 - t0,
-    sessionMs: t2 - t1
+    sessionMs: t2 - t1,
+    profile
   }
 }
 
 function torchStep(): Measured | undefined {
+  if (values['skip-torch']) return undefined
   try {
     const script = fileURLToPath(new URL('./train-step-torch.py', import.meta.url))
     const out = execFileSync('/usr/bin/python3', [script, String(size), String(batch), freeze, String(steps), String(threads)], {
@@ -82,7 +109,9 @@ function torchStep(): Measured | undefined {
 
 const ours = await onnxStep()
 const torch = torchStep()
-console.log(JSON.stringify({ size, batch, freeze, steps, threads, convWeightGrad: values['conv-dw'], convInputGrad: values['conv-dx'], optimizer: values.optimizer, onnx: ours, torch }, null, 1))
+const { profile, ...onnx } = ours
+if (profile) console.log(`onnxruntime profile of the step (${freeze}, ${size}px, batch ${batch}, ${threads} threads):\n${formatProfile(profile)}\n`)
+console.log(JSON.stringify({ size, batch, freeze, steps, threads, convWeightGrad: values['conv-dw'], convInputGrad: values['conv-dx'], nchwcBlock, optimizer: values.optimizer, onnx, torch }, null, 1))
 if (torch) {
   console.log(`images/s ratio onnx/torch: ${(ours.imagesPerSecond / torch.imagesPerSecond).toFixed(2)}`)
   console.log(`CPU-time speed ratio onnx/torch (torch CPU s per image / ours): ${(torch.cpuSecondsPerImage / ours.cpuSecondsPerImage).toFixed(2)}`)

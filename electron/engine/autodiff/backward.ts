@@ -60,9 +60,9 @@ export function emitBackward(g: OnnxGraph, net: Net, forward: ForwardResult, o: 
     if (!o.plan.layers.has(layer.name)) continue
     const contributions = pending.get(layer.output)
     if (!contributions) continue // the layer does not reach the loss
-    const dY = contributions.length === 1 ? contributions[0]! : g.op1('Sum', contributions)
+    const dY = contributions.length === 1 ? contributions[0]! : g.inScope(`bwd/${layer.name}`, () => g.op1('Sum', contributions))
     const wantParamGrads = layerParams(layer).some((p) => o.trainable.has(p))
-    const result = ruleFor(layer).backward(layer, dY, {
+    const result = g.inScope(`bwd/${layer.name}`, () => ruleFor(layer).backward(layer, dY, {
       g,
       shapeOf: (v) => net.shapeOf(v),
       saved: forward.saved.get(layer.name) ?? {},
@@ -70,7 +70,7 @@ export function emitBackward(g: OnnxGraph, net: Net, forward: ForwardResult, o: 
       wantParamGrads,
       sampleMask: o.sampleMask,
       options
-    })
+    }))
     for (const [name, grad] of result.params) if (o.trainable.has(name)) paramGrads.set(name, grad)
     layer.inputs.forEach((input, k) => {
       const grad = result.inputs[k]

@@ -98,6 +98,17 @@ export function requestedProvider(option?: ProviderRequest): { request: Provider
   return { request: 'auto', note: `${PROVIDER_ENV}="${env}" is not one of auto, ${PROVIDER_NAMES.join(', ')}; using auto.` }
 }
 
+/**
+ * Whether createSession will go straight to CPU for this request (no GPU provider asked
+ * for or available): graphs may then use CPU-only contrib ops (onnx/nchwc.ts).
+ */
+export function runsOnCpu(option?: ProviderRequest): boolean {
+  const { request } = requestedProvider(option)
+  if (request === 'cpu') return true
+  if (request !== 'auto') return false
+  return !providerAvailability().some((p) => p.auto && p.available && p.name !== 'cpu' && !failedProviders.has(p.name))
+}
+
 /** GPU providers that failed in this process: not retried for every session. */
 const failedProviders = new Map<ExecutionProviderName, string>()
 

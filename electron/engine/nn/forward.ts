@@ -16,6 +16,8 @@ export interface ForwardOptions {
    * where weights are inputs and ORT cannot fold them itself).
    */
   foldFrozenConvBn?: boolean
+  /** NCHWc block for convs (see GradientOptions.nchwcBlock); CPU provider only. */
+  nchwcBlock?: number
 }
 
 export interface ForwardResult {
@@ -38,21 +40,22 @@ export function emitForward(g: OnnxGraph, net: Net, opts: ForwardOptions = {}): 
     if (foldedConvs.has(layer.name)) continue // emitted together with its BN
     const conv = folded.get(layer.name)
     if (conv) {
-      emitFoldedConvBn(g, conv, layer as BatchNormLayer)
+      g.inScope(`fwd/${conv.name}`, () => emitFoldedConvBn(g, conv, layer as BatchNormLayer))
       saved.set(layer.name, {})
       continue
     }
     const rule = ruleFor(layer)
     saved.set(
       layer.name,
-      rule.forward(layer, {
+      g.inScope(`fwd/${layer.name}`, () => rule.forward(layer, {
         g,
         shapeOf: (v) => net.shapeOf(v),
         batchStats: opts.batchStats?.(layer) ?? false,
         willBackprop: opts.willBackprop?.(layer) ?? false,
         sampleMask: opts.sampleMask,
-        updateBuffer: (name, value) => bufferUpdates.set(name, value)
-      })
+        updateBuffer: (name, value) => bufferUpdates.set(name, value),
+        nchwcBlock: opts.nchwcBlock
+      }))
     )
   }
   return { saved, bufferUpdates }

@@ -38,6 +38,7 @@ interface NodeRecord {
   output: string[]
   name: string
   op_type: string
+  domain?: string
   attribute: unknown[]
 }
 
@@ -62,8 +63,26 @@ export class OnnxGraph {
   /** Old name → new name for values renamed into graph outputs. */
   private readonly aliases = new Map<string, string>()
   private counter = 0
+  /** Operator domains besides the default one (contrib ops such as 'com.microsoft.nchwc'), each at version 1. */
+  private readonly domains = new Set<string>()
+  /**
+   * Prefix for node names ('fwd/layer1.0.conv1', 'bwd/…', 'opt/…'), so onnxruntime's
+   * profile (which reports node names) can be attributed to layers and phases.
+   */
+  scope = ''
 
   constructor(readonly name: string) {}
+
+  /** Run `emit` with node names prefixed by `scope`; restores the previous scope. */
+  inScope<T>(scope: string, emit: () => T): T {
+    const previous = this.scope
+    this.scope = scope
+    try {
+      return emit()
+    } finally {
+      this.scope = previous
+    }
+  }
 
   /** A value name not used yet, with a readable prefix (`layer1.0.conv1.dW_7`); claimed when a node writes it. */
   fresh(prefix: string): string {
@@ -154,7 +173,7 @@ export class OnnxGraph {
    * Append a node. Returns its output names: `outputs` may be a count (fresh names from
    * the op type) or explicit names. An empty-string input is ONNX's "optional input absent".
    */
-  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputs: number | string[] = 1): string[] {
+  op(opType: string, inputs: string[], attrs: Record<string, AttrValue> = {}, outputs: number | string[] = 1, domain = ''): string[] {
     inputs = inputs.map((i) => this.resolve(i))
     for (const i of inputs) {
       if (i !== '' && !this.names.has(i)) throw new GraphBuildError(`${opType} reads "${i}", which no earlier node, input or initializer defines.`)
@@ -163,10 +182,12 @@ export class OnnxGraph {
     const node: NodeRecord = {
       input: inputs,
       output: outNames,
-      name: this.fresh(`${opType}_node`),
+      name: this.fresh(this.scope ? `${this.scope}/${opType}_node` : `${opType}_node`),
       op_type: opType,
+      ...(domain ? { domain } : {}),
       attribute: Object.entries(attrs).map(([k, v]) => encodeAttribute(k, v))
     }
+    if (domain) this.domains.add(domain)
     this.nodes.push(node)
     for (const o of outNames) this.producers.set(o, node)
     return outNames
@@ -188,7 +209,7 @@ export class OnnxGraph {
     const ModelProto = root.lookupType('onnx.ModelProto')
     const model = {
       ir_version: IR_VERSION,
-      opset_import: [{ domain: '', version: OPSET }],
+      opset_import: [{ domain: '', version: OPSET }, ...[...this.domains].map((domain) => ({ domain, version: 1 }))],
       producer_name: meta.producer ?? 'defect-studio',
       producer_version: '1',
       doc_string: meta.doc ?? '',

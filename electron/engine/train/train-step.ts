@@ -154,10 +154,11 @@ export function buildTrainStep(opts: TrainStepOptions): TrainStepGraph {
     batchStats: (layer) => layer.op === 'BatchNormalization' && trainedLayers.has(layer.name),
     willBackprop: (layer) => plan.layers.has(layer.name),
     sampleMask: mask,
-    foldFrozenConvBn: true
+    foldFrozenConvBn: true,
+    nchwcBlock: opts.gradient?.nchwcBlock
   })
   const logits = net.outputValue
-  const { loss, dLogits } = emitSoftmaxCrossEntropy(g, { logits, labels, sampleWeights, classWeights, numClasses: c, labelSmoothing: opts.labelSmoothing ?? 0 })
+  const { loss, dLogits } = g.inScope('loss', () => emitSoftmaxCrossEntropy(g, { logits, labels, sampleWeights, classWeights, numClasses: c, labelSmoothing: opts.labelSmoothing ?? 0 }))
   const grads = emitBackward(g, net, forward, { trainable, plan, seed: { value: logits, grad: dLogits }, sampleMask: mask, gradient: opts.gradient }).params
 
   g.output(loss, 'loss', 'float32', [])
@@ -168,7 +169,8 @@ export function buildTrainStep(opts: TrainStepOptions): TrainStepGraph {
     const grad = grads.get(name)
     if (!grad) throw new TrainStepOptionsError(`No gradient reached "${name}"; the freeze preset leaves it disconnected from the loss.`)
     if (opts.exposeGradients) g.output(grad, gradient(name), 'float32', shapes.get(name)!)
-    for (const [target, value] of optimizer.emitUpdate(g, { param: name, grad, lr, step })) g.output(value, updated(target), 'float32', shapes.get(target)!)
+    const update = g.inScope(`opt/${name}`, () => optimizer.emitUpdate(g, { param: name, grad, lr, step }))
+    for (const [target, value] of update) g.output(value, updated(target), 'float32', shapes.get(target)!)
   }
   for (const name of bufferNames) g.output(forward.bufferUpdates.get(name)!, updated(name), 'float32', shapes.get(name)!)
 

@@ -2,7 +2,8 @@ import * as ort from 'onnxruntime-node'
 import type { TensorMap } from '../tensor'
 import { elementCount } from '../tensor'
 import { buildResnet18Inference } from '../models/resnet'
-import { createSession, type ProviderRequest } from '../infer/sessions'
+import { createSession, runsOnCpu, type ProviderRequest } from '../infer/sessions'
+import { detectNchwcBlock } from '../onnx/nchwc'
 import type { ExecutionProviderName } from '../../../shared/contract/app'
 import { buildTrainStep, type FreezePreset, type TrainStepGraph } from './train-step'
 
@@ -157,7 +158,9 @@ export async function runTrainer(config: TrainerConfig, data: { train: TrainSamp
     optimizer: config.optimizer,
     momentum: config.momentum,
     weightDecay: config.weightDecay,
-    labelSmoothing: config.labelSmoothing
+    labelSmoothing: config.labelSmoothing,
+    // Blocked CPU conv kernels with in-graph filter reorders (onnx/nchwc.ts): CPU runs only.
+    gradient: { nchwcBlock: runsOnCpu(config.provider ?? 'auto') ? await detectNchwcBlock() : 0 }
   })
   const { session, provider } = await createSession(step.model, { provider: config.provider ?? 'auto', threads: config.threads })
 

@@ -1,4 +1,5 @@
 import type { OnnxGraph } from '../../onnx/graph'
+import { emitNchwcConv, fitsNchwc } from '../../onnx/nchwc'
 import type { ConvLayer } from '../ir'
 import type { BackwardContext, GradResult, LayerRule } from './rule'
 
@@ -11,7 +12,14 @@ import type { BackwardContext, GradResult, LayerRule } from './rule'
  *   db = Σ_{n,y,x} dY
  */
 export const conv: LayerRule<ConvLayer> = {
-  forward(layer, { g }) {
+  forward(layer, { g, shapeOf, nchwcBlock = 0 }) {
+    const ci = shapeOf(layer.inputs[0])[1]!
+    const co = shapeOf(layer.output)[1]!
+    if (fitsNchwc(ci, co, nchwcBlock)) {
+      const { kernel, stride, pad } = layer
+      emitNchwcConv(g, { x: layer.inputs[0], w: layer.weight, bias: layer.bias, ci, co, kernel, stride, pad, block: nchwcBlock }, layer.output)
+      return {}
+    }
     const inputs = layer.bias ? [layer.inputs[0], layer.weight, layer.bias] : [layer.inputs[0], layer.weight]
     g.op1('Conv', inputs, convAttrs(layer), layer.output)
     return {}
@@ -24,7 +32,9 @@ export const conv: LayerRule<ConvLayer> = {
     const { kernel: k, stride: s, pad: p } = layer
     const result: GradResult = { inputs: [undefined], params: new Map() }
     if (ctx.wantInputGrads[0]) {
-      if (s === 1 && ctx.options.convInputGrad === 'flipped-conv') {
+      const ci = ctx.shapeOf(x)[1]!
+      const co = ctx.shapeOf(layer.output)[1]!
+      if (s === 1 && (ctx.options.convInputGrad === 'flipped-conv' || fitsNchwc(ci, co, ctx.options.nchwcBlock))) {
         result.inputs[0] = inputGradFlippedConv(layer, dY, ctx)
       } else {
         const outputPadding = [(h + 2 * p - k) % s, (w + 2 * p - k) % s]
@@ -56,6 +66,8 @@ function inputGradFlippedConv(layer: ConvLayer, dY: string, ctx: BackwardContext
   const reversed = g.op1('MatMul', [taps, g.constant('tap_reversal', { dtype: 'float32', shape: [k * k, k * k], data: reversal })])
   const flipped = g.op1('Transpose', [g.op1('Reshape', [reversed, g.i64([co, ci, k, k])])], { perm: [1, 0, 2, 3] }) // [Ci, Co, k, k]
   const q = k - 1 - p
+  const block = ctx.options.nchwcBlock
+  if (fitsNchwc(co, ci, block)) return emitNchwcConv(g, { x: dY, w: flipped, ci: co, co: ci, kernel: k, stride: 1, pad: q, block })
   return g.op1('Conv', [dY, flipped], { kernel_shape: [k, k], strides: [1, 1], pads: [q, q, q, q] })
 }
 

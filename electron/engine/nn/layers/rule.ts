@@ -23,9 +23,16 @@ export interface GradientOptions {
    * the loaded-machine bench). Strided convs always use ConvTranspose with output_padding.
    */
   convInputGrad: 'conv-transpose' | 'flipped-conv'
+  /**
+   * onnxruntime's NCHWc block (onnx/nchwc.ts, detectNchwcBlock) for convs whose channel
+   * counts are multiples of it, 0 = plain ONNX Conv. With a block, forward convs and the
+   * input gradient of stride-1 convs (as a flipped conv) run on the blocked CPU kernel with
+   * an in-graph filter reorder. CPU provider only: other providers lack the contrib ops.
+   */
+  nchwcBlock: number
 }
 
-export const DEFAULT_GRADIENT_OPTIONS: GradientOptions = { convWeightGrad: 'tap-matmul', convInputGrad: 'conv-transpose' }
+export const DEFAULT_GRADIENT_OPTIONS: GradientOptions = { convWeightGrad: 'tap-matmul', convInputGrad: 'conv-transpose', nchwcBlock: 0 }
 
 export interface ForwardContext {
   g: OnnxGraph
@@ -38,6 +45,8 @@ export interface ForwardContext {
   sampleMask?: string
   /** Report the new value of a buffer (BN running statistics). */
   updateBuffer(name: string, value: string): void
+  /** NCHWc block for forward convs (GradientOptions.nchwcBlock); 0 or absent = plain Conv. */
+  nchwcBlock?: number
 }
 
 /** Values the forward kept for the backward (names in the graph). */

@@ -1,0 +1,83 @@
+import * as ort from 'onnxruntime-node'
+import { OnnxGraph } from './graph'
+
+/**
+ * onnxruntime's blocked-channel convolution ('com.microsoft.nchwc' contrib ops, CPU only).
+ *
+ * ORT rewrites a Conv into its NCHWc form only when the weights are constant initializers,
+ * so in a training graph (weights are inputs) every Conv falls back to im2col + SGEMM. The
+ * contrib kernel itself reads its filter from an input, so we write the rewrite ourselves:
+ * the filter is reordered inside the graph (a Reshape + Transpose of the small weight
+ * tensor, once per step), the activation goes through ReorderInput before the conv and
+ * ReorderOutput after it.
+ *
+ * Activations in NCHWc: [N, C/B, H, W, B] stored as a tensor of shape [N, C, H, W].
+ * Filters in OIHWBiBo: D[ob][ib][kh][kw][bi][bo] = W[ob·B + bo][ib·B + bi][kh][kw].
+ * B (the block) is MLAS's, a property of the CPU (8 on the Zen 5 machines of ENGINE-NOTES.md
+ * with this onnxruntime build): detectNchwcBlock() measures it instead of guessing.
+ */
+export const NCHWC_DOMAIN = 'com.microsoft.nchwc'
+
+export interface NchwcConvArgs {
+  /** [N, Ci, H, W] NCHW input. */
+  x: string
+  /** [Co, Ci, k, k] NCHW filter (any value: input, computed, initializer). */
+  w: string
+  bias?: string
+  ci: number
+  co: number
+  kernel: number
+  stride: number
+  pad: number
+  block: number
+}
+
+/** Whether the blocked conv applies: both channel counts whole multiples of the block. */
+export function fitsNchwc(ci: number, co: number, block: number): boolean {
+  return block > 0 && ci % block === 0 && co % block === 0
+}
+
+/** OIHW [Co, Ci, k, k] → OIHWBiBo, kept under the shape [Co, Ci, k, k] as ORT's own rewrite does. */
+export function reorderFilter(g: OnnxGraph, w: string, co: number, ci: number, k: number, block: number): string {
+  const blocked = g.op1('Reshape', [w, g.i64([co / block, block, ci / block, block, k, k])]) // [Co/B, Bo, Ci/B, Bi, k, k]
+  const moved = g.op1('Transpose', [blocked], { perm: [0, 2, 4, 5, 3, 1] }) // [Co/B, Ci/B, k, k, Bi, Bo]
+  return g.op1('Reshape', [moved, g.i64([co, ci, k, k])])
+}
+
+/** Y = Conv(X, W[, b]) in NCHW out, computed by the NCHWc kernel. */
+export function emitNchwcConv(g: OnnxGraph, a: NchwcConvArgs, output?: string): string {
+  const filter = reorderFilter(g, a.w, a.co, a.ci, a.kernel, a.block)
+  const xc = g.op('ReorderInput', [a.x], {}, 1, NCHWC_DOMAIN)[0]!
+  const attrs = { kernel_shape: [a.kernel, a.kernel], strides: [a.stride, a.stride], pads: [a.pad, a.pad, a.pad, a.pad] }
+  const yc = g.op('Conv', a.bias ? [xc, filter, a.bias] : [xc, filter], attrs, 1, NCHWC_DOMAIN)[0]!
+  return g.op('ReorderOutput', [yc], { channels: a.co }, output === undefined ? 1 : [output], NCHWC_DOMAIN)[0]!
+}
+
+let detected: Promise<number> | undefined
+
+/**
+ * MLAS's NCHWc block on this CPU, 0 when the contrib ops are missing (another build or
+ * architecture). ReorderInput of channels 0..63 at two pixels shows the block directly: the
+ * blocked buffer starts with B values of pixel 0 before pixel 1's.
+ */
+export function detectNchwcBlock(): Promise<number> {
+  detected ??= (async () => {
+    try {
+      const c = 64
+      const g = new OnnxGraph('nchwc_probe')
+      g.input('x', 'float32', [1, c, 2, 1])
+      g.op('ReorderInput', ['x'], {}, ['y'], NCHWC_DOMAIN)
+      g.output('y', 'y', 'float32', [1, c, 2, 1])
+      const session = await ort.InferenceSession.create(g.toBytes(), { intraOpNumThreads: 1, interOpNumThreads: 1 })
+      const x = Float32Array.from({ length: c * 2 }, (_, i) => i) // x[ch][px] = 2·ch + px
+      const y = (await session.run({ x: new ort.Tensor('float32', x, [1, c, 2, 1]) })).y!.data as Float32Array
+      await session.release()
+      let block = 0
+      while (block < c && y[block] === 2 * block) block++
+      return block === 8 || block === 16 ? block : 0
+    } catch {
+      return 0
+    }
+  })()
+  return detected
+}
