@@ -8,6 +8,7 @@ import { FileAccess } from './file-access'
 import { anomalyHandlers } from './handlers/anomaly'
 import { engineHandlers } from './handlers/engine'
 import { imagesHandlers } from './handlers/images'
+import { uploadDisplayName } from './upload-names'
 import { inspectionHandlers } from './handlers/inspection'
 import { predictionsHandlers } from './handlers/predictions'
 import { projectsHandlers } from './handlers/projects'
@@ -56,6 +57,8 @@ export interface AppServicesOptions {
    * the data folder and settings.json's allowedFolders (serve --allow-folder, uploads).
    */
   allowedFolders?: readonly string[]
+  /** Browser mode's upload folder: reports name uploaded files by their own names, not this path. */
+  uploadDir?: string
 }
 
 export async function createAppServices(options: AppServicesOptions): Promise<AppServices> {
@@ -120,7 +123,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   }
   router.register(appHandlers)
   router.register(projectsHandlers({ projects, emit, files }))
-  router.register(imagesHandlers({ projects, imports, emit, files }))
+  router.register(imagesHandlers({ projects, imports, emit, files, ...(options.uploadDir ? { displayName: uploadDisplayName(options.uploadDir) } : {}) }))
   router.register(predictionsHandlers({ projects, emit, runner: workerClassifierRunner(engine.host) }))
   router.register(engineHandlers({ engine, files }))
   router.register(trainingHandlers({ training }))

@@ -8,7 +8,9 @@ import { busyMessage, isBusyError } from '../store/errors'
 export class UserFacingError extends Error {
   constructor(
     readonly code: CallErrorCode,
-    message: string
+    message: string,
+    /** For invalid values: the offending fields, as "path: problem". */
+    readonly issues?: string[]
   ) {
     super(message)
     this.name = 'UserFacingError'
@@ -30,7 +32,7 @@ export class NoProjectError extends UserFacingError {
 }
 
 export function toCallError(error: unknown, channel: string): CallError {
-  if (error instanceof UserFacingError) return { code: error.code, message: error.message }
+  if (error instanceof UserFacingError) return { code: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) }
   if (isBusyError(error)) return { code: 'failed', message: busyMessage() }
   const raw = error instanceof Error ? error.message : String(error)
   const firstLine = raw.split('\n')[0]!.slice(0, 500)

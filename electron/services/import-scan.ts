@@ -36,6 +36,8 @@ export interface ImportPlan {
   rejected: Array<{ file: string; reason: string; code: string }>
   /** Deliberately not imported (not an image extension, outside the layout). */
   skipped: Array<{ file: string; reason: string }>
+  /** Whole subfolders left out (also listed in `skipped`), for the report's own line. */
+  skippedFolders: Array<{ folder: string; reason: string }>
   layout: 'imagefolder' | 'flat' | 'files'
 }
 
@@ -52,7 +54,7 @@ const VAL_DIRS = new Set(['val', 'valid', 'validation'])
 const UNLABELLED_DIRS = new Set(['unlabelled', 'unlabeled'])
 
 export async function planImport(source: ImportSource): Promise<ImportPlan> {
-  const plan: ImportPlan = { candidates: [], rejected: [], skipped: [], layout: source.kind === 'files' ? 'files' : 'flat' }
+  const plan: ImportPlan = { candidates: [], rejected: [], skipped: [], skippedFolders: [], layout: source.kind === 'files' ? 'files' : 'flat' }
   if (source.kind === 'folder') {
     await checkFolder(source.folder)
     plan.layout = await scanFolder(source.folder, source.layout ?? 'auto', plan)
@@ -104,7 +106,11 @@ async function scanFolder(root: string, layout: 'auto' | 'imagefolder' | 'flat',
     if (isImageFolder) {
       if (lower === 'train' || VAL_DIRS.has(lower)) await scanSplitDir(path, lower === 'train' ? 'train' : 'val', visited, plan)
       else if (UNLABELLED_DIRS.has(lower)) await walk(path, {}, visited, plan)
-      else plan.skipped.push({ file: path, reason: 'folder is not part of the ImageFolder layout (train/, val/, unlabelled/)' })
+      else {
+        const reason = 'folder is not part of the ImageFolder layout (train/, val/, unlabelled/)'
+        plan.skipped.push({ file: path, reason })
+        plan.skippedFolders.push({ folder: path, reason })
+      }
     } else if (UNLABELLED_DIRS.has(lower)) await walk(path, {}, visited, plan)
     else await walk(path, { className: className(entry.name) }, visited, plan)
   }

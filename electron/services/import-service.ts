@@ -23,6 +23,13 @@ export interface ImportOptions {
   readFile?: (file: string, limits: DecodeLimits) => Promise<Buffer>
   /** Called after each stored image (the crash test logs its kill points with it). */
   onCommitted?: (file: string, id: number) => void
+  /** Mark this class as the good one (created when missing) before importing. */
+  goodClass?: string
+  /**
+   * How a file is named in the report and kept as the image's source: browser-mode uploads
+   * pass one that strips the server's temporary folder, so users see their own file names.
+   */
+  displayName?: (file: string) => string
 }
 
 type Prepared =
@@ -40,17 +47,23 @@ export async function importImages(store: ProjectStore, source: ImportSource, op
   const limits = opts.limits ?? DEFAULT_DECODE_LIMITS
   const read = opts.readFile ?? readImageFile
   const plan = await planImport(source)
+  const shown = opts.displayName ?? ((f: string) => f)
   const classesBefore = new Set(store.classes.list().map((c) => c.name))
+  if (opts.goodClass !== undefined) markGood(store, opts.goodClass)
   const report: ImportReport = {
     imported: 0,
     duplicates: [],
-    rejected: [...plan.rejected],
-    skipped: plan.skipped,
+    rejected: plan.rejected.map((r) => ({ ...r, file: shown(r.file) })),
+    skipped: plan.skipped.map((s) => ({ ...s, file: shown(s.file) })),
     total: plan.candidates.length + plan.rejected.length,
     cancelled: false,
     layout: plan.layout,
-    classesCreated: []
+    classesCreated: [],
+    skippedFolders: plan.skippedFolders.map((s) => ({ ...s, folder: shown(s.folder) })),
+    validationSplit: { count: 0, rule: '' },
+    goodClass: null
   }
+  const importedIds: number[] = []
   const total = report.total
   let done = plan.rejected.length
   const progress = (currentFile: string) =>
@@ -75,8 +88,8 @@ export async function importImages(store: ProjectStore, source: ImportSource, op
           height: decoded.height,
           channels: decoded.channels,
           format: decoded.format,
-          originalName: basename(candidate.file),
-          sourcePath: candidate.file,
+          originalName: basename(shown(candidate.file)),
+          sourcePath: shown(candidate.file),
           thumbnail: decoded.thumbnail,
           ...(candidate.className !== undefined ? { className: candidate.className } : {}),
           ...(candidate.split !== undefined ? { split: candidate.split } : {})
@@ -124,10 +137,12 @@ export async function importImages(store: ProjectStore, source: ImportSource, op
     .list()
     .map((c) => c.name)
     .filter((n) => !classesBefore.has(n))
+  report.validationSplit = { count: store.splits.autoValidationCount(importedIds), rule: splitRule(store, plan.layout) }
+  report.goodClass = store.classes.list().find((c) => c.isGood)?.name ?? null
   return report
 
   function commit(prepared: Prepared): void {
-    const file = prepared.candidate.file
+    const file = shown(prepared.candidate.file)
     if (prepared.kind === 'rejected') {
       report.rejected.push({ file, reason: prepared.reason, code: prepared.code })
       return
@@ -153,9 +168,24 @@ export async function importImages(store: ProjectStore, source: ImportSource, op
     if (result.status === 'duplicate') report.duplicates.push({ file, sameAs: result.sameAs })
     else {
       report.imported++
+      importedIds.push(result.id)
       opts.onCommitted?.(file, result.id)
     }
   }
+}
+
+/** The class named good (created when missing); any other loses the mark. */
+export function markGood(store: ProjectStore, name: string): void {
+  const existing = store.classes.findByName(name)
+  if (existing) store.classes.update(existing.id, { isGood: true })
+  else store.classes.create({ name, isGood: true })
+}
+
+/** The automatic validation rule in words (store/repositories/splits-repo.ts). */
+function splitRule(store: ProjectStore, layout: ImportReport['layout']): string {
+  const pct = Math.round(store.splits.valFraction() * 1000) / 10
+  const folder = layout === 'imagefolder' ? "Images in the folder's own val/ stay validation; the others: " : ''
+  return `${folder}each class keeps ${pct}% of its labelled images for validation (rounded, chosen by lowest SHA-256, never moved afterwards).`
 }
 
 /**
@@ -170,13 +200,18 @@ export class ImportService {
     return this.running !== null
   }
 
-  async run(store: ProjectStore, source: ImportSource, onProgress: (importId: string, p: ImportProgress) => void): Promise<ImportReport & { importId: string }> {
+  async run(
+    store: ProjectStore,
+    source: ImportSource,
+    onProgress: (importId: string, p: ImportProgress) => void,
+    options: Pick<ImportOptions, 'goodClass' | 'displayName'> = {}
+  ): Promise<ImportReport & { importId: string }> {
     if (this.running) throw new UserFacingError('conflict', 'An import is already running. Wait for it to finish or cancel it first.')
     const id = `import-${Date.now()}-${++this.counter}`
     const controller = new AbortController()
     this.running = { id, controller }
     try {
-      const report = await importImages(store, source, { signal: controller.signal, onProgress: (p) => onProgress(id, p) })
+      const report = await importImages(store, source, { ...options, signal: controller.signal, onProgress: (p) => onProgress(id, p) })
       return { ...report, importId: id }
     } finally {
       this.running = null

@@ -6,6 +6,7 @@ import { createProject, openProject, type ProjectStore } from '../store/project-
 import type { ClassRow, ClassWithCounts } from '../store/repositories/classes-repo'
 import { dataDir } from './app-info'
 import { NoProjectError, NotFoundError, UserFacingError } from './errors'
+import { checkProjectSetting } from '../../shared/contract/settings'
 
 export interface RecentProject {
   path: string
@@ -109,9 +110,19 @@ export class ProjectService {
     return this.current().settings.all()
   }
 
+  /**
+   * Store one setting after checking it against its schema (shared/contract/settings.ts);
+   * null or undefined removes it, so the default applies again.
+   */
   setSetting(key: string, value: unknown): Record<string, unknown> {
     const store = this.current()
-    store.settings.set(key, value)
+    if (value === undefined || value === null) {
+      store.settings.set(key, undefined)
+      return store.settings.all()
+    }
+    const checked = checkProjectSetting(key, value)
+    if (!checked.ok) throw new UserFacingError('invalid-payload', `Setting "${key}" was not saved: ${checked.issues.join('; ')}`, checked.issues)
+    store.settings.set(key, checked.value)
     return store.settings.all()
   }
 

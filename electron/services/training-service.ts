@@ -144,12 +144,13 @@ export class TrainingService {
           activated: outcome.activated,
           reason: outcome.reason,
           metrics: outcome.metrics as unknown as Record<string, unknown> | null,
-          imagesPerSecond: outcome.imagesPerSecond
+          imagesPerSecond: outcome.imagesPerSecond,
+          warnings: outcome.warnings ?? []
         })
       })
       .catch((error: unknown) => {
         const message = error instanceof Error ? error.message.split('\n')[0]! : String(error)
-        this.finish({ runId: this.runId, status: 'failed', modelVersion: null, activated: false, reason: message, metrics: null, imagesPerSecond: 0 })
+        this.finish({ runId: this.runId, status: 'failed', modelVersion: null, activated: false, reason: message, metrics: null, imagesPerSecond: 0, warnings: [] })
         // Refused before it started (no labels, no validation images, bad weights): the
         // request itself fails with the reason.
         if (!hasStarted) failedEarly(new UserFacingError('failed', message))

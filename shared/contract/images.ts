@@ -59,6 +59,12 @@ export interface ImportReport {
   layout: 'imagefolder' | 'flat' | 'files'
   /** Classes this import created. */
   classesCreated: string[]
+  /** Subfolders not imported, each with why (e.g. "test/: not a class folder"). */
+  skippedFolders: Array<{ folder: string; reason: string }>
+  /** Images this import put into validation automatically, and by which rule. */
+  validationSplit: { count: number; rule: string }
+  /** The project's good class after the import (null: none marked yet; ask the user). */
+  goodClass: string | null
 }
 
 export interface ImportProgressEvent extends ImportProgress {
@@ -115,8 +121,11 @@ export const imageChannels = {
     z.object({ imageIds: ids }).strict(),
     'Remove images (bytes, thumbnail, label) from the project.'
   ),
-  'images:import-folder': request<z.ZodObject<{ folder: typeof path; layout: z.ZodOptional<z.ZodEnum<{ auto: 'auto'; imagefolder: 'imagefolder'; flat: 'flat' }>> }>, ImportReportView>(
-    z.object({ folder: path, layout: z.enum(['auto', 'imagefolder', 'flat']).optional() }).strict(),
+  'images:import-folder': request<
+    z.ZodObject<{ folder: typeof path; layout: z.ZodOptional<z.ZodEnum<{ auto: 'auto'; imagefolder: 'imagefolder'; flat: 'flat' }>>; goodClass: z.ZodOptional<z.ZodString> }>,
+    ImportReportView
+  >(
+    z.object({ folder: path, layout: z.enum(['auto', 'imagefolder', 'flat']).optional(), goodClass: z.string().trim().min(1).max(100).optional() }).strict(),
     'Import a folder (train|val/<class>/* or <class>/*); resolves with the report, progress comes as events.'
   ),
   'images:import-files': request<z.ZodObject<{ paths: z.ZodArray<typeof path>; className: z.ZodOptional<z.ZodString> }>, ImportReportView>(

@@ -16,6 +16,8 @@ export * from './engine'
 export * from './inspection'
 export * from './training'
 export * from './anomaly'
+export * from './settings'
+export * from './schema-limits'
 
 /**
  * The whole contract: every request channel and every event, by name. Each domain keeps

@@ -5,7 +5,7 @@ import { event, request } from './define'
 export const Verdict = z.enum(['PASS', 'FAIL', 'NO_VERDICT'])
 export type Verdict = z.infer<typeof Verdict>
 
-export const NoVerdictReason = z.enum(['engine-error', 'deadline', 'no-model', 'camera-lost', 'bad-image'])
+export const NoVerdictReason = z.enum(['engine-error', 'deadline', 'no-model', 'no-good-class', 'camera-lost', 'bad-image'])
 export type NoVerdictReason = z.infer<typeof NoVerdictReason>
 
 /** Where an inspected image came from. */
@@ -73,6 +73,8 @@ export interface InspectionStats {
 export interface InspectionModelInfo {
   classifier: { version: number; classes: string[]; goodClass: string; threshold: number; size: number; fit: 'crop' | 'whole' } | null
   anomaly: { version: number; threshold: number; size: number; fit: 'crop' | 'whole' } | null
+  /** Why an active model cannot decide (e.g. no good class): parts get NO_VERDICT with this reason. */
+  problem?: { reason: NoVerdictReason; message: string } | null
 }
 
 export const InspectionSettings = z

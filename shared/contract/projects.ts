@@ -41,6 +41,17 @@ const classId = z.number().int().positive()
 const colour = z.string().regex(/^#[0-9a-fA-F]{6}$/)
 const className = z.string().trim().min(1).max(100)
 const empty = z.object({}).strict()
+const demoPayload = z.object({ path: path.optional(), train: z.boolean().optional() }).strict()
+
+/** What `projects:create-demo` (and `defect-studio demo`) made. */
+export interface DemoReport {
+  project: ProjectSummary
+  /** Generated images per class name. */
+  images: Record<string, number>
+  goodClass: string
+  /** The training run started for it (null when asked not to train). */
+  runId: number | null
+}
 
 export const projectChannels = {
   'projects:create': request<z.ZodObject<{ path: typeof path }>, ProjectSummary>(
@@ -60,9 +71,13 @@ export const projectChannels = {
     'Export images to train/ val/ <class>/ folders plus labels.csv (folder must be empty or new).'
   ),
   'projects:settings-get': request<typeof empty, Record<string, unknown>>(empty, 'All settings of the open project (key → JSON value).'),
-  'projects:settings-set': request<z.ZodObject<{ key: z.ZodString; value: z.ZodUnknown }>, Record<string, unknown>>(
-    z.object({ key: z.string().min(1).max(200), value: z.unknown() }).strict(),
-    'Set one project setting (value undefined removes it); returns all settings.'
+  'projects:settings-set': request<z.ZodObject<{ key: z.ZodString; value: z.ZodOptional<z.ZodUnknown> }>, Record<string, unknown>>(
+    z.object({ key: z.string().min(1).max(200), value: z.unknown().optional() }).strict(),
+    'Set one project setting, checked against its schema (shared/contract/settings.ts); value null or omitted removes it; returns all settings.'
+  ),
+  'projects:create-demo': request<typeof demoPayload, DemoReport>(
+    demoPayload,
+    'Create a sample project from generated parts (good and a few defect kinds), open it and start a quick training run.'
   ),
   'classes:list': request<typeof empty, ClassInfo[]>(empty, 'Classes of the open project in display order, with counts.'),
   'classes:create': request<z.ZodObject<{ name: typeof className; colour: z.ZodOptional<typeof colour>; isGood: z.ZodOptional<z.ZodBoolean> }>, ClassInfo[]>(

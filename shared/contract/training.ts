@@ -60,14 +60,35 @@ export interface PerClassMetricsDto {
   support: number
 }
 
+/**
+ * PASS/FAIL figures of a classifier on labelled images, as the line would see them: a part
+ * passes when the good class's probability reaches `threshold`.
+ */
+export interface PassFailMetricsDto {
+  /** Defect images passed as good, of all defect images (null: no defect image or no good class). */
+  missedDefectRate: number | null
+  missedDefects: number
+  defectImages: number
+  /** Good images rejected, of all good images (null: no good image or no good class). */
+  falseRejectRate: number | null
+  falseRejects: number
+  goodImages: number
+  /** Accuracy of always answering the good class (null without a good class). */
+  baseline: number | null
+  /** Good-class probability below which a part is rejected (null without a good class). */
+  threshold: number | null
+}
+
 /** Validation metrics of a model version (CLI `eval` JSON has the same field names). */
-export interface ModelMetricsDto {
+export interface ModelMetricsDto extends PassFailMetricsDto {
   accuracy: number
   balancedAccuracy: number
   defectRecall: number | null
   perClass: PerClassMetricsDto[]
   confusion: { labels: string[]; matrix: number[][] }
   count: number
+  /** Why this version should not be trusted (worse than always-good, no defect caught, no good class). */
+  warnings: string[]
 }
 
 export interface ModelVersionDto {
@@ -146,7 +167,9 @@ export const TrainingDonePayload = z.object({
   /** Why the gate did (not) activate the new version, or why the run failed. */
   reason: z.string(),
   metrics: z.record(z.string(), z.unknown()).nullable(),
-  imagesPerSecond: z.number()
+  imagesPerSecond: z.number(),
+  /** Why the new version should not be trusted (also stored in its metrics.warnings). */
+  warnings: z.array(z.string()).default([])
 })
 export type TrainingDonePayload = z.infer<typeof TrainingDonePayload>
 

@@ -1,6 +1,7 @@
 import { readdir, stat } from 'node:fs/promises'
 import { extname, join, resolve } from 'node:path'
-import type { InspectionRecord } from '../../../shared/contract/inspection'
+import type { InspectionRecord, NoVerdictReason } from '../../../shared/contract/inspection'
+import { noVerdictMessage } from '../../services/inspection/no-verdict-messages'
 import { openProject } from '../../store/project-store'
 import { HOT_FOLDER_EXTENSIONS } from '../../services/inspection/hot-folder'
 import { LocalInspectionEngine } from '../../services/inspection/local-engine'
@@ -30,7 +31,8 @@ export const inspectCommand: CliCommand = {
     '  --operator NAME   recorded as the actor (default: the OS user)',
     '',
     'One line per image; with --json: {"file","verdict","class","scores","modelVersion","latencyMs","partId",...}.',
-    'NO_VERDICT (engine error, deadline, no model) counts as a reject. Exit code 0 when every image was inspected.'
+    'NO_VERDICT (engine error, deadline, no model, no good class) counts as a reject, with "reason" and "message".',
+    'Exit code 0 when at least one image got a verdict, 2 when none did (e.g. no good class marked).'
   ].join('\n'),
   options: {
     project: { type: 'string' },
@@ -67,18 +69,27 @@ export const inspectCommand: CliCommand = {
       patch.heatmap = false
       // This run's flags apply to this run only; the project's settings stay as they are.
       service.updateSettings(patch, { persist: false })
-      if (!service.models().classifier && !service.models().anomaly && !args.json) {
-        io.err('No active model in this project: every image gets NO_VERDICT. Train one, or "defect-studio models import".')
+      const models = service.models()
+      if (!models.classifier && !models.anomaly && !args.json) {
+        io.err(models.problem ? `Every image gets NO_VERDICT: ${models.problem.message}` : 'No active model in this project: every image gets NO_VERDICT. Train one, or "defect-studio models import".')
       }
       if (watchMode) return await watchFolder(service, from, print, io)
       const files = info.isDirectory() ? await imagesIn(from) : [from]
       if (files.length === 0) throw new UsageError(`no images in "${from}" (looked for ${[...HOT_FOLDER_EXTENSIONS].join(' ')})`)
       await service.warmup()
+      const reasons = new Map<string, number>()
+      let decided = 0
       for (const file of files) {
         const outcome = await service.inspectFile(file)
-        if (!outcome.dropped) print(outcome.record)
+        if (outcome.dropped) continue
+        print(outcome.record)
+        if (outcome.record.verdict !== 'NO_VERDICT') decided++
+        else if (outcome.record.reason) reasons.set(outcome.record.reason, (reasons.get(outcome.record.reason) ?? 0) + 1)
       }
-      return 0
+      if (decided > 0) return 0
+      // Not one image got a verdict: a run that only rejects is a failure, not a result.
+      for (const [reason, n] of reasons) io.err(`${n} of ${files.length} images got NO_VERDICT (${reason}): ${noVerdictMessage(reason as NoVerdictReason)}`)
+      return 2
     } finally {
       await service.close()
       await engine.release()
@@ -125,6 +136,6 @@ function printRecord(io: CliIo, r: InspectionRecord, json: boolean): void {
     return
   }
   const conf = r.confidence === null ? '' : ` ${(r.confidence * 100).toFixed(1)}%`
-  const why = r.reason ? ` (${r.reason})` : ''
+  const why = r.reason ? ` (${r.reason}: ${noVerdictMessage(r.reason)})` : ''
   io.out(`${r.verdict.padEnd(10)} ${r.file ?? ''}  ${r.className ?? '-'}${conf}${why}  model v${r.modelVersion ?? '-'}  ${r.latencyMs.toFixed(0)} ms  part ${r.partId}`)
 }

@@ -38,7 +38,12 @@ export const serveCommand: CliCommand = {
 
     const allowFolders = ((args.values['allow-folder'] as string[] | undefined) ?? []).map((f) => resolve(f))
     const uploads = uploadRoute()
-    const services = await createAppServices({ mode: 'browser', projectFile: args.values.project as string | undefined, allowedFolders: [...allowFolders, uploads.dir] })
+    const services = await createAppServices({
+      mode: 'browser',
+      projectFile: args.values.project as string | undefined,
+      allowedFolders: [...allowFolders, uploads.dir],
+      uploadDir: uploads.dir
+    })
     const running = await startBrowserServer({ services, port, host, token }, [uploads.route])
     if (args.json) printJson(io, { event: 'listening', url: running.url, port: running.port, host, exposed })
     else {

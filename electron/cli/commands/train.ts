@@ -159,7 +159,15 @@ async function runClassifierTraining(mode: 'full' | 'quick', args: ParsedArgs, i
         perClass: outcome.metrics.perClass,
         confusion: outcome.metrics.confusion,
         count: outcome.metrics.count,
-        bestEpoch: outcome.metrics.bestEpoch
+        bestEpoch: outcome.metrics.bestEpoch,
+        missedDefectRate: outcome.metrics.missedDefectRate,
+        missedDefects: outcome.metrics.missedDefects,
+        defectImages: outcome.metrics.defectImages,
+        falseRejectRate: outcome.metrics.falseRejectRate,
+        falseRejects: outcome.metrics.falseRejects,
+        goodImages: outcome.metrics.goodImages,
+        baseline: outcome.metrics.baseline,
+        threshold: outcome.metrics.threshold
       }
     : null
   if (args.json) {
@@ -170,6 +178,7 @@ async function runClassifierTraining(mode: 'full' | 'quick', args: ParsedArgs, i
       modelVersion: outcome.modelVersion,
       activated: outcome.activated,
       reason: outcome.reason,
+      warnings: outcome.warnings,
       metrics,
       activeMetrics: outcome.activeMetrics ? { accuracy: outcome.activeMetrics.accuracy, defectRecall: outcome.activeMetrics.defectRecall } : null,
       imagesPerSecond: outcome.imagesPerSecond,
@@ -178,7 +187,13 @@ async function runClassifierTraining(mode: 'full' | 'quick', args: ParsedArgs, i
     })
   } else if (outcome.status === 'done') {
     io.out(`Model version ${outcome.modelVersion}: accuracy ${pct(metrics?.accuracy)}, defect recall ${pct(metrics?.defectRecall)} on ${metrics?.count} validation images.`)
+    if (metrics && metrics.threshold !== null) {
+      io.out(
+        `  always-good baseline ${pct(metrics.baseline)}, balanced accuracy ${pct(metrics.balancedAccuracy)}; missed defects ${metrics.missedDefects}/${metrics.defectImages} (${pct(metrics.missedDefectRate)}), false rejects ${metrics.falseRejects}/${metrics.goodImages} (${pct(metrics.falseRejectRate)})`
+      )
+    }
     io.out(outcome.reason)
+    for (const w of outcome.warnings) io.err(`warning: ${w}`)
   } else io.out(outcome.reason)
   return outcome.status === 'done' ? 0 : 130
 }

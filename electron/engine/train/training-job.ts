@@ -13,6 +13,8 @@ import { gateDecision } from './gate'
 import { classCounts, classWeights } from './class-weights'
 import { computeEmbeddings, DEFAULT_HEAD_TRAINING, trainLinearHead, withHead } from './quick-head'
 import type { ClassificationMetrics } from './metrics'
+import { modelWarnings, passFailFromLogits } from './pass-fail'
+import type { PassFailMetricsDto } from '../../../shared/contract/training'
 import type { ProjectDataset, StoredModel, TrainingData } from './training-data'
 
 /**
@@ -66,7 +68,9 @@ export interface TrainJobHooks {
 }
 
 /** Metrics stored with a model version and printed by the CLI. */
-export interface ModelMetrics extends ClassificationMetrics {
+export interface ModelMetrics extends ClassificationMetrics, PassFailMetricsDto {
+  /** Why this version should not be trusted (pass-fail.ts); empty when fine. */
+  warnings: string[]
   valLoss: number
   bestEpoch: number | null
   imagesPerSecond: number
@@ -80,6 +84,8 @@ export interface TrainOutcome {
   activated: boolean
   /** Why the gate did (not) activate the version, or why nothing was saved. */
   reason: string
+  /** Why the new version should not be trusted (also in metrics.warnings). */
+  warnings: string[]
   metrics: ModelMetrics | null
   /** The active model's metrics on the same validation images (null when there was none). */
   activeMetrics: ClassificationMetrics | null
@@ -224,6 +230,7 @@ async function runFull(store: TrainingData, data: ProjectDataset, config: Traine
         modelVersion: null,
         activated: false,
         reason: 'Training was cancelled; start it again with the same settings to continue from the last finished epoch.',
+        warnings: [],
         metrics: null,
         activeMetrics: null,
         imagesPerSecond: result.imagesPerSecond,
@@ -262,7 +269,7 @@ async function runQuick(store: TrainingData, data: ProjectDataset, config: Train
     const emb = await computeEmbeddings(all, backbone, { size: config.size, fit: config.fit, provider: config.provider, threads: config.threads, store: store.embeddings })
     if (hooks.signal?.aborted) {
       store.runs.finish(runId, { status: 'cancelled' })
-      return { runId, status: 'cancelled', resumedFromEpoch: null, modelVersion: null, activated: false, reason: 'Quick retrain was cancelled.', metrics: null, activeMetrics: null, imagesPerSecond: 0, provider: null, history: [] }
+      return { runId, status: 'cancelled', resumedFromEpoch: null, modelVersion: null, activated: false, reason: 'Quick retrain was cancelled.', warnings: [], metrics: null, activeMetrics: null, imagesPerSecond: 0, provider: null, history: [] }
     }
     const trainFeatures = emb.features.subarray(0, data.train.length * emb.dims)
     const labels = data.train.map((s) => s.label)
@@ -365,7 +372,9 @@ async function finishRun(
     candidate: { classes: data.classes, metrics: candidate.metrics },
     active: active ? { version: active.version, classes: active.classes, metrics: activeEval?.metrics ?? candidate.metrics } : null
   })
-  const metrics: ModelMetrics = { ...candidate.metrics, valLoss: candidate.loss, bestEpoch: run.bestEpoch, imagesPerSecond: run.imagesPerSecond }
+  const passFail = passFailFromLogits(candidate.logits, data.val.map((s) => s.label), data.classes.length, data.goodClass)
+  const warnings = modelWarnings(candidate.metrics, passFail, data.goodClass === null ? null : data.classes[data.goodClass]!)
+  const metrics: ModelMetrics = { ...candidate.metrics, ...passFail, warnings, valLoss: candidate.loss, bestEpoch: run.bestEpoch, imagesPerSecond: run.imagesPerSecond }
   const weightsBlob = writeSafetensors(run.weights, { classes: JSON.stringify(data.classes), size: String(config.size), fit: config.fit })
   const version = store.transaction(() => {
     const saved = store.models.add({
@@ -394,6 +403,7 @@ async function finishRun(
     modelVersion: version,
     activated: decision.activate,
     reason: decision.reason,
+    warnings,
     metrics,
     activeMetrics: activeEval?.metrics ?? null,
     imagesPerSecond: run.imagesPerSecond,

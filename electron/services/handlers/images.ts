@@ -15,6 +15,8 @@ export interface ImageHandlerDeps {
   progressIntervalMs?: number
   /** Checks paths from the API (browser mode: allowed roots); default: kind checks only. */
   files?: FileAccess
+  /** How imported files are named in reports (browser mode hides its upload folder). */
+  displayName?: (file: string) => string
 }
 
 /** Handlers for 'images:*': listing, labelling, splits, import with progress and cancel. */
@@ -25,17 +27,18 @@ export function imagesHandlers(deps: ImageHandlerDeps): HandlerMap {
   // Closing or switching projects stops an import into the old one (after its current image).
   projects.onChange(() => imports.cancel())
 
-  async function runImport(source: ImportSource): Promise<ImportReportView> {
+  async function runImport(source: ImportSource, goodClass?: string): Promise<ImportReportView> {
     const store = projects.current()
     let last = 0
     try {
+      const options = { ...(goodClass ? { goodClass } : {}), ...(deps.displayName ? { displayName: deps.displayName } : {}) }
       const report = await imports.run(store, source, (importId, p) => {
         const now = Date.now()
         if (now - last < interval && p.done < p.total && p.done > 0) return
         last = now
         const payload: ImportProgressEvent = { importId, ...p }
         emit('images:import-progress', payload)
-      })
+      }, options)
       emit('images:changed', { reason: 'import' })
       return report
     } catch (error) {
@@ -82,7 +85,8 @@ export function imagesHandlers(deps: ImageHandlerDeps): HandlerMap {
       emit('images:changed', { reason: 'delete', imageIds })
       return { deleted }
     },
-    'images:import-folder': async ({ folder, layout }) => runImport({ kind: 'folder', folder: await files.folderToRead(folder, 'The import folder'), ...(layout ? { layout } : {}) }),
+    'images:import-folder': async ({ folder, layout, goodClass }) =>
+      runImport({ kind: 'folder', folder: await files.folderToRead(folder, 'The import folder'), ...(layout ? { layout } : {}) }, goodClass),
     'images:import-files': async ({ paths, className }) => {
       // Each file's kind and size are checked by the import (one reason per refused file);
       // here only where the paths lie, and only when browser mode restricts it.

@@ -248,7 +248,7 @@ export class InspectionPipeline {
     if (frame.failure) {
       decision = noVerdict(frame.failure)
     } else if (!models.classifier && !models.anomaly) {
-      decision = noVerdict('no-model')
+      decision = noVerdict(models.problem?.reason ?? 'no-model')
     } else if (this.now() - frame.capturedAt >= this.deadlineMs) {
       // Already too old when the engine got free (e.g. queued behind a hung call).
       decision = noVerdict('deadline')

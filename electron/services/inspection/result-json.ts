@@ -1,4 +1,5 @@
 import type { InspectionRecord } from '../../../shared/contract/inspection'
+import { noVerdictMessage } from './no-verdict-messages'
 
 /**
  * The JSON form of one result: the CLI's `inspect` line (DECISIONS.md field names: file,
@@ -21,6 +22,8 @@ export interface InspectionResultJson {
   actor: string
   region: InspectionRecord['region']
   reason: InspectionRecord['reason']
+  /** What the reason means and what to do (null with a verdict). */
+  message: string | null
   inspectionId: number
 }
 
@@ -41,6 +44,7 @@ export function toResultJson(r: InspectionRecord): InspectionResultJson {
     actor: r.actor,
     region: r.region,
     reason: r.reason,
+    message: noVerdictMessage(r.reason),
     inspectionId: r.id
   }
 }

@@ -20,7 +20,7 @@ import { HotFolder } from './hot-folder'
 import { compilePartIdPattern, counterPartId, partIdFromFileName } from './part-id'
 import { InspectionPipeline, type InspectionEngine, type PipelineFrame, type PipelineOutcome } from './pipeline'
 import { InspectionRecorder } from './recorder'
-import { resolveModels, SETTING_INSPECTION } from './models-info'
+import { NoGoodClassError, resolveModels, SETTING_INSPECTION } from './models-info'
 import { TriggerServer } from './trigger'
 
 /**
@@ -351,9 +351,12 @@ export class InspectionService {
     try {
       return resolveModels(this.options.project, this.settingsValue.thresholdOverride)
     } catch (error) {
-      // No usable model: every part gets NO_VERDICT (a reject) until this is fixed.
-      this.incident('model-unusable', (error as Error).message)
-      return { classifier: null, anomaly: null }
+      // No usable model: every part gets NO_VERDICT (a reject) until this is fixed, with
+      // the reason named (a model without a good class is not "no model").
+      const message = (error as Error).message
+      this.incident('model-unusable', message)
+      const reason = error instanceof NoGoodClassError ? 'no-good-class' : 'engine-error'
+      return { classifier: null, anomaly: null, problem: { reason, message } }
     }
   }
 

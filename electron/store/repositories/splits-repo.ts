@@ -31,6 +31,12 @@ export class SplitsRepository {
     return this.db.transaction(() => imageIds.reduce((n, id) => n + stmt.run(id, split, source).changes, 0)).immediate()
   }
 
+  /** How many of these images the automatic rule put into validation (not a folder's val/, not the user). */
+  autoValidationCount(imageIds: number[]): number {
+    const stmt = this.db.prepare("SELECT 1 FROM splits WHERE image_id = ? AND split = 'val' AND source = 'auto'")
+    return imageIds.reduce((n, id) => n + (stmt.get(id) ? 1 : 0), 0)
+  }
+
   valFraction(): number {
     const f = Number(this.settings.get(SETTING_VAL_FRACTION, DEFAULT_VAL_FRACTION))
     return Number.isFinite(f) && f >= 0 && f < 1 ? f : DEFAULT_VAL_FRACTION
