@@ -13,6 +13,7 @@ import { inspectionHandlers } from './handlers/inspection'
 import { predictionsHandlers } from './handlers/predictions'
 import { projectsHandlers } from './handlers/projects'
 import { trainingHandlers } from './handlers/training'
+import { modelPackageHandlers } from './handlers/model-packages'
 import { ImportService } from './import-service'
 import { InspectionManager } from './inspection/manager'
 import { ProjectService } from './project-service'
@@ -127,6 +128,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   router.register(predictionsHandlers({ projects, emit, runner: workerClassifierRunner(engine.host) }))
   router.register(engineHandlers({ engine, files }))
   router.register(trainingHandlers({ training }))
+  router.register(modelPackageHandlers({ project }))
   router.register(anomalyHandlers({ anomaly, project }))
   router.register(inspectionHandlers({ manager: inspection, files }))
 

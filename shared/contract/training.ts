@@ -196,6 +196,17 @@ export const trainingChannels = {
   'models:compare': request<z.ZodObject<{ a: z.ZodNumber; b: z.ZodNumber }>, { a: ModelVersionDto; b: ModelVersionDto; accuracyDelta: number; defectRecallDelta: number | null; sameClasses: boolean }>(
     z.object({ a: z.number().int().min(1), b: z.number().int().min(1) }).strict(),
     'Stored validation metrics of two versions side by side (b minus a).'
+  ),
+  'models:export-package': request<
+    z.ZodObject<{ version: z.ZodOptional<z.ZodNumber>; file: z.ZodString }>,
+    { version: number; file: string; bytes: number }
+  >(
+    z.object({ version: z.number().int().min(1).optional(), file: z.string().min(1).max(4096) }).strict(),
+    'Write a model version (default: the active classifier) as a .dsmodel package file: ONNX model, classes with the good one, preprocessing, threshold (CLI: models export).'
+  ),
+  'models:import-package': request<z.ZodObject<{ file: z.ZodString }>, { version: number; kind: 'classifier' | 'anomaly'; activated: boolean }>(
+    z.object({ file: z.string().min(1).max(4096) }).strict(),
+    'Add the model in a .dsmodel package as a new version of the open project (CLI: models import).'
   )
 } as const
 

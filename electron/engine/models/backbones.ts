@@ -192,7 +192,7 @@ export async function downloadBackbone(dirs: BackboneDirs, opts: DownloadOptions
         if (attempt < attempts) await new Promise((r) => setTimeout(r, opts.retryDelayMs ?? 1000))
       }
     }
-    if (lastError) throw lastError instanceof BackboneDownloadError ? lastError : new BackboneDownloadError(url, `${lastError.message}. Check the network connection and try again, or import a weights file instead.`)
+    if (lastError) throw lastError instanceof BackboneDownloadError ? lastError : new BackboneDownloadError(url, offlineReason(lastError))
     const bytes = (await stat(partial)).size
     if (opts.expectedBytes !== undefined && bytes !== opts.expectedBytes) {
       throw new BackboneDownloadError(url, `received ${bytes} bytes, expected ${opts.expectedBytes}. The file on the server may have changed; check the URL.`)
@@ -215,6 +215,14 @@ export async function downloadBackbone(dirs: BackboneDirs, opts: DownloadOptions
   } finally {
     await rm(partial, { force: true })
   }
+}
+
+/** fetch's "fetch failed" says nothing; its cause says whether the server could be reached at all. */
+function offlineReason(error: Error): string {
+  const code = (error as { cause?: { code?: string } }).cause?.code
+  const unreachable = code && ['ENOTFOUND', 'EAI_AGAIN', 'ECONNREFUSED', 'ENETUNREACH', 'EHOSTUNREACH', 'ETIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT'].includes(code)
+  const what = unreachable ? `the server could not be reached (${code}): this machine may be offline` : code ? `${error.message} (${code})` : error.message
+  return `${what}. Check the network connection and try again, or download the file on a connected machine and import it instead.`
 }
 
 /** Not worth retrying (e.g. 404, size mismatch against Content-Length of a complete body). */
