@@ -128,7 +128,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   router.register(predictionsHandlers({ projects, emit, runner: workerClassifierRunner(engine.host) }))
   router.register(engineHandlers({ engine, files }))
   router.register(trainingHandlers({ training }))
-  router.register(modelPackageHandlers({ project }))
+  router.register(modelPackageHandlers({ project, files }))
   router.register(anomalyHandlers({ anomaly, project }))
   router.register(inspectionHandlers({ manager: inspection, files }))
 

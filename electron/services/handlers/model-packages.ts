@@ -1,7 +1,7 @@
-import { existsSync, statSync } from 'node:fs'
-import { dirname, extname, isAbsolute } from 'node:path'
+import { extname, isAbsolute } from 'node:path'
 import type { HandlerMap } from '../router'
 import { UserFacingError } from '../errors'
+import { FileAccess } from '../file-access'
 import type { ProjectStore } from '../../store/project-store'
 import { exportModelPackage, importModelPackage, ModelExportError } from '../inspection/models-package-store'
 import { ModelPackageError } from '../inspection/models-package'
@@ -9,21 +9,26 @@ import { ModelPackageError } from '../inspection/models-package'
 /**
  * `models:export-package` / `models:import-package`: the Models screen's way to do what
  * `defect-studio models export|import` does. Paths are files on the machine running the
- * services; only `.dsmodel` files are read or written, and export never overwrites.
+ * services, checked like every path from the API (file-access.ts: kind, size, and in
+ * browser mode the allowed folders); only `.dsmodel` files, and export never overwrites.
  */
-export function modelPackageHandlers(deps: { project: () => ProjectStore }): HandlerMap {
+/** A package holds one ResNet18 ONNX model and its weights: well under this. */
+const MAX_PACKAGE_BYTES = 1024 * 1024 * 1024
+
+export function modelPackageHandlers(deps: { project: () => ProjectStore; files?: FileAccess }): HandlerMap {
+  const files = deps.files ?? new FileAccess(null)
   return {
     'models:export-package': async ({ version, file }) => {
       checkPackagePath(file)
-      if (existsSync(file)) throw new UserFacingError('conflict', `${file} already exists: choose a new file name.`)
-      if (!existsSync(dirname(file)) || !statSync(dirname(file)).isDirectory()) throw new UserFacingError('not-found', `The folder ${dirname(file)} does not exist: choose an existing folder.`)
-      const r = await packageErrors(() => exportModelPackage(deps.project(), file, version))
+      const target = await files.fileToWrite(file, 'Model package')
+      if (target.exists) throw new UserFacingError('conflict', `${file} already exists: choose a new file name.`)
+      const r = await packageErrors(() => exportModelPackage(deps.project(), target.path, version))
       return { version: r.version, file, bytes: r.bytes }
     },
     'models:import-package': async ({ file }) => {
       checkPackagePath(file)
-      if (!existsSync(file)) throw new UserFacingError('not-found', `${file} was not found. Choose an existing .dsmodel file.`)
-      return packageErrors(() => importModelPackage(deps.project(), file))
+      const real = await files.fileToRead(file, 'Model package', MAX_PACKAGE_BYTES)
+      return packageErrors(() => importModelPackage(deps.project(), real))
     }
   }
 }
