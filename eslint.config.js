@@ -76,6 +76,20 @@ export default tseslint.config(
     }
   },
   {
+    // Server state lives in Pinia stores (renderer/src/stores/): screens and components read
+    // stores and call their actions, never the transport directly (imageUrl builds a URL only).
+    files: ['renderer/src/views/**/*.{ts,vue}', 'renderer/src/components/**/*.{ts,vue}'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "CallExpression[callee.object.name='api'][callee.property.name=/^(call|request|on)$/]",
+          message: 'Views and components do not call the API: add an action to the store in renderer/src/stores/ that owns this state.'
+        }
+      ]
+    }
+  },
+  {
     files: ['shared/**/*.ts'],
     rules: {
       'no-restricted-imports': ['error', { ...noElectron, patterns: [{ group: ['**/electron/**', '**/renderer/**', 'node:*'], message: 'shared/ runs anywhere and imports nothing of ours.' }] }]

@@ -1,6 +1,7 @@
 import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { ModelVersionDto } from '../../../shared/contract/training'
+import type { MisclassifiedItem } from '../../../shared/contract/images'
 import { errorMessage, useApi } from '../api/index'
 import { useAppStatusStore } from './app-status'
 import { resetOnProjectSwitch } from './project-scope'
@@ -59,6 +60,11 @@ export const useModelsStore = defineStore('models', () => {
     }
   }
 
+  /** The validation images `version` gets wrong, most confident mistakes first (throws ApiError). */
+  function misclassified(version: number): Promise<MisclassifiedItem[]> {
+    return api.request('models:misclassified', { version })
+  }
+
   resetOnProjectSwitch(() => {
     versions.value = []
     comparison.value = null
@@ -66,5 +72,5 @@ export const useModelsStore = defineStore('models', () => {
   })
 
   const active = computed(() => versions.value.filter((v) => v.active))
-  return { versions, error, loading, activating, comparison, active, load, activate, compare }
+  return { versions, error, loading, activating, comparison, active, load, activate, compare, misclassified }
 })

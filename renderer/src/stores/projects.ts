@@ -64,5 +64,15 @@ export const useProjectsStore = defineStore('projects', () => {
     }
   }
 
-  return { current, recent, settings, busy, error, load, create, open, close, saveSetting }
+  /** Mark a class as the good one (at most one is); the summary is reloaded. */
+  async function setGoodClass(id: number): Promise<void> {
+    try {
+      await api.request('classes:update', { id, isGood: true })
+      await load()
+    } catch (e) {
+      error.value = errorMessage(e)
+    }
+  }
+
+  return { current, recent, settings, busy, error, load, create, open, close, saveSetting, setGoodClass }
 })

@@ -41,3 +41,17 @@ describe('import direction (lint)', () => {
     expect(message).toMatch(/interface the caller fills/)
   })
 })
+
+describe('views keep server state in stores (lint)', () => {
+  const messages = async (filePath: string, code: string) => {
+    const [result] = await eslint.lintText(code, { filePath })
+    return result!.messages.filter((m) => m.ruleId === 'no-restricted-syntax').map((m) => m.message)
+  }
+  it('a view calling the API directly fails lint; a store may, and a view may build an image URL', async () => {
+    const call = "declare const api: { call(c: string, p: object): Promise<unknown>; imageUrl(id: number): string }\nvoid api.call('history:list', {})\n"
+    expect(await messages('renderer/src/views/HistoryView.ts', call)).toHaveLength(1)
+    expect(await messages('renderer/src/components/inspection/X.ts', call.replace('api.call', 'api.request'))).toHaveLength(1)
+    expect(await messages('renderer/src/stores/history.ts', call)).toEqual([])
+    expect(await messages('renderer/src/views/LabelView.ts', call.replace("api.call('history:list', {})", 'api.imageUrl(1)'))).toEqual([])
+  })
+})

@@ -1,19 +1,12 @@
-/** What the labelling components need to know about an image (built by the labelling store). */
-export interface LabelGridItem {
-  id: number
-  /** The label, or null when unlabelled. */
-  classId: number | null
-  split: 'train' | 'val' | null
-  originalName: string
-  /** The active model's opinion, when there is an active model. */
-  suggestion?: { classId: number; confidence: number } | null
-}
+import type { ImageItem } from '../../../../shared/contract/images'
+import type { ClassInfo } from '../../../../shared/contract/projects'
 
-export interface LabelClass {
-  id: number
-  name: string
-  colour: string
-  isGood: boolean
-  /** Labelled images in this class (for delete/merge confirmations). */
-  count: number
-}
+/**
+ * What the labelling components need to know about an image (built by the labelling
+ * store): the contract's image item, narrowed to the fields the grid shows. `suggestion`
+ * is the active model's opinion, when there is an active model.
+ */
+export type LabelGridItem = Pick<ImageItem, 'id' | 'classId' | 'split' | 'originalName' | 'suggestion'>
+
+/** A class as the labelling components show it: the contract's class info, narrowed. */
+export type LabelClass = Pick<ClassInfo, 'id' | 'name' | 'colour' | 'isGood' | 'count'>

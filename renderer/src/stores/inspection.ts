@@ -1,0 +1,131 @@
+import { defineStore } from 'pinia'
+import { computed, ref } from 'vue'
+import type { EventPayloadOf, FrameOutcome, InspectionSettings, InspectionStats, InspectionStatus, PayloadOf } from '../../../shared/contract/index'
+import { errorMessage, useApi } from '../api/index'
+import { resetOnProjectSwitch } from './project-scope'
+
+/** One frame as the screen sends it: the contract's payload, source limited to what a screen has. */
+export type ScreenFrame = Omit<PayloadOf<'inspection:frame'>, 'source'> & { source?: 'camera' | 'file' }
+
+/** The latest verdict on screen: exactly what the `inspection:result` event carries. */
+export type LatestVerdict = EventPayloadOf<'inspection:result'>
+
+/**
+ * The Inspect screen's server state: status from the main process, the latest verdict with
+ * its heatmap, counters, the last failures and announcements (model swaps, incidents), kept
+ * fresh by events. Every verdict shown came back from the engine; nothing is made up.
+ */
+export const useInspectionStore = defineStore('inspection', () => {
+  const api = useApi()
+  const status = ref<InspectionStatus | null>(null)
+  const latest = ref<LatestVerdict | null>(null)
+  const announcement = ref<string | null>(null)
+  const incidents = ref<Array<EventPayloadOf<'inspection:incident'>>>([])
+  const error = ref<string | null>(null)
+  const inFlight = ref(0)
+  let subscribed = false
+
+  const stats = computed<InspectionStats | null>(() => status.value?.stats ?? null)
+  const settings = computed<InspectionSettings | null>(() => status.value?.settings ?? null)
+  const models = computed(() => status.value?.models ?? null)
+  const running = computed(() => status.value?.state === 'running')
+  const active = computed(() => status.value?.state === 'running' || status.value?.state === 'paused')
+  const paused = computed(() => status.value?.state === 'paused')
+
+  /** Listen to the session's events (once per app: the store outlives the screen). */
+  function subscribe(): void {
+    if (subscribed) return
+    subscribed = true
+    api.on('inspection:result', (p) => {
+      latest.value = p
+      if (status.value && p.record.verdict !== 'PASS') {
+        status.value = { ...status.value, lastFailures: [p.record, ...status.value.lastFailures].slice(0, 12) }
+      }
+    })
+    api.on('inspection:stats', (s) => {
+      if (status.value) status.value = { ...status.value, stats: s }
+    })
+    api.on('inspection:model-swap', (s) => {
+      announcement.value = `Model changed between frames: ${s.kind} v${s.from ?? '–'} → v${s.to ?? 'none'}`
+      void load()
+    })
+    api.on('inspection:incident', (i) => {
+      incidents.value = [i, ...incidents.value].slice(0, 5)
+    })
+  }
+
+  /** An external trigger (HTTP, PLC) asks the screen for one frame; returns the unsubscribe. */
+  function onTrigger(listener: (p: EventPayloadOf<'inspection:trigger'>) => void): () => void {
+    return api.on('inspection:trigger', listener)
+  }
+
+  async function guard<T>(fn: () => Promise<T>): Promise<T | null> {
+    try {
+      const v = await fn()
+      error.value = null
+      return v
+    } catch (e) {
+      error.value = errorMessage(e)
+      return null
+    }
+  }
+
+  async function load(): Promise<void> {
+    const s = await guard(() => api.request('inspection:status', {}))
+    if (s) status.value = s
+  }
+
+  async function start(source: PayloadOf<'inspection:start'>['source'], folder?: string): Promise<boolean> {
+    const s = await guard(() => api.request('inspection:start', { source, ...(folder ? { folder } : {}) }))
+    if (s) status.value = s
+    return s !== null
+  }
+
+  async function stop(): Promise<void> {
+    const s = await guard(() => api.request('inspection:stop', {}))
+    if (s) status.value = s
+  }
+
+  async function setPaused(value: boolean): Promise<void> {
+    const s = await guard(() => api.request('inspection:pause', { paused: value }))
+    if (s) status.value = s
+  }
+
+  async function updateSettings(patch: Partial<InspectionSettings>): Promise<void> {
+    const next = await guard(() => api.request('inspection:settings', patch))
+    if (next && status.value) status.value = { ...status.value, settings: next }
+    if (next && 'thresholdOverride' in patch) await load()
+  }
+
+  /** Send one frame; resolves with its outcome (or null on a transport error). */
+  async function sendFrame(frame: ScreenFrame): Promise<FrameOutcome | null> {
+    inFlight.value++
+    try {
+      const outcome = await guard(() => api.request('inspection:frame', { source: 'camera', ...frame }))
+      if (outcome && !outcome.dropped) latest.value = { record: outcome.record, heatmap: outcome.heatmap }
+      return outcome
+    } finally {
+      inFlight.value--
+    }
+  }
+
+  /** A kept history image as something an <img> can show (null when it is not kept). */
+  async function keptImage(id: number): Promise<string | null> {
+    const r = await api.call('history:image', { id })
+    return r.ok ? `data:${r.value.mime};base64,${r.value.base64}` : null
+  }
+
+  // Another project: the main process ended this project's session; forget its last
+  // verdict and announcements.
+  resetOnProjectSwitch(() => {
+    latest.value = null
+    announcement.value = null
+    incidents.value = []
+    error.value = null
+  })
+
+  return {
+    status, stats, settings, models, running, active, paused, latest, announcement, incidents, error, inFlight,
+    subscribe, onTrigger, load, start, stop, setPaused, updateSettings, sendFrame, keptImage
+  }
+})
