@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { ModelVersionDto } from '../../../shared/contract/training'
 import type { MisclassifiedItem } from '../../../shared/contract/images'
+import type { PayloadOf, ResultOf } from '../../../shared/contract/index'
 import { errorMessage, useApi } from '../api/index'
 import { useAppStatusStore } from './app-status'
 import { resetOnProjectSwitch } from './project-scope'
@@ -65,6 +66,16 @@ export const useModelsStore = defineStore('models', () => {
     return api.request('models:misclassified', { version })
   }
 
+  /** Write a version to a .dsmodel file (throws ApiError with the reason). */
+  function exportPackage(payload: PayloadOf<'models:export-package'>): Promise<ResultOf<'models:export-package'>> {
+    return api.request('models:export-package', payload)
+  }
+
+  /** Add a version from a .dsmodel file (throws ApiError with the reason). */
+  function importPackage(payload: PayloadOf<'models:import-package'>): Promise<ResultOf<'models:import-package'>> {
+    return api.request('models:import-package', payload)
+  }
+
   resetOnProjectSwitch(() => {
     versions.value = []
     comparison.value = null
@@ -72,5 +83,5 @@ export const useModelsStore = defineStore('models', () => {
   })
 
   const active = computed(() => versions.value.filter((v) => v.active))
-  return { versions, error, loading, activating, comparison, active, load, activate, compare, misclassified }
+  return { versions, error, loading, activating, comparison, active, load, activate, compare, misclassified, exportPackage, importPackage }
 })
