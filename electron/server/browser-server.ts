@@ -23,12 +23,20 @@ export interface BrowserServerOptions {
   rendererDir?: string
   /** Largest WebSocket message accepted, bytes. */
   maxMessageBytes?: number
+  /**
+   * Backpressure: once this many reply bytes wait unsent for one socket (its client does not
+   * read), that socket's requests are no longer read until they drain, and events to it are
+   * skipped. Default 8 MiB.
+   */
+  maxBufferedBytes?: number
 }
 
 export interface RunningServer {
   url: string
   port: number
   server: Server
+  /** Connected sockets and the reply bytes waiting to be sent to them (diagnostics, tests). */
+  stats(): { clients: number; bufferedBytes: number; handled: number }
   close(): Promise<void>
 }
 
@@ -101,6 +109,7 @@ export async function startBrowserServer(options: BrowserServerOptions, routes: 
     await serveStatic(rendererDir, url.pathname, res, headers)
   }
 
+  const limits: SocketLimits = { maxBuffered: options.maxBufferedBytes ?? 8 * 1024 * 1024, handled: 0 }
   const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 8 * 1024 * 1024 })
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://placeholder')
@@ -114,7 +123,7 @@ export async function startBrowserServer(options: BrowserServerOptions, routes: 
       socket.destroy()
       return
     }
-    sockets.handleUpgrade(req, socket, head, (ws) => attachSocket(ws, services, req.socket.remoteAddress ?? 'unknown'))
+    sockets.handleUpgrade(req, socket, head, (ws) => attachSocket(ws, services, req.socket.remoteAddress ?? 'unknown', limits))
   })
 
   await new Promise<void>((resolve, reject) => {
@@ -129,6 +138,7 @@ export async function startBrowserServer(options: BrowserServerOptions, routes: 
     url,
     port,
     server,
+    stats: () => ({ clients: sockets.clients.size, bufferedBytes: [...sockets.clients].reduce((n, c) => n + c.bufferedAmount, 0), handled: limits.handled }),
     close: () =>
       new Promise<void>((resolve) => {
         for (const client of sockets.clients) client.terminate()
@@ -139,23 +149,68 @@ export async function startBrowserServer(options: BrowserServerOptions, routes: 
   }
 }
 
-/** One renderer connection: requests in, results and events out, same Router as IPC. */
-function attachSocket(ws: WebSocket, services: AppServices, origin: string): void {
+interface SocketLimits {
+  maxBuffered: number
+  /** Requests answered, all sockets (stats). */
+  handled: number
+}
+
+/** Requests of one socket handled at once; more wait in the socket (TCP pushes back). */
+const MAX_IN_FLIGHT = 32
+
+/**
+ * One renderer connection: requests in, results and events out, same Router as IPC.
+ * Backpressure: a client that sends but never reads would otherwise make the server queue
+ * replies without bound. Reading from its socket stops while too many requests are running
+ * or too many reply bytes wait, and resumes when they drain; events are skipped meanwhile
+ * (they are state updates; the next one carries the news).
+ */
+function attachSocket(ws: WebSocket, services: AppServices, origin: string, limits: SocketLimits): void {
+  let inFlight = 0
+  // Messages already read from the socket when it was paused (at most one TCP read's worth).
+  const waiting: string[] = []
+  const congested = () => inFlight >= MAX_IN_FLIGHT || ws.bufferedAmount > limits.maxBuffered
+  const settle = () => {
+    if (ws.readyState !== ws.OPEN) return
+    while (waiting.length > 0 && !congested()) void handle(waiting.shift()!)
+    if (congested() || waiting.length > 0) {
+      if (!ws.isPaused) ws.pause()
+    } else if (ws.isPaused) ws.resume()
+  }
+  const send = (text: string) => {
+    if (ws.readyState !== ws.OPEN) return
+    ws.send(text, () => settle())
+  }
   const unsubscribe = services.onEvent((event, payload) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ event, payload }))
+    if (ws.readyState === ws.OPEN && ws.bufferedAmount <= limits.maxBuffered) ws.send(JSON.stringify({ event, payload }))
   })
-  ws.on('close', unsubscribe)
+  ws.on('close', () => {
+    waiting.length = 0
+    unsubscribe()
+  })
   ws.on('error', unsubscribe)
-  ws.on('message', async (data) => {
+  ws.on('message', (data) => {
+    waiting.push(String(data))
+    settle()
+  })
+
+  async function handle(text: string): Promise<void> {
     let parsed: z.infer<typeof ClientMessage>
     try {
-      parsed = ClientMessage.parse(JSON.parse(String(data)))
+      parsed = ClientMessage.parse(JSON.parse(text))
     } catch {
-      ws.send(JSON.stringify({ id: null, result: { ok: false, error: { code: 'invalid-payload', message: 'Malformed message: expected {"id", "channel", "payload"} JSON.' } } }))
+      send(JSON.stringify({ id: null, result: { ok: false, error: { code: 'invalid-payload', message: 'Malformed message: expected {"id", "channel", "payload"} JSON.' } } }))
       return
     }
-    // The socket passed the access and origin checks at upgrade time: it is trusted.
-    const result = await services.router.handle(parsed.channel, parsed.payload, { trusted: true, origin: `ws:${origin}` })
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify({ id: parsed.id, result }))
-  })
+    inFlight += 1
+    try {
+      // The socket passed the host, access and origin checks at upgrade time: it is trusted.
+      const result = await services.router.handle(parsed.channel, parsed.payload, { trusted: true, origin: `ws:${origin}` })
+      limits.handled += 1
+      send(JSON.stringify({ id: parsed.id, result }))
+    } finally {
+      inFlight -= 1
+      settle()
+    }
+  }
 }
