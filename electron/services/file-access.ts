@@ -102,7 +102,8 @@ async function realRoots(roots: string[]): Promise<string[]> {
   const out: string[] = []
   for (const root of roots) {
     if (!root || !isAbsolute(root)) continue
-    const real = await realpath(root).catch(() => null)
+    // A root not created yet (a fresh data folder) still counts: where it will be.
+    const real = await realTarget(root).catch(() => null)
     if (real) out.push(real)
   }
   return out

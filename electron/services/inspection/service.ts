@@ -17,7 +17,7 @@ import { importImages } from '../import-service'
 import { NotFoundError, UserFacingError } from '../errors'
 import { HistoryDb, sha256 } from './history-db'
 import { HotFolder } from './hot-folder'
-import { compilePartIdPattern, counterPartId, partIdFromFileName } from './part-id'
+import { compilePartIdPattern, counterPartId, partIdFromFileName, type PartIdPattern } from './part-id'
 import { InspectionPipeline, type InspectionEngine, type PipelineFrame, type PipelineOutcome } from './pipeline'
 import { InspectionRecorder } from './recorder'
 import { NoGoodClassError, resolveModels, SETTING_INSPECTION } from './models-info'
@@ -57,7 +57,7 @@ export class InspectionService {
   private hotFolder: HotFolder | null = null
   private trigger: TriggerServer | null = null
   private lastFailures: InspectionRecord[] = []
-  private partPattern: RegExp | null = null
+  private partPattern: PartIdPattern | null = null
   private statsTimer: NodeJS.Timeout | null = null
   private modelsCheckedAt = 0
   private readonly recordListeners = new Set<(record: InspectionRecord) => void>()
@@ -408,7 +408,7 @@ function loadSettings(project: ProjectStore): InspectionSettings {
   return parsed.success ? parsed.data : DEFAULT_INSPECTION_SETTINGS
 }
 
-function safePattern(pattern: string | null, strict = false): RegExp | null {
+function safePattern(pattern: string | null, strict = false): PartIdPattern | null {
   try {
     return compilePartIdPattern(pattern)
   } catch (error) {
