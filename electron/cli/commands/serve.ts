@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { resolve } from 'node:path'
 import { startBrowserServer, LOOPBACK_HOSTS } from '../../server/browser-server'
-import { uploadRoute } from '../../server/uploads'
+import { removeStaleUploads, uploadRoute } from '../../server/uploads'
 import { createAppServices } from '../../services/app-services'
 import { optionalNumber, printJson, UsageError, type CliCommand } from '../command'
 
@@ -37,6 +37,8 @@ export const serveCommand: CliCommand = {
     if (exposed && !token) token = randomBytes(24).toString('base64url')
 
     const allowFolders = ((args.values['allow-folder'] as string[] | undefined) ?? []).map((f) => resolve(f))
+    // Uploads of a server that crashed (kill -9, power cut) are removed before this one starts.
+    await removeStaleUploads()
     const uploads = uploadRoute()
     const services = await createAppServices({
       mode: 'browser',
