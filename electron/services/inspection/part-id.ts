@@ -15,7 +15,10 @@ import { Script, createContext } from 'node:vm'
  */
 export const MAX_PATTERN_LENGTH = 200
 export const MAX_NAME_LENGTH = 255
-const MATCH_TIMEOUT_MS = 20
+/** A real name's match; a linear pattern needs microseconds for 255 characters. */
+const MATCH_TIMEOUT_MS = 50
+/** Probing when the pattern is set: generous, so a loaded machine never refuses a good one. */
+const PROBE_TIMEOUT_MS = 250
 
 export class PartIdPatternError extends Error {
   constructor(pattern: string, reason: string) {
@@ -34,12 +37,12 @@ const context = createContext({ re: null as RegExp | null, name: '' })
 const exec = new Script('re.exec(name)')
 
 /** exec under the time limit; 'timeout' when it was interrupted. */
-function boundedExec(re: RegExp, name: string): RegExpExecArray | null | 'timeout' {
+function boundedExec(re: RegExp, name: string, timeout = MATCH_TIMEOUT_MS): RegExpExecArray | null | 'timeout' {
   context.re = re
   context.name = name.slice(0, MAX_NAME_LENGTH)
   re.lastIndex = 0
   try {
-    return exec.runInContext(context, { timeout: MATCH_TIMEOUT_MS }) as RegExpExecArray | null
+    return exec.runInContext(context, { timeout }) as RegExpExecArray | null
   } catch (error) {
     if ((error as { code?: string }).code === 'ERR_SCRIPT_EXECUTION_TIMEOUT') return 'timeout'
     throw error
@@ -72,7 +75,7 @@ export function compilePartIdPattern(pattern: string | null | undefined): PartId
     throw new PartIdPatternError(pattern, `is not a valid regular expression (${(error as Error).message}).`)
   }
   for (const probe of probeNames(pattern)) {
-    if (boundedExec(re, probe) === 'timeout') {
+    if (boundedExec(re, probe, PROBE_TIMEOUT_MS) === 'timeout') {
       throw new PartIdPatternError(pattern, `can take exponential time on some file names (nested repetition such as "(a+)+"), so it is refused.`)
     }
   }
