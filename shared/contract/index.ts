@@ -6,6 +6,7 @@ import { trainingChannels, trainingEvents } from './training'
 import { anomalyChannels, anomalyEvents } from './anomaly'
 import { projectChannels, projectEvents } from './projects'
 import { imageChannels, imageEvents } from './images'
+import { lineChannels, lineEvents } from './line'
 import type { EventChannel, RequestChannel } from './define'
 
 export * from './define'
@@ -18,6 +19,7 @@ export * from './training'
 export * from './anomaly'
 export * from './settings'
 export * from './schema-limits'
+export * from './line'
 
 /**
  * The whole contract: every request channel and every event, by name. Each domain keeps
@@ -30,7 +32,8 @@ export const channels = {
   ...engineChannels,
   ...inspectionChannels,
   ...trainingChannels,
-  ...anomalyChannels
+  ...anomalyChannels,
+  ...lineChannels
 } as const
 
 export const events = {
@@ -40,7 +43,8 @@ export const events = {
   ...engineEvents,
   ...inspectionEvents,
   ...trainingEvents,
-  ...anomalyEvents
+  ...anomalyEvents,
+  ...lineEvents
 } as const
 
 export type Channels = typeof channels
