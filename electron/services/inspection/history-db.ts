@@ -1,6 +1,7 @@
 import Database from 'better-sqlite3'
 import { createHash } from 'node:crypto'
 import { basename, dirname, extname, join } from 'node:path'
+import { LINE_OUTBOX_SQL } from '../../store/repositories/line-outbox-repo'
 import type { HistoryFilter, InspectionRecord, InspectionRoi, Verdict } from '../../../shared/contract/inspection'
 
 /**
@@ -56,7 +57,9 @@ const MIGRATIONS: string[] = [
      id INTEGER PRIMARY KEY, url TEXT NOT NULL, body TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,
      next_attempt_ms INTEGER NOT NULL, last_error TEXT, created_ms INTEGER NOT NULL
    );
-   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`
+   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);`,
+  // 2: the line outputs' outbox (MQTT), see electron/store/repositories/line-outbox-repo.ts.
+  LINE_OUTBOX_SQL
 ]
 
 /** `line1.dsproj` -> `line1.history.sqlite` in the same folder. */
