@@ -10,6 +10,7 @@ import { engineHandlers } from './handlers/engine'
 import { imagesHandlers } from './handlers/images'
 import { uploadDisplayName } from './upload-names'
 import { inspectionHandlers } from './handlers/inspection'
+import { lineHandlers } from './handlers/line'
 import { predictionsHandlers } from './handlers/predictions'
 import { projectsHandlers } from './handlers/projects'
 import { trainingHandlers } from './handlers/training'
@@ -131,6 +132,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   router.register(modelPackageHandlers({ project, files }))
   router.register(anomalyHandlers({ anomaly, project }))
   router.register(inspectionHandlers({ manager: inspection, files }))
+  router.register(lineHandlers({ manager: inspection }))
 
   if (options.startEngine !== false) {
     // The app stays usable (labelling, import) while the engine starts; errors show in

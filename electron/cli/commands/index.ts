@@ -10,6 +10,7 @@ import { trainCommand } from './train'
 import { evalCommand } from './eval'
 import { modelsCommand } from './models'
 import { inspectCommand } from './inspect'
+import { plcSimCommand } from './plc-sim'
 // Adds `models export|import` (model packages) to the models command.
 import './models-package'
 
@@ -23,5 +24,5 @@ export const commands: CliCommand[] = [
   predictCommand, weightsCommand,
   importCommand, exportCommand, infoCommand,
   trainCommand, evalCommand, modelsCommand,
-  inspectCommand
+  inspectCommand, plcSimCommand
 ]

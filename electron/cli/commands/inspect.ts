@@ -1,4 +1,4 @@
-import { readdir, stat } from 'node:fs/promises'
+import { readdir, readFile, stat } from 'node:fs/promises'
 import { extname, join, resolve } from 'node:path'
 import type { InspectionRecord, NoVerdictReason } from '../../../shared/contract/inspection'
 import { noVerdictMessage } from '../../services/inspection/no-verdict-messages'
@@ -9,6 +9,8 @@ import { storeModelLoader } from '../../services/inspection/manager'
 import { toResultJson } from '../../services/inspection/result-json'
 import { InspectionService } from '../../services/inspection/service'
 import { optionalNumber, printJson, requireString, UsageError, type CliCommand, type CliIo } from '../command'
+import { finishLine, LINE_OPTIONS, LINE_USAGE, linePatch, startLine } from './inspect-line'
+import type { LineOutputs } from '../../services/line/line-outputs'
 
 /**
  * `defect-studio inspect`: inspect image files with the project's active model(s), print
@@ -22,6 +24,7 @@ export const inspectCommand: CliCommand = {
   usage: [
     'Usage: defect-studio inspect --project FILE --from DIR|FILE [--watch] [--json]',
     '         [--deadline-ms N] [--threshold T] [--move] [--operator NAME] [--threads N]',
+    '         [--mqtt URL [--mqtt-line NAME] [--mqtt-qos 0|1]] [--plc HOST:PORT [--plc-mode client|server]]',
     '',
     '  --from DIR|FILE   an image, or a folder of images (not recursive)',
     '  --watch           keep watching the folder; new files are inspected once complete',
@@ -29,6 +32,7 @@ export const inspectCommand: CliCommand = {
     '  --threshold T     reject when the good class probability is below T (this run only)',
     '  --move            move inspected files to OK/ and NG/ (with --watch)',
     '  --operator NAME   recorded as the actor (default: the OS user)',
+    ...LINE_USAGE,
     '',
     'One line per image; with --json: {"file","verdict","class","scores","modelVersion","latencyMs","partId",...}.',
     'NO_VERDICT (engine error, deadline, no model, no good class) counts as a reject, with "reason" and "message".',
@@ -42,7 +46,8 @@ export const inspectCommand: CliCommand = {
     threshold: { type: 'string' },
     move: { type: 'boolean' },
     operator: { type: 'string' },
-    threads: { type: 'string' }
+    threads: { type: 'string' },
+    ...LINE_OPTIONS
   },
   async run(args, io) {
     const projectFile = requireString(args, 'project')
@@ -54,11 +59,14 @@ export const inspectCommand: CliCommand = {
     const info = await stat(from).catch(() => null)
     if (!info) throw new UsageError(`--from "${from}" does not exist`)
     if (watchMode && !info.isDirectory()) throw new UsageError('--watch needs a folder in --from')
+    const line = linePatch(args)
+    if (line?.plc?.enabled && watchMode) throw new UsageError('--plc inspects one image per PLC trigger; it cannot be combined with --watch')
 
     const store = openProject(projectFile)
     const engine = new LocalInspectionEngine(storeModelLoader(store), { threads })
     const service = new InspectionService({ project: store, engine })
     const print = (record: InspectionRecord): void => printRecord(io, record, args.json)
+    let outputs: LineOutputs | null = null
     try {
       const patch: Parameters<InspectionService['updateSettings']>[0] = {}
       if (deadlineMs !== undefined) patch.deadlineMs = deadlineMs
@@ -73,24 +81,57 @@ export const inspectCommand: CliCommand = {
       if (!models.classifier && !models.anomaly && !args.json) {
         io.err(models.problem ? `Every image gets NO_VERDICT: ${models.problem.message}` : 'No active model in this project: every image gets NO_VERDICT. Train one, or "defect-studio models import".')
       }
-      if (watchMode) return await watchFolder(service, from, print, io)
+      if (watchMode) {
+        if (line) outputs = await startLine(store, service, line, io)
+        return await watchFolder(service, from, print, io)
+      }
       const files = info.isDirectory() ? await imagesIn(from) : [from]
       if (files.length === 0) throw new UsageError(`no images in "${from}" (looked for ${[...HOT_FOLDER_EXTENSIONS].join(' ')})`)
       await service.warmup()
       const reasons = new Map<string, number>()
       let decided = 0
-      for (const file of files) {
-        const outcome = await service.inspectFile(file)
-        if (outcome.dropped) continue
-        print(outcome.record)
-        if (outcome.record.verdict !== 'NO_VERDICT') decided++
-        else if (outcome.record.reason) reasons.set(outcome.record.reason, (reasons.get(outcome.record.reason) ?? 0) + 1)
+      const tally = (record: InspectionRecord): void => {
+        print(record)
+        if (record.verdict !== 'NO_VERDICT') decided++
+        else if (record.reason) reasons.set(record.reason, (reasons.get(record.reason) ?? 0) + 1)
+      }
+      if (line?.plc?.enabled) {
+        outputs = await startLine(store, service, line, io, (partId) => inspectNext(partId))
+        if (!args.json) io.err(`Waiting for PLC triggers on ${line.plc.host}:${line.plc.port} (${line.plc.mode}); ${files.length} images to inspect.`)
+        const queue = [...files]
+        let allDone: () => void = () => undefined
+        const finished = new Promise<void>((resolveDone) => (allDone = resolveDone))
+        const interrupt = (): void => allDone()
+        process.once('SIGINT', interrupt)
+        process.once('SIGTERM', interrupt)
+        void finished.then(() => {
+          process.off('SIGINT', interrupt)
+          process.off('SIGTERM', interrupt)
+        })
+        // One image per PLC trigger; the run ends once the PLC has acknowledged the last one.
+        const inspectNext = async (partId: string): Promise<InspectionRecord | null> => {
+          const file = queue.shift()
+          if (!file) return null
+          const outcome = await service.submit({ image: await readFile(file), capturedAt: Date.now(), source: 'cli', file, triggered: true, partId })
+          if (outcome.dropped) return null
+          tally(outcome.record)
+          if (queue.length === 0) void waitForAck(outputs!).then(allDone)
+          return outcome.record
+        }
+        await finished
+      } else {
+        if (line) outputs = await startLine(store, service, line, io)
+        for (const file of files) {
+          const outcome = await service.inspectFile(file)
+          if (!outcome.dropped) tally(outcome.record)
+        }
       }
       if (decided > 0) return 0
       // Not one image got a verdict: a run that only rejects is a failure, not a result.
       for (const [reason, n] of reasons) io.err(`${n} of ${files.length} images got NO_VERDICT (${reason}): ${noVerdictMessage(reason as NoVerdictReason)}`)
       return 2
     } finally {
+      if (outputs) await finishLine(outputs, io, args.json)
       await service.close()
       await engine.release()
       store.close()
@@ -138,4 +179,13 @@ function printRecord(io: CliIo, r: InspectionRecord, json: boolean): void {
   const conf = r.confidence === null ? '' : ` ${(r.confidence * 100).toFixed(1)}%`
   const why = r.reason ? ` (${r.reason}: ${noVerdictMessage(r.reason)})` : ''
   io.out(`${r.verdict.padEnd(10)} ${r.file ?? ''}  ${r.className ?? '-'}${conf}${why}  model v${r.modelVersion ?? '-'}  ${r.latencyMs.toFixed(0)} ms  part ${r.partId}`)
+}
+
+/** After the last image: wait until the PLC acknowledged its result (or the handshake faulted). */
+async function waitForAck(line: LineOutputs): Promise<void> {
+  for (;;) {
+    await new Promise((r) => setTimeout(r, 20))
+    const plc = line.status().plc
+    if (plc.counters.pending === 0 || plc.state === 'fault') return
+  }
 }

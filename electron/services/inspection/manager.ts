@@ -4,6 +4,7 @@ import type { InspectionEngine } from './pipeline'
 import type { ModelLoader } from './local-engine'
 import { InspectionService, type InspectionServiceOptions } from './service'
 import { WorkerInspectionEngine } from './worker-engine'
+import { LineOutputs } from '../line/line-outputs'
 
 /**
  * One InspectionService per open project: created on first use, closed when the project
@@ -22,7 +23,12 @@ export function storeModelLoader(store: ProjectStore): ModelLoader {
 }
 
 export class InspectionManager {
-  private active: { store: ProjectStore; service: InspectionService; engine: InspectionEngine & { release?: () => Promise<void> } } | null = null
+  private active: {
+    store: ProjectStore
+    service: InspectionService
+    engine: InspectionEngine & { release?: () => Promise<void> }
+    line: LineOutputs
+  } | null = null
 
   constructor(private readonly options: InspectionManagerOptions) {}
 
@@ -38,9 +44,17 @@ export class InspectionManager {
       const loader = storeModelLoader(store)
       const engine = this.options.engineFactory ? this.options.engineFactory(loader) : new WorkerInspectionEngine(loader)
       const service = new InspectionService({ project: store, engine, emit: this.options.emit, ...this.options.service })
-      this.active = { store, service, engine }
+      // MQTT and PLC outputs of this project (electron/services/line), as its settings say.
+      const line = new LineOutputs({ project: store, service, emit: this.options.emit })
+      this.active = { store, service, engine, line }
     }
     return this.active.service
+  }
+
+  /** The line outputs (MQTT, PLC) of the open project. */
+  async currentLine(): Promise<LineOutputs> {
+    await this.current()
+    return this.active!.line
   }
 
   /** Call when the open project changes (ProjectService.onChange). */
@@ -56,6 +70,7 @@ export class InspectionManager {
     const a = this.active
     this.active = null
     if (!a) return
+    await a.line.close().catch(() => undefined)
     await a.service.close().catch(() => undefined)
     await a.engine.release?.().catch(() => undefined)
   }

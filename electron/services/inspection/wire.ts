@@ -1,6 +1,7 @@
 import type { Router } from '../router'
 import type { ProjectStore } from '../../store/project-store'
 import { inspectionHandlers } from '../handlers/inspection'
+import { lineHandlers } from '../handlers/line'
 import { InspectionManager, type InspectionManagerOptions } from './manager'
 
 /**
@@ -18,6 +19,7 @@ export function wireInspection(deps: {
 }): { manager: InspectionManager; media(id: number): Promise<{ bytes: Uint8Array; contentType: string } | null>; close(): Promise<void> } {
   const manager = new InspectionManager({ currentProject: deps.currentProject, emit: deps.emit, engineFactory: deps.engineFactory })
   deps.router.register(inspectionHandlers({ manager }))
+  deps.router.register(lineHandlers({ manager }))
   const off = deps.onProjectChange?.(() => void manager.projectChanged())
   return {
     manager,

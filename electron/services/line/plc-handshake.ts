@@ -61,6 +61,7 @@ const NO_VERDICT_ERROR: Record<NoVerdictReason, PlcErrorName> = {
   deadline: 'DEADLINE',
   'camera-lost': 'CAMERA_LOST',
   'no-model': 'NO_MODEL',
+  'no-good-class': 'NO_GOOD_CLASS',
   'bad-image': 'BAD_IMAGE'
 }
 

@@ -51,6 +51,7 @@ export const ERROR_CODE = {
   RESULT_TIMEOUT: 7,
   CONNECTION_LOST: 8,
   NOT_RUNNING: 9,
+  NO_GOOD_CLASS: 10,
   OTHER: 99
 } as const
 export type PlcErrorName = Exclude<keyof typeof ERROR_CODE, 'NONE'>
