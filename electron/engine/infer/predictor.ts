@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node'
-import { preprocessImage, type Fit, type InputRegion, type Roi } from '../../imaging/preprocess'
+import { decodeRgb, preprocessRgb, type Fit, type InputRegion, type RgbImage, type Roi } from '../../imaging/preprocess'
 import { buildResnet18Inference } from '../models/resnet'
 import type { TensorMap } from '../tensor'
 import { camToImageHeatmap, classActivationMap, normaliseCam, type Heatmap } from './heatmap'
@@ -121,30 +121,36 @@ export class Predictor {
     images: Array<string | Buffer>,
     opts: { fit: Fit; roi?: Roi; heatmap?: boolean; batchSize?: number; heatmapSide?: number }
   ): Promise<ImagePrediction[]> {
-    const S = this.size
     const batchSize = Math.max(1, opts.batchSize ?? 8)
-    const wantHeatmap = opts.heatmap === true
-    if (wantHeatmap && !this.hasHeatmap) throw new Error('This predictor was created without heatmap output; create it with heatmap: true.')
     const results: ImagePrediction[] = []
     for (let start = 0; start < images.length; start += batchSize) {
       const chunk = images.slice(start, start + batchSize)
-      const pre = await Promise.all(chunk.map((img) => preprocessImage(img, { size: S, fit: opts.fit, roi: opts.roi })))
-      // batch: [n, 3, S, S] float32
-      const batch = new Float32Array(chunk.length * 3 * S * S)
-      pre.forEach((p, i) => batch.set(p.tensor, i * 3 * S * S))
-      const out = await this.runBatch(batch, chunk.length)
-      pre.forEach((p, i) => {
-        const prediction = this.toPrediction(out.logits, out.probabilities, i)
-        const r: ImagePrediction = { ...prediction, width: p.width, height: p.height, region: p.region }
-        if (wantHeatmap && out.layer4) {
-          const [, F, h, w] = out.layer4.dims as [number, number, number, number]
-          const cam = this.rawCam(out.layer4.data.subarray(i * F * h * w, (i + 1) * F * h * w), F, h, w, prediction.class)
-          r.heatmap = camToImageHeatmap(normaliseCam(cam), h, w, p.region, p, opts.heatmapSide)
-        }
-        results.push(r)
-      })
+      const decoded = await Promise.all(chunk.map((img) => decodeRgb(img)))
+      results.push(...(await this.predictDecoded(decoded, opts, chunk.map((img) => (typeof img === 'string' ? img : 'image')))))
     }
     return results
+  }
+
+  /** Predict already decoded images in one session run (a camera frame decoded once for several models). */
+  async predictDecoded(images: RgbImage[], opts: { fit: Fit; roi?: Roi; heatmap?: boolean; heatmapSide?: number }, labels: string[] = []): Promise<ImagePrediction[]> {
+    const S = this.size
+    const wantHeatmap = opts.heatmap === true
+    if (wantHeatmap && !this.hasHeatmap) throw new Error('This predictor was created without heatmap output; create it with heatmap: true.')
+    const pre = images.map((img, i) => ({ ...preprocessRgb(img, { size: S, fit: opts.fit, roi: opts.roi }, labels[i] ?? 'image'), width: img.width, height: img.height }))
+    // batch: [n, 3, S, S] float32
+    const batch = new Float32Array(images.length * 3 * S * S)
+    pre.forEach((p, i) => batch.set(p.tensor, i * 3 * S * S))
+    const out = await this.runBatch(batch, images.length)
+    return pre.map((p, i) => {
+      const prediction = this.toPrediction(out.logits, out.probabilities, i)
+      const r: ImagePrediction = { ...prediction, width: p.width, height: p.height, region: p.region }
+      if (wantHeatmap && out.layer4) {
+        const [, F, h, w] = out.layer4.dims as [number, number, number, number]
+        const cam = this.rawCam(out.layer4.data.subarray(i * F * h * w, (i + 1) * F * h * w), F, h, w, prediction.class)
+        r.heatmap = camToImageHeatmap(normaliseCam(cam), h, w, p.region, p, opts.heatmapSide)
+      }
+      return r
+    })
   }
 
   /** CAM of class k for one image's layer4 features [F, h, w]: returns [h, w] (not ReLU'd). */

@@ -2,6 +2,7 @@ import { classifyHandlers } from './classify'
 import { diagnosticsHandlers } from './diagnostics'
 import { predictHandlers } from './predict'
 import { anomalyHandlers } from './anomaly'
+import { inspectHandlers } from './inspect'
 import { trainHandlers, type TrainingDataOpener } from './train'
 
 /** What the worker thread's entry provides: the engine opens no project by itself. */
@@ -19,6 +20,7 @@ export function createWorkerHandlers(deps: EngineWorkerDeps) {
     ...anomalyHandlers,
     ...classifyHandlers,
     ...diagnosticsHandlers,
+    ...inspectHandlers,
     ...predictHandlers,
     ...trainHandlers(deps.openTrainingData)
   }

@@ -1,0 +1,194 @@
+import * as ort from 'onnxruntime-node'
+import type { InspectionHeatmap } from '../../../shared/contract/inspection'
+import { decodeRgb, preprocessRgb, type Fit, type Roi } from '../../imaging/preprocess'
+import { createAnomalyScorer, type AnomalyScorer } from '../anomaly/patchcore'
+import { parseResnetWeights } from '../models/weights'
+import type { Heatmap } from './heatmap'
+import { Predictor } from './predictor'
+import { createSession, type InferenceSession } from './sessions'
+
+/**
+ * The live inspection engine: the models of one inspection session (a classifier, an
+ * anomaly model, or both) and one call per frame. The frame's encoded bytes are decoded
+ * once and preprocessed for each model from the same pixels. Runs in the inspection
+ * worker thread in the app (worker/handlers/inspect.ts) and in-process for the CLI.
+ *
+ * A classifier with trained weights (safetensors) runs through the Predictor, which also
+ * gives class activation heatmaps; an ONNX-only classifier (imported without weights) runs
+ * as-is, without heatmaps. The anomaly model is the PatchCore ONNX graph
+ * (input [1, 3, S, S] -> score [1], anomaly_map [1, 1, S, S]).
+ */
+
+/** Longest side of heatmaps sent to screens and records (a coarse overlay is enough). */
+export const HEATMAP_SIDE = 48
+
+export interface ClassifierModelBytes {
+  onnx: Uint8Array
+  weights: Uint8Array | null
+  size: number
+}
+
+export interface AnomalyModelBytes {
+  onnx: Uint8Array
+  size: number
+}
+
+export interface InspectFrameRequest {
+  classifier: { key: string; fit: Fit } | null
+  anomaly: { key: string; fit: Fit; threshold: number } | null
+  roi: Roi | null
+  heatmap: boolean
+}
+
+export interface InspectFrameResult {
+  /** probabilities: [C] in the classifier's class order (when a classifier ran). */
+  probabilities?: number[]
+  anomalyScore?: number
+  heatmap: InspectionHeatmap | null
+  /** Milliseconds spent decoding the frame and running the models (for benches). */
+  decodeMs: number
+  modelMs: number
+}
+
+type ClassifierRunner = { kind: 'predictor'; predictor: Predictor; size: number } | { kind: 'onnx'; session: InferenceSession; size: number }
+
+export class Inspector {
+  private readonly classifiers = new Map<string, Promise<ClassifierRunner>>()
+  private readonly scorers = new Map<string, Promise<{ scorer: AnomalyScorer; size: number }>>()
+
+  constructor(private readonly opts: { threads?: number } = {}) {}
+
+  has(key: string): boolean {
+    return this.classifiers.has(key) || this.scorers.has(key)
+  }
+
+  /** Load a classifier under `key` (once; a failed load is forgotten so it can be retried). */
+  loadClassifier(key: string, bytes: ClassifierModelBytes): Promise<void> {
+    let r = this.classifiers.get(key)
+    if (!r) {
+      r = this.createClassifier(key, bytes)
+      r.catch(() => this.classifiers.delete(key))
+      this.classifiers.set(key, r)
+    }
+    return r.then(() => undefined)
+  }
+
+  loadAnomaly(key: string, bytes: AnomalyModelBytes): Promise<void> {
+    let s = this.scorers.get(key)
+    if (!s) {
+      s = createAnomalyScorer(bytes.onnx, bytes.size, { threads: this.opts.threads }).then((scorer) => ({ scorer, size: bytes.size }))
+      s.catch(() => this.scorers.delete(key))
+      this.scorers.set(key, s)
+    }
+    return s.then(() => undefined)
+  }
+
+  /** Inspect one encoded frame (JPEG/PNG/...) with the named, loaded models. */
+  async inspect(image: Uint8Array, req: InspectFrameRequest): Promise<InspectFrameResult> {
+    if (!req.classifier && !req.anomaly) throw new Error('No model is active; train one or import a model package.')
+    const classifier = req.classifier ? await this.loaded(this.classifiers, req.classifier.key) : null
+    const anomaly = req.anomaly ? await this.loaded(this.scorers, req.anomaly.key) : null
+    const t0 = performance.now()
+    const pixels = await decodeRgb(Buffer.from(image.buffer, image.byteOffset, image.byteLength))
+    const t1 = performance.now()
+    const roi = req.roi ?? undefined
+    const out: InspectFrameResult = { heatmap: null, decodeMs: t1 - t0, modelMs: 0 }
+    if (classifier && req.classifier) {
+      if (classifier.kind === 'predictor') {
+        const wantHeatmap = req.heatmap && classifier.predictor.hasHeatmap
+        const [r] = await classifier.predictor.predictDecoded([pixels], { fit: req.classifier.fit, roi, heatmap: wantHeatmap })
+        out.probabilities = r!.probabilities
+        if (r!.heatmap) out.heatmap = shrinkHeatmap(r!.heatmap)
+      } else {
+        const S = classifier.size
+        const { tensor } = preprocessRgb(pixels, { size: S, fit: req.classifier.fit, roi })
+        // input: [1, 3, S, S] float32, ImageNet-normalised
+        const session = classifier.session
+        const result = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', tensor, [1, 3, S, S]) })
+        out.probabilities = result.probabilities ? Array.from(result.probabilities.data as Float32Array) : softmax(Array.from(result[session.outputNames[0]!]!.data as Float32Array))
+      }
+    }
+    if (anomaly && req.anomaly) {
+      const S = anomaly.size
+      const { tensor } = preprocessRgb(pixels, { size: S, fit: req.anomaly.fit, roi })
+      const [r] = await anomaly.scorer.score([tensor])
+      out.anomalyScore = r!.score
+      if (req.heatmap && !out.heatmap && r!.map.length === S * S) {
+        // Scaled by the threshold so 1 means "at the reject threshold" for display.
+        const t = req.anomaly.threshold || 1
+        const scaled = r!.map.map((v) => Math.min(1, Math.max(0, v / t)))
+        out.heatmap = shrinkHeatmap({ width: S, height: S, data: scaled })
+      }
+    }
+    out.modelMs = performance.now() - t1
+    return out
+  }
+
+  /** Release every model but those named in `keep` (a model swap frees the old version). */
+  async unloadExcept(keep: string[]): Promise<void> {
+    const k = new Set(keep)
+    for (const [key, r] of [...this.classifiers]) {
+      if (k.has(key)) continue
+      this.classifiers.delete(key)
+      await releaseClassifier(r)
+    }
+    for (const [key, s] of [...this.scorers]) {
+      if (k.has(key)) continue
+      this.scorers.delete(key)
+      await (await s.catch(() => null))?.scorer.release()
+    }
+  }
+
+  release(): Promise<void> {
+    return this.unloadExcept([])
+  }
+
+  private async loaded<T>(map: Map<string, Promise<T>>, key: string): Promise<T> {
+    const r = map.get(key)
+    if (!r) throw new Error(`No inspection model is loaded under "${key}"; load it first.`)
+    return r
+  }
+
+  private async createClassifier(key: string, bytes: ClassifierModelBytes): Promise<ClassifierRunner> {
+    if (bytes.weights) {
+      const { weights, numClasses, width } = parseResnetWeights(bytes.weights, key)
+      const predictor = await Predictor.create({ weights, numClasses, width, size: bytes.size, heatmap: true, threads: this.opts.threads })
+      return { kind: 'predictor', predictor, size: bytes.size }
+    }
+    const { session } = await createSession(bytes.onnx, { threads: this.opts.threads })
+    return { kind: 'onnx', session, size: bytes.size }
+  }
+}
+
+async function releaseClassifier(r: Promise<ClassifierRunner>): Promise<void> {
+  const runner = await r.catch(() => null)
+  if (runner?.kind === 'predictor') await runner.predictor.release()
+  else if (runner) await runner.session.release()
+}
+
+export function softmax(logits: number[]): number[] {
+  const max = Math.max(...logits)
+  const e = logits.map((l) => Math.exp(l - max))
+  const sum = e.reduce((a, b) => a + b, 0)
+  return e.map((v) => v / sum)
+}
+
+/** Block-average a heatmap down so its longer side is at most `side` (values stay 0..1). */
+export function shrinkHeatmap(h: Pick<Heatmap, 'width' | 'height' | 'data'>, side = HEATMAP_SIDE): InspectionHeatmap {
+  const scale = Math.min(1, side / Math.max(h.width, h.height))
+  const w = Math.max(1, Math.round(h.width * scale))
+  const hh = Math.max(1, Math.round(h.height * scale))
+  const values = new Array<number>(w * hh).fill(0)
+  for (let y = 0; y < hh; y++) {
+    const y0 = Math.floor((y * h.height) / hh)
+    const y1 = Math.max(y0 + 1, Math.floor(((y + 1) * h.height) / hh))
+    for (let x = 0; x < w; x++) {
+      const x0 = Math.floor((x * h.width) / w)
+      const x1 = Math.max(x0 + 1, Math.floor(((x + 1) * h.width) / w))
+      let sum = 0
+      for (let yy = y0; yy < y1; yy++) for (let xx = x0; xx < x1; xx++) sum += h.data[yy * h.width + xx]!
+      values[y * w + x] = Math.round((sum / ((y1 - y0) * (x1 - x0))) * 1000) / 1000
+    }
+  }
+  return { width: w, height: hh, values }
+}

@@ -1,0 +1,30 @@
+import { Inspector, type AnomalyModelBytes, type ClassifierModelBytes, type InspectFrameRequest, type InspectFrameResult } from '../../infer/inspector'
+import { defineHandler } from '../protocol'
+
+/**
+ * Live inspection in a worker thread of its own (services/inspection/worker-engine.ts):
+ * each frame arrives as encoded bytes (moved, not copied), is decoded once here and run
+ * through the session's classifier and anomaly model. No ONNX session of the live path
+ * runs on the main thread.
+ */
+const inspector = new Inspector()
+
+export type InspectLoadPayload = { key: string } & (({ kind: 'classifier' } & ClassifierModelBytes) | ({ kind: 'anomaly' } & AnomalyModelBytes))
+
+export const inspectHandlers = {
+  /** Load a model version for inspection under `key` (idempotent); frees models not in `keep`. */
+  'inspect:load': defineHandler<InspectLoadPayload & { keep?: string[] }, { key: string }>(async (p) => {
+    if (p.keep) await inspector.unloadExcept([...p.keep, p.key])
+    if (p.kind === 'classifier') await inspector.loadClassifier(p.key, p)
+    else await inspector.loadAnomaly(p.key, p)
+    return { key: p.key }
+  }),
+
+  /** image: encoded JPEG/PNG bytes of one frame. */
+  'inspect:frame': defineHandler<InspectFrameRequest & { image: Uint8Array }, InspectFrameResult>(async (p) => {
+    const { image, ...request } = p
+    return inspector.inspect(image, request)
+  }),
+
+  'inspect:loaded': defineHandler<{ key: string }, { loaded: boolean }>((p) => ({ loaded: inspector.has(p.key) }))
+}
