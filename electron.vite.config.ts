@@ -3,6 +3,7 @@ import { defineConfig } from 'electron-vite'
 import vue from '@vitejs/plugin-vue'
 
 const alias = { '@shared': resolve(import.meta.dirname, 'shared') }
+export const vueI18nFlags = { __VUE_I18N_FULL_INSTALL__: 'true', __VUE_I18N_LEGACY_API__: 'false', __INTLIFY_PROD_DEVTOOLS__: 'false' }
 
 // One config builds the three Electron targets. The main target also bundles the
 // Electron-free entry points (CLI with browser mode, engine worker) so that they ship
@@ -38,6 +39,8 @@ export default defineConfig({
     root: 'renderer',
     resolve: { alias },
     plugins: [vue()],
+    // vue-i18n's bundler flags: Composition API only, no devtools hooks in production.
+    define: vueI18nFlags,
     build: {
       outDir: 'out/renderer',
       rollupOptions: { input: { index: resolve(import.meta.dirname, 'renderer/index.html') } }

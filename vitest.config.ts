@@ -23,9 +23,12 @@ export default defineConfig({
       {
         resolve: { alias },
         plugins: [vue()],
+        define: { __VUE_I18N_FULL_INSTALL__: 'true', __VUE_I18N_LEGACY_API__: 'false', __INTLIFY_PROD_DEVTOOLS__: 'false' },
         test: {
           name: 'renderer',
           include: ['tests/renderer/**/*.test.ts'],
+          // Installs English vue-i18n on every mount (components read their strings from it).
+          setupFiles: ['tests/renderer/setup-i18n.ts'],
           environment: 'happy-dom',
           testTimeout: 30_000
         }

@@ -1,0 +1,74 @@
+import { computed, watchSyncEffect } from 'vue'
+import { createI18n } from 'vue-i18n'
+import { storedPreference } from '../composables/preference'
+import en from './messages/en'
+import zhCN from './messages/zh-CN'
+
+/**
+ * Every string a person reads on screen comes from here (vue-i18n, Composition API mode).
+ * English and Simplified Chinese are complete (tests/renderer/i18n.test.ts compares the
+ * keys); the language follows the system unless the user picked one. Numbers and dates go
+ * through `n()` / `d()` with the formats below, so each locale writes them its own way.
+ * The CLI does not use this: it stays English.
+ */
+export const LOCALES = ['en', 'zh-CN'] as const
+export type Locale = (typeof LOCALES)[number]
+export const LOCALE_PREFERENCES = ['system', ...LOCALES] as const
+export type LocalePreference = (typeof LOCALE_PREFERENCES)[number]
+export type Messages = typeof en
+
+/** The first of the system's languages we have, else English (any Chinese → Simplified). */
+export function detectLocale(languages: readonly string[]): Locale {
+  for (const lang of languages) {
+    const l = lang.toLowerCase()
+    if (l.startsWith('zh')) return 'zh-CN'
+    if (l.startsWith('en')) return 'en'
+  }
+  return 'en'
+}
+
+const numberFormat = {
+  integer: { maximumFractionDigits: 0 },
+  decimal1: { minimumFractionDigits: 1, maximumFractionDigits: 1 },
+  decimal2: { minimumFractionDigits: 2, maximumFractionDigits: 2 },
+  decimal3: { minimumFractionDigits: 3, maximumFractionDigits: 3 },
+  percent: { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 },
+  percent0: { style: 'percent', maximumFractionDigits: 0 },
+  bytes: { notation: 'compact', maximumFractionDigits: 1 }
+} as const
+const dateFormat = {
+  short: { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit' },
+  long: { year: 'numeric', month: 'long', day: 'numeric', hour: '2-digit', minute: '2-digit', second: '2-digit' },
+  time: { hour: '2-digit', minute: '2-digit', second: '2-digit' },
+  day: { year: 'numeric', month: 'short', day: 'numeric' }
+} as const
+
+function systemLanguages(): readonly string[] {
+  if (typeof navigator === 'undefined') return []
+  return navigator.languages?.length ? navigator.languages : [navigator.language]
+}
+
+export const localePreference = storedPreference<LocalePreference>('ds.locale', LOCALE_PREFERENCES, 'system')
+export const activeLocale = computed<Locale>(() => (localePreference.value === 'system' ? detectLocale(systemLanguages()) : localePreference.value))
+
+export function createAppI18n(locale: Locale = activeLocale.value) {
+  return createI18n<[Messages], Locale, false>({
+    legacy: false,
+    locale,
+    fallbackLocale: 'en',
+    messages: { en, 'zh-CN': zhCN },
+    numberFormats: { en: numberFormat, 'zh-CN': numberFormat },
+    datetimeFormats: { en: dateFormat, 'zh-CN': dateFormat },
+    missingWarn: false,
+    fallbackWarn: false
+  })
+}
+
+/** Keep i18n's locale and <html lang> in step with the preference (call once at start). */
+export function installLocale(i18n: ReturnType<typeof createAppI18n>): void {
+  watchSyncEffect(() => {
+    const locale = activeLocale.value
+    i18n.global.locale.value = locale
+    if (typeof document !== 'undefined') document.documentElement.lang = locale
+  })
+}
