@@ -48,7 +48,7 @@ const en = {
     noModel: 'no model yet'
   },
   banner: {
-    weightsDefault: 'No pretrained weights: training starts from random initialisation.',
+    weightsRandom: 'No pretrained backbone weights: training starts from random initialisation, so accuracy is lower and more labelled images are needed.',
     downloadWeights: 'Download weights',
     importWeights: 'Import weights file',
     weightsDownloaded: 'ImageNet weights downloaded: the next training starts from them.',

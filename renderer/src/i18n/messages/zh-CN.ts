@@ -46,7 +46,7 @@ const zhCN: typeof en = {
     noModel: '尚无模型'
   },
   banner: {
-    weightsDefault: '没有预训练权重：训练将从随机初始化开始。',
+    weightsRandom: '没有预训练的骨干网络权重：训练将从随机初始化开始，准确率会更低，需要更多已标注图像。',
     downloadWeights: '下载权重',
     importWeights: '导入权重文件',
     weightsDownloaded: 'ImageNet 权重已下载：下次训练将从它开始。',
