@@ -77,6 +77,19 @@ describe('every screen, both themes, both languages (Chromium, browser mode)', (
     await page.waitForFunction(() => document.querySelectorAll('[aria-busy="true"]').length === 0, undefined, { timeout: 15_000 }).catch(() => undefined)
   }
 
+  /** On the line view: start the camera and press the trigger key once, so the picture shows a verdict. */
+  async function inspectOnePart(page: Page): Promise<void> {
+    await page.getByTestId('operator-start').click()
+    await page.getByTestId('operator-stop').waitFor({ state: 'visible' })
+    const before = Number(await page.getByTestId('operator-count-inspected').textContent())
+    await page.keyboard.press('Space')
+    await page.waitForFunction((n) => Number(document.querySelector('[data-testid="operator-count-inspected"]')?.textContent) > n, before, { timeout: 60_000 })
+  }
+  async function stopInspecting(page: Page): Promise<void> {
+    await page.getByTestId('operator-stop').click()
+    await page.getByTestId('operator-start').waitFor({ state: 'visible' })
+  }
+
   beforeAll(async () => {
     if (!existsSync(CHROMIUM_PATH)) throw new ChromiumMissingError()
     dir = await mkdtemp(join(tmpdir(), 'ds-e2e-screens-'))
@@ -136,9 +149,11 @@ describe('every screen, both themes, both languages (Chromium, browser mode)', (
           await page.setViewportSize(viewport)
           for (const screen of SCREENS) {
             await visit(page, screen)
+            if (screen === 'operator') await inspectOnePart(page)
             await page.screenshot({ path: join(MATRIX_DIR, `${screen}-${viewport.width}x${viewport.height}-${theme}-${locale}.png`) })
             // axe once per screen and theme (the larger size); the layout differs, the markup does not.
             if (viewport === VIEWPORTS[0]) for (const v of await seriousViolations(page)) violations.push({ where: `${screen} ${theme}`, ...v })
+            if (screen === 'operator') await stopInspecting(page)
           }
         }
       }
