@@ -53,11 +53,6 @@ const en = {
     importWeights: 'Import weights file',
     weightsDownloaded: 'ImageNet weights downloaded: the next training starts from them.',
     weightsDownloadFailed: 'Download failed: {reason}',
-    weightsImported: 'Weights imported: the next training starts from them.',
-    importTitle: 'Import a weights file',
-    importHelp: 'A ResNet18 .safetensors file (torchvision or timm names), on the computer that runs the engine.',
-    importPath: 'File path',
-    importPathRequired: 'Enter the path of the weights file.'
   },
   verdict: {
     pass: 'PASS',

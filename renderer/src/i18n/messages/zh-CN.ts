@@ -51,11 +51,6 @@ const zhCN: typeof en = {
     importWeights: '导入权重文件',
     weightsDownloaded: 'ImageNet 权重已下载：下次训练将从它开始。',
     weightsDownloadFailed: '下载失败：{reason}',
-    weightsImported: '权重已导入：下次训练将从它开始。',
-    importTitle: '导入权重文件',
-    importHelp: 'ResNet18 的 .safetensors 文件（torchvision 或 timm 命名），位于运行引擎的电脑上。',
-    importPath: '文件路径',
-    importPathRequired: '请输入权重文件的路径。'
   },
   verdict: {
     pass: '合格',
