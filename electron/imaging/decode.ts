@@ -1,3 +1,4 @@
+import { truncatedFormat, truncatedReason } from './truncation'
 import { constants as fsConstants } from 'node:fs'
 import { open, stat } from 'node:fs/promises'
 import sharp, { type Metadata } from 'sharp'
@@ -149,7 +150,7 @@ export async function decodeImage(file: string, bytes: Buffer, limits: DecodeLim
   try {
     meta = await sharp(bytes, { failOn: 'error', limitInputPixels: false, pages: 1 }).metadata()
   } catch (error) {
-    throw corruptError(file, sniffed, firstLine(error))
+    throw corruptError(file, sniffed, firstLine(error), bytes)
   }
   const width = meta.width ?? 0
   const height = meta.height ?? 0
@@ -172,7 +173,7 @@ export async function decodeImage(file: string, bytes: Buffer, limits: DecodeLim
     if (/pixel limit/i.test(message)) {
       throw new ImageRejectedError(file, 'too-many-pixels', `exceeds the ${(limits.maxPixels / 1e6).toFixed(1)} MP pixel limit (a possible decompression bomb).`)
     }
-    throw corruptError(file, sniffed, message)
+    throw corruptError(file, sniffed, message, bytes)
   }
   return { format: sniffed as SupportedFormat, width, height, channels: meta.channels ?? 3, thumbnail }
 }
@@ -187,7 +188,9 @@ export async function verifyDecodes(bytes: Buffer): Promise<boolean> {
   }
 }
 
-function corruptError(file: string, format: string, message: string): ImageRejectedError {
+function corruptError(file: string, format: string, message: string, bytes: Uint8Array): ImageRejectedError {
+  const cut = truncatedFormat(bytes)
+  if (cut) return new ImageRejectedError(file, 'corrupt', truncatedReason(cut))
   const truncated = /premature end|truncat|unexpected end/i.test(message)
   return new ImageRejectedError(file, 'corrupt', `is a ${truncated ? 'truncated' : 'damaged'} ${format.toUpperCase()} file (${message}). Copy it again from the source.`)
 }

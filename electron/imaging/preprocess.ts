@@ -1,3 +1,4 @@
+import { truncatedFormat, truncatedReason } from './truncation'
 import sharp from 'sharp'
 
 /**
@@ -78,6 +79,8 @@ export async function decodeRgb(input: string | Buffer): Promise<RgbImage> {
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`)
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height }
   } catch (error) {
+    const cut = typeof input === 'string' ? null : truncatedFormat(input)
+    if (cut) throw new PreprocessError(label, truncatedReason(cut))
     throw new PreprocessError(label, `cannot decode the image (${(error as Error).message.split('\n')[0]}). Use a PNG, JPEG, TIFF, WebP or BMP file that opens in an image viewer.`)
   }
 }

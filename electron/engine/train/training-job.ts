@@ -177,6 +177,9 @@ export async function runTrainingJob(store: TrainingData, opts: TrainJobOptions,
     throw new TrainingDataError('No labelled image is in the validation split. Move some images to validation (or label more), then train again.')
   }
   const config = resolveTrainerConfig(store, data, opts)
+  // A run left 'running' by a process that died (quick or full) is interrupted: this job is
+  // the only trainer. Full runs may then resume it from its checkpoint.
+  store.runs.markRunningAsInterrupted()
   return opts.mode === 'quick' ? runQuick(store, data, config, opts, hooks) : runFull(store, data, config, opts, hooks)
 }
 
@@ -186,8 +189,6 @@ async function runFull(store: TrainingData, data: ProjectDataset, config: Traine
   const identity = runIdentity(config, 'full', start.source, data.fingerprint)
   const identityKey = sha256Hex(JSON.stringify(identity))
 
-  // A run left 'running' by a process that died can be resumed; this job is the only trainer.
-  store.runs.markRunningAsInterrupted()
   let runId: number | null = null
   let checkpoint: Checkpoint | null = null
   if (opts.resume !== false) {
