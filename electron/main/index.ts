@@ -1,8 +1,8 @@
 import { app, BrowserWindow } from 'electron'
 import { createAppServices, type AppServices } from '../services/app-services'
 import { registerIpc } from './ipc'
-import { handleImageProtocol, registerImageScheme } from './protocol'
-import { createMainWindow } from './window'
+import { handleAppProtocol, handleImageProtocol, registerImageScheme } from './protocol'
+import { createMainWindow, rendererDir } from './window'
 
 // Lifecycle only: services come from the same composition root as browser mode and tests.
 registerImageScheme()
@@ -24,6 +24,7 @@ if (!app.requestSingleInstanceLock()) {
   app.whenReady().then(async () => {
     services = await createAppServices({ mode: 'electron' })
     handleImageProtocol(services)
+    handleAppProtocol(rendererDir())
     const created = createMainWindow()
     mainWindow = created.window
     registerIpc(services, () => mainWindow, created.appUrl)

@@ -23,6 +23,29 @@ export function secureWebPreferences(preloadPath: string) {
 export const IMAGE_PROTOCOL = 'ds-image'
 
 /**
+ * The packaged renderer is served as `app://defect-studio/…` (never file://, whose pages
+ * get extra privileges and share one origin with every local file).
+ */
+export const APP_PROTOCOL = 'app'
+export const APP_HOST = 'defect-studio'
+export const APP_URL = `${APP_PROTOCOL}://${APP_HOST}/index.html`
+
+/**
+ * Sites a link in the app may open in the user's browser (shell.openExternal); anything
+ * else (other hosts, http:, file:, custom schemes, credentials in the URL) is refused.
+ */
+export const EXTERNAL_LINK_HOSTS: readonly string[] = ['github.com', 'onnxruntime.ai', 'pytorch.org', 'huggingface.co']
+
+export function isExternalLinkAllowed(url: string): boolean {
+  try {
+    const u = new URL(url)
+    return u.protocol === 'https:' && u.port === '' && u.username === '' && u.password === '' && EXTERNAL_LINK_HOSTS.includes(u.hostname)
+  } catch {
+    return false
+  }
+}
+
+/**
  * Content-Security-Policy sent with every response of our own page. Scripts only from the
  * app itself; images from the app, blobs and the image protocol; camera streams as blobs.
  */
@@ -55,6 +78,8 @@ export function isOwnPage(url: string, appUrl: string): boolean {
     const a = new URL(url)
     const b = new URL(appUrl)
     if (a.protocol === 'file:' && b.protocol === 'file:') return a.pathname === b.pathname
+    // Node's URL gives custom schemes the origin "null": compare scheme and host instead.
+    if (a.protocol === `${APP_PROTOCOL}:` || b.protocol === `${APP_PROTOCOL}:`) return a.protocol === b.protocol && a.host === b.host && a.host === APP_HOST
     return a.origin === b.origin && a.origin !== 'null'
   } catch {
     return false

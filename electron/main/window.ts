@@ -1,7 +1,7 @@
 import { BrowserWindow, session, shell } from 'electron'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { CONTENT_SECURITY_POLICY, isOwnPage, isPermissionAllowed, secureWebPreferences } from './security'
+import { APP_URL, CONTENT_SECURITY_POLICY, isExternalLinkAllowed, isOwnPage, isPermissionAllowed, secureWebPreferences } from './security'
 
 /**
  * Creates the main window with the security defaults, set once here: isolated, sandboxed
@@ -10,6 +10,11 @@ import { CONTENT_SECURITY_POLICY, isOwnPage, isPermissionAllowed, secureWebPrefe
  */
 // The main bundle is an ES module: no CommonJS here.
 const here = fileURLToPath(new URL('.', import.meta.url))
+
+/** The built renderer beside the main bundle (out/renderer), served by the app:// protocol. */
+export function rendererDir(): string {
+  return join(here, '../renderer')
+}
 
 export function createMainWindow(): { window: BrowserWindow; appUrl: string } {
   const preload = join(here, '../preload/index.cjs')
@@ -25,7 +30,8 @@ export function createMainWindow(): { window: BrowserWindow; appUrl: string } {
   })
 
   const devUrl = process.env.ELECTRON_RENDERER_URL
-  const appUrl = devUrl ? new URL(devUrl).href : `file://${join(here, '../renderer/index.html')}`
+  // Packaged: the app:// protocol (electron/main/protocol.ts), never file://.
+  const appUrl = devUrl ? new URL(devUrl).href : APP_URL
 
   const ses = window.webContents.session ?? session.defaultSession
   ses.webRequest.onHeadersReceived((details, callback) => {
@@ -43,13 +49,13 @@ export function createMainWindow(): { window: BrowserWindow; appUrl: string } {
   })
   window.webContents.on('will-attach-webview', (event) => event.preventDefault())
   window.webContents.setWindowOpenHandler(({ url }) => {
-    // Links to documentation open in the user's browser, never in an app window.
-    if (url.startsWith('https://')) void shell.openExternal(url)
+    // Links to documentation open in the user's browser, never in an app window, and only
+    // for the allow-listed sites (security.ts): a URL from data must not launch anything else.
+    if (isExternalLinkAllowed(url)) void shell.openExternal(url)
     return { action: 'deny' }
   })
 
   window.once('ready-to-show', () => window.show())
-  if (devUrl) void window.loadURL(devUrl)
-  else void window.loadFile(join(here, '../renderer/index.html'))
+  void window.loadURL(devUrl ?? appUrl)
   return { window, appUrl }
 }

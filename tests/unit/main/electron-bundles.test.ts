@@ -23,6 +23,9 @@ interface Recorded {
   permissionHandler?: (contents: any, permission: string, cb: (ok: boolean) => void, details: any) => void
   openHandler?: (details: { url: string }) => { action: string }
   schemes: any[]
+  protocolHandlers: Map<string, (request: { url: string }) => Promise<Response>>
+  openExternal: string[]
+  loaded: string[]
   webContentsId: number
   mainFrame: { url: string }
 }
@@ -32,6 +35,9 @@ const rec: Recorded = {
   handlers: new Map(),
   windowHandlers: new Map(),
   schemes: [],
+  protocolHandlers: new Map(),
+  openExternal: [],
+  loaded: [],
   webContentsId: 7,
   mainFrame: { url: '' }
 }
@@ -59,8 +65,8 @@ vi.mock('electron', () => {
     once() {}
     on() {}
     isDestroyed() { return false }
-    loadURL() { return Promise.resolve() }
-    loadFile(file: string) { rec.mainFrame.url = 'file://' + file; return Promise.resolve() }
+    loadURL(url: string) { rec.loaded.push(url); rec.mainFrame.url = url; return Promise.resolve() }
+    loadFile(file: string) { rec.loaded.push('file://' + file); rec.mainFrame.url = 'file://' + file; return Promise.resolve() }
   }
   const app = {
     requestSingleInstanceLock: () => true,
@@ -72,9 +78,9 @@ vi.mock('electron', () => {
     app,
     BrowserWindow,
     session: { defaultSession: session },
-    shell: { openExternal: vi.fn() },
+    shell: { openExternal: (url: string) => rec.openExternal.push(url) },
     ipcMain: { handle: (channel: string, fn: any) => rec.handlers.set(channel, fn), removeHandler: vi.fn() },
-    protocol: { registerSchemesAsPrivileged: (s: any[]) => rec.schemes.push(...s), handle: vi.fn() }
+    protocol: { registerSchemesAsPrivileged: (s: any[]) => rec.schemes.push(...s), handle: (scheme: string, fn: any) => rec.protocolHandlers.set(scheme, fn) }
   }
 })
 
@@ -127,6 +133,54 @@ describe('built Electron bundles', () => {
 
   it('registers the image protocol as a privileged scheme instead of file://', () => {
     expect(rec.schemes.map((s) => s.scheme)).toContain('ds-image')
+  })
+
+  // Issue 12 item 7: the renderer through app://, fuses, openExternal allow-list, camera.
+  it('loads the renderer from app://defect-studio, never with loadFile or file://', async () => {
+    expect(rec.loaded).toEqual(['app://defect-studio/index.html'])
+    expect(rec.schemes.find((s) => s.scheme === 'app')).toMatchObject({ privileges: { standard: true, secure: true } })
+    const serve = rec.protocolHandlers.get('app')!
+    expect(serve).toBeTypeOf('function')
+    const page = await serve({ url: 'app://defect-studio/index.html' })
+    expect(page.status).toBe(200)
+    expect(page.headers.get('content-security-policy')).toContain("script-src 'self'")
+    expect(await page.text()).toContain('<div id="app"')
+    const route = await serve({ url: 'app://defect-studio/some/route' })
+    expect(await route.text()).toContain('<div id="app"')
+    for (const url of ['app://defect-studio/..%2f..%2f..%2f..%2fetc%2fpasswd', 'app://defect-studio/%2e%2e/main/index.js']) {
+      const r = await serve({ url })
+      expect(await r.text(), url).not.toMatch(/root:|createMainWindow|ipcMain/)
+    }
+    expect((await serve({ url: 'app://evil.example/index.html' })).status).toBe(404)
+  })
+
+  it('grants the camera to the packaged page URL (app://) and to no other', () => {
+    const ask = (url: string, mediaTypes = ['video']) => {
+      let granted: boolean | undefined
+      rec.permissionHandler!({ getURL: () => url }, 'media', (ok) => (granted = ok), { requestingUrl: url, mediaTypes })
+      return granted
+    }
+    expect(ask('app://defect-studio/index.html')).toBe(true)
+    expect(ask('app://defect-studio/index.html#/inspect')).toBe(true)
+    expect(ask('app://other/index.html')).toBe(false)
+    expect(ask('file:///tmp/index.html')).toBe(false)
+    expect(ask('app://defect-studio/index.html', ['audio'])).toBe(false)
+  })
+
+  it('opens only allow-listed https sites in the browser', () => {
+    rec.openExternal.length = 0
+    for (const url of ['https://github.com/defect-studio', 'https://evil.example/', 'http://github.com/', 'file:///etc/passwd', 'smb://host/share', 'https://user:pw@github.com/', 'ms-settings:privacy']) {
+      expect(rec.openHandler!({ url })).toEqual({ action: 'deny' })
+    }
+    expect(rec.openExternal).toEqual(['https://github.com/defect-studio'])
+  })
+
+  it('packages with the fuses that keep the app from running as plain Node', () => {
+    const yml = readFileSync(join(root, 'electron-builder.yml'), 'utf8')
+    const fuses = yml.slice(yml.indexOf('electronFuses:'))
+    for (const [fuse, value] of Object.entries({ runAsNode: false, enableNodeCliInspectArguments: false, enableNodeOptionsEnvironmentVariable: false, enableCookieEncryption: true, onlyLoadAppFromAsar: true, enableEmbeddedAsarIntegrityValidation: true, grantFileProtocolExtraPrivileges: false })) {
+      expect(fuses, fuse).toMatch(new RegExp(`^\\s+${fuse}: ${value}$`, 'm'))
+    }
   })
 
   it('ships a CommonJS preload that needs nothing but electron and exposes named functions only', () => {
