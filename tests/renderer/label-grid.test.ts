@@ -5,8 +5,8 @@ import type { LabelClass, LabelGridItem } from '../../renderer/src/components/la
 import { gridWindow, moveCursor, scrollTopToReveal } from '../../renderer/src/composables/virtual-grid'
 
 const classes: LabelClass[] = [
-  { id: 1, name: 'ok', colour: '#3cb44b', isGood: true, count: 1 },
-  { id: 2, name: 'scratch', colour: '#e6194b', isGood: false, count: 0 }
+  { id: 1, name: 'ok', colour: '#3cb44b', isGood: true, count: 1, train: 1, val: 0 },
+  { id: 2, name: 'scratch', colour: '#e6194b', isGood: false, count: 0, train: 0, val: 0 }
 ]
 function makeItems(n: number): LabelGridItem[] {
   return Array.from({ length: n }, (_, i) => ({ id: i + 1, classId: i === 0 ? 1 : null, split: null, originalName: `img-${i + 1}.png`, suggestion: i === 1 ? { classId: 2, confidence: 0.42 } : null }))

@@ -41,7 +41,7 @@ export const useLabellingStore = defineStore('labelling', () => {
     return { id: img.id, classId: img.classId, split: img.split, originalName: img.originalName, suggestion: img.suggestion ?? null }
   }
   function toClass(c: ClassInfo): LabelClass {
-    return { id: c.id, name: c.name, colour: c.colour, isGood: c.isGood, count: c.count }
+    return { id: c.id, name: c.name, colour: c.colour, isGood: c.isGood, count: c.count, train: c.train, val: c.val }
   }
 
   async function loadClasses(): Promise<void> {

@@ -47,6 +47,8 @@ export const useProjectsStore = defineStore('projects', () => {
 
   const create = (path: string) => run(() => api.request('projects:create', { path }))
   const open = (path: string) => run(() => api.request('projects:open', { path }))
+  /** The sample project from generated parts (realuse-core's `projects:create-demo`): opened, its quick training started. */
+  const createDemo = () => run(async () => (await api.request('projects:create-demo', {})).project)
   const close = () =>
     run(async () => {
       await api.request('projects:close', {})
@@ -74,5 +76,5 @@ export const useProjectsStore = defineStore('projects', () => {
     }
   }
 
-  return { current, recent, settings, busy, error, load, create, open, close, saveSetting, setGoodClass }
+  return { current, recent, settings, busy, error, load, create, createDemo, open, close, saveSetting, setGoodClass }
 })

@@ -8,5 +8,5 @@ import type { ClassInfo } from '../../../../shared/contract/projects'
  */
 export type LabelGridItem = Pick<ImageItem, 'id' | 'classId' | 'split' | 'originalName' | 'suggestion'>
 
-/** A class as the labelling components show it: the contract's class info, narrowed. */
-export type LabelClass = Pick<ClassInfo, 'id' | 'name' | 'colour' | 'isGood' | 'count'>
+/** A class as the labelling components show it: the contract's class info, narrowed (train/val for dataset health). */
+export type LabelClass = Pick<ClassInfo, 'id' | 'name' | 'colour' | 'isGood' | 'count' | 'train' | 'val'>
