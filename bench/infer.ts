@@ -20,6 +20,7 @@ import { Predictor } from '../electron/engine/infer/predictor'
 import { initResnet18Weights, seededRandom } from '../electron/engine/models/resnet'
 import { writeSafetensors } from '../electron/engine/models/safetensors'
 import { runCli } from '../electron/cli/index'
+import { forwardFlopsPerImage, measureSgemmGflops } from './roofline'
 
 const { values } = parseArgs({ options: { threads: { type: 'string' }, size: { type: 'string' }, seed: { type: 'string' } } })
 const threads = Number(values.threads ?? cpus().length)
@@ -97,13 +98,20 @@ async function main(): Promise<void> {
     const ips = (32 * runs) / ((performance.now() - t32) / 1000)
     await predictor.release()
     const oursRow = { p50: percentile(lat, 0.5), p95: percentile(lat, 0.95), imagesPerSecond: ips }
+    const sgemmGflops = await measureSgemmGflops(threads)
+    const gflopPerImage = forwardFlopsPerImage({ size, numClasses: 1000 }) / 1e9
+    const roofline = { sgemmGflops, gflopPerImage, limitImagesPerSecond: sgemmGflops / gflopPerImage, fractionReached: (ips * gflopPerImage) / sgemmGflops }
 
     console.log(`ResNet18 ${size}×${size}, 1000 classes, CPU, ${threads} thread(s); session creation ${createMs.toFixed(0)} ms`)
     console.log(`ours (onnxruntime-node, baked weights): batch-1 p50 ${oursRow.p50.toFixed(1)} ms, p95 ${oursRow.p95.toFixed(1)} ms; batch-32 ${ips.toFixed(1)} img/s`)
+    console.log(
+      `roofline: onnxruntime SGEMM ${sgemmGflops.toFixed(0)} GFLOP/s on ${threads} threads (measured now); ${gflopPerImage.toFixed(2)} GFLOP/image (2 FLOP per multiply-add) → limit ${roofline.limitImagesPerSecond.toFixed(1)} img/s; batch 32 reached ${(roofline.fractionReached * 100).toFixed(0)} %`
+    )
 
     const py = findTorchPython()
     if (!py) {
       console.log('PyTorch: not installed (apt-get install python3-torch python3-torchvision); no ratios or parity check.')
+      console.log(JSON.stringify({ bench: 'infer', size, threads, ours: oursRow, roofline }))
       return
     }
     const out = execFileSync(py, [fileURLToPath(new URL('./infer_torch.py', import.meta.url)), weightsFile, String(threads), String(size), ...images], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
@@ -131,7 +139,7 @@ async function main(): Promise<void> {
     console.log(
       `parity (full size, ${images.length} image files, \`defect-studio predict\` vs torchvision transform + resnet18): max |Δlogit| ${maxAbs.toExponential(2)} (max |logit| ${maxRef.toFixed(2)}, relative ${(maxAbs / maxRef).toExponential(2)}), same class ${sameClass}/${images.length} — ${ok ? 'OK' : 'MISMATCH'}`
     )
-    console.log(JSON.stringify({ bench: 'infer', size, threads, ours: oursRow, torch: { ...torchRow, logits: undefined }, parity: { maxAbs, relative: maxAbs / maxRef, sameClass, images: images.length, ok } }))
+    console.log(JSON.stringify({ bench: 'infer', size, threads, ours: oursRow, roofline, ratios: { p50: torchRow.p50 / oursRow.p50, imagesPerSecond: ips / torchRow.imagesPerSecond }, torch: { ...torchRow, logits: undefined }, parity: { maxAbs, relative: maxAbs / maxRef, sameClass, images: images.length, ok } }))
     if (!ok) process.exitCode = 1
   } finally {
     await rm(dir, { recursive: true, force: true })

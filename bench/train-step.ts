@@ -7,6 +7,7 @@
  *                               [--threads 2] [--conv-dw tap-matmul|dilated-conv]
  *                               [--conv-dx conv-transpose|flipped-conv] [--optimizer sgd|adamw]
  *                               [--profile] [--skip-torch] [--nchwc auto|off|8|16]
+ *                               [--arena on|off] [--mem-pattern on|off]
  *
  * --profile turns on onnxruntime's profiler for the timed steps and prints the kernel time
  * per phase (forward / backward / loss / optimizer), per op type and per layer
@@ -27,6 +28,7 @@ import * as ort from 'onnxruntime-node'
 import { detectNchwcBlock } from '../electron/engine/onnx/nchwc'
 import { buildTrainStep, type FreezePreset } from '../electron/engine/train/train-step'
 import { randomStepFeeds } from '../tests/unit/engine/train-step-feeds'
+import { measureSgemmGflops, stepFlopsPerImage } from './roofline'
 import { formatProfile, readProfile, summariseProfile, type ProfileSummary } from './step-profile'
 
 const { values } = parseArgs({
@@ -41,6 +43,8 @@ const { values } = parseArgs({
     optimizer: { type: 'string', default: 'sgd' },
     profile: { type: 'boolean', default: false },
     nchwc: { type: 'string', default: 'auto' },
+    arena: { type: 'string', default: 'on' },
+    'mem-pattern': { type: 'string', default: 'on' },
     'skip-torch': { type: 'boolean', default: false }
   }
 })
@@ -63,6 +67,7 @@ async function onnxStep(): Promise<Measured & { buildMs: number; sessionMs: numb
   const profileDir = values.profile ? await mkdtemp(join(tmpdir(), 'ds-step-profile-')) : undefined
   const session = await ort.InferenceSession.create(graph.model, {
     intraOpNumThreads: threads, interOpNumThreads: 1, graphOptimizationLevel: 'all',
+    enableCpuMemArena: values.arena !== 'off', enableMemPattern: values['mem-pattern'] !== 'off',
     extra: { session: { intra_op: { allow_spinning: '0' } } },
     ...(profileDir ? { enableProfiling: true, profileFilePrefix: join(profileDir, 'step') } : {})
   })
@@ -107,11 +112,17 @@ function torchStep(): Measured | undefined {
   }
 }
 
+const sgemmGflops = await measureSgemmGflops(threads)
 const ours = await onnxStep()
 const torch = torchStep()
 const { profile, ...onnx } = ours
+const gflopPerImage = stepFlopsPerImage({ size, numClasses, freeze }) / 1e9
+const roofline = { sgemmGflops, gflopPerImage, limitImagesPerSecond: sgemmGflops / gflopPerImage, fractionReached: (ours.imagesPerSecond * gflopPerImage) / sgemmGflops }
 if (profile) console.log(`onnxruntime profile of the step (${freeze}, ${size}px, batch ${batch}, ${threads} threads):\n${formatProfile(profile)}\n`)
-console.log(JSON.stringify({ size, batch, freeze, steps, threads, convWeightGrad: values['conv-dw'], convInputGrad: values['conv-dx'], nchwcBlock, optimizer: values.optimizer, onnx, torch }, null, 1))
+console.log(JSON.stringify({ size, batch, freeze, steps, threads, convWeightGrad: values['conv-dw'], convInputGrad: values['conv-dx'], nchwcBlock, optimizer: values.optimizer, roofline, onnx, torch }, null, 1))
+console.log(
+  `roofline: onnxruntime SGEMM ${sgemmGflops.toFixed(0)} GFLOP/s on ${threads} threads (measured now); the step is ${gflopPerImage.toFixed(2)} GFLOP/image (conv + fc, 2 FLOP per multiply-add) → limit ${roofline.limitImagesPerSecond.toFixed(1)} img/s; reached ${(roofline.fractionReached * 100).toFixed(0)} %`
+)
 if (torch) {
   console.log(`images/s ratio onnx/torch: ${(ours.imagesPerSecond / torch.imagesPerSecond).toFixed(2)}`)
   console.log(`CPU-time speed ratio onnx/torch (torch CPU s per image / ours): ${(torch.cpuSecondsPerImage / ours.cpuSecondsPerImage).toFixed(2)}`)

@@ -25,6 +25,7 @@ import { initResnet18Weights } from '../electron/engine/models/resnet'
 import { writeSafetensors } from '../electron/engine/models/safetensors'
 import { classCounts, classWeights } from '../electron/engine/train/class-weights'
 import type { FreezePreset } from '../electron/engine/train/train-step'
+import { measureSgemmGflops, stepFlopsPerImage } from './roofline'
 
 const { values } = parseArgs({
   options: {
@@ -100,7 +101,9 @@ function torchStep(freeze: FreezePreset): { imagesPerSecond: number; peakRssMb: 
   return JSON.parse(out.trim().split('\n').pop()!) as { imagesPerSecond: number; peakRssMb: number; cpuSecondsPerImage?: number }
 }
 
-const report: Record<string, unknown> = { size, batch, threads, steps }
+const sgemmGflops = await measureSgemmGflops(threads)
+const report: Record<string, unknown> = { size, batch, threads, steps, roofline: { sgemmGflops } }
+console.log(`roofline: onnxruntime SGEMM ${sgemmGflops.toFixed(0)} GFLOP/s on ${threads} threads (measured now)`)
 
 if (!values['skip-full']) {
   // 32·(steps+1) training images: one warm-up step and `steps` timed ones.
@@ -110,13 +113,17 @@ if (!values['skip-full']) {
     const ours = await trainerThroughput(store, freeze)
     const torch = torchStep(freeze)
     const cpuRatio = torch?.cpuSecondsPerImage ? torch.cpuSecondsPerImage / ours.cpuSecondsPerImage : null
-    report[freeze] = { ours, torch, ratio: torch ? ours.imagesPerSecond / torch.imagesPerSecond : null, cpuRatio }
+    const gflopPerImage = stepFlopsPerImage({ size, numClasses: 2, freeze }) / 1e9
+    const roofline = { gflopPerImage, limitImagesPerSecond: sgemmGflops / gflopPerImage, fractionReached: (ours.imagesPerSecond * gflopPerImage) / sgemmGflops }
+    const memoryRatio = torch ? ours.peakRssMb / torch.peakRssMb : null
+    report[freeze] = { ours, torch, ratio: torch ? ours.imagesPerSecond / torch.imagesPerSecond : null, cpuRatio, memoryRatio, roofline }
     console.log(
       `${freeze.padEnd(13)} trainer ${ours.imagesPerSecond.toFixed(1)} img/s (step alone ${ours.stepImagesPerSecond.toFixed(1)}), ${ours.cpuSecondsPerImage.toFixed(3)} CPU s/img, peak RSS ${ours.peakRssMb.toFixed(0)} MB` +
         (torch
           ? ` | PyTorch step ${torch.imagesPerSecond.toFixed(1)} img/s, ${torch.cpuSecondsPerImage?.toFixed(3) ?? '?'} CPU s/img, ${torch.peakRssMb.toFixed(0)} MB` +
-            ` | speed ratio ours/torch ${(ours.imagesPerSecond / torch.imagesPerSecond).toFixed(2)} (by CPU time ${cpuRatio?.toFixed(2) ?? '?'})`
-          : '')
+            ` | speed ratio ours/torch ${(ours.imagesPerSecond / torch.imagesPerSecond).toFixed(2)} (by CPU time ${cpuRatio?.toFixed(2) ?? '?'}), memory ratio ${memoryRatio!.toFixed(2)}`
+          : '') +
+        ` | ${(roofline.fractionReached * 100).toFixed(0)} % of the SGEMM roofline (${gflopPerImage.toFixed(2)} GFLOP/img)`
     )
   }
   store.close()

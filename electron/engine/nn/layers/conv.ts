@@ -81,6 +81,9 @@ function convAttrs(layer: ConvLayer) {
  * strided window Xs[n, y, x, ci] = Xpad[n, s·y + i, s·x + j, ci] as an [N·oh·ow, Ci]
  * matrix and multiply dYᵀ [Co, N·oh·ow] by it. A 1×1 conv is a single MatMul.
  */
+/** Below this many input channels the tap MatMuls are grouped per kernel row. */
+const SMALL_CI = 16
+
 function weightGradTapMatMul(layer: ConvLayer, dY: string, ctx: BackwardContext): string {
   const { g } = ctx
   const x = layer.inputs[0]
@@ -93,13 +96,21 @@ function weightGradTapMatMul(layer: ConvLayer, dY: string, ctx: BackwardContext)
   const padded = p > 0 ? g.op1('Pad', [x, g.i64([0, 0, p, p, 0, 0, p, p])]) : x
   // xt: [N, H + 2p, W + 2p, Ci]
   const xt = g.op1('Transpose', [padded], { perm: [0, 2, 3, 1] })
+  const window = (i: number, j: number): string =>
+    k === 1 && s === 1 ? xt : g.op1('Slice', [xt, g.i64([i, j]), g.i64([i + s * (oh - 1) + 1, j + s * (ow - 1) + 1]), g.i64([1, 2]), g.i64([s, s])])
   const taps: string[] = []
+  // Few input channels (the stem: Ci = 3) make a [Co, Ci] MatMul per tap mostly padding
+  // (SGEMM packs 16 columns at a time): there one MatMul per kernel row takes the row's k
+  // windows side by side, [N·oh·ow, k·Ci], which keeps the tap-major order of the result.
+  const perRow = k > 1 && ci < SMALL_CI
   for (let i = 0; i < k; i++) {
-    for (let j = 0; j < k; j++) {
-      const window = k === 1 && s === 1 ? xt : g.op1('Slice', [xt, g.i64([i, j]), g.i64([i + s * (oh - 1) + 1, j + s * (ow - 1) + 1]), g.i64([1, 2]), g.i64([s, s])])
-      // tap: [Co, Ci]
-      taps.push(g.op1('MatMul', [dYt, g.op1('Reshape', [window, g.i64([rows, ci])])]))
+    if (perRow) {
+      const row = g.op1('Concat', Array.from({ length: k }, (_, j) => window(i, j)), { axis: 3 }) // [N, oh, ow, k·Ci]
+      taps.push(g.op1('MatMul', [dYt, g.op1('Reshape', [row, g.i64([rows, k * ci])])])) // [Co, k·Ci]
+      continue
     }
+    // tap: [Co, Ci]
+    for (let j = 0; j < k; j++) taps.push(g.op1('MatMul', [dYt, g.op1('Reshape', [window(i, j), g.i64([rows, ci])])]))
   }
   if (k === 1) return g.op1('Reshape', [taps[0]!, g.i64([co, ci, 1, 1])])
   // [Co, k·k·Ci] (tap-major) → [Co, k, k, Ci] → [Co, Ci, k, k]
