@@ -7,7 +7,9 @@
  * Also the full-size parity check ("Done when"): the same image files through
  * `defect-studio predict` and through torchvision's transform + resnet18; max |Δlogit| printed.
  * Weights are generated here (initResnet18Weights + random BN statistics), never committed.
- * Options: --threads N (default: CPU count), --size S (default 224), --seed N.
+ * Options: --threads N (default: CPU count), --size S (default 224), --seed N, --int8 (also the
+ * INT8 QDQ model of infer/int8.ts, calibrated on 32 random inputs: speed and logit drift only;
+ * its accuracy check needs labelled images, see tests/unit/engine/int8.test.ts).
  */
 import { execFileSync, spawnSync } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -21,8 +23,10 @@ import { initResnet18Weights, seededRandom } from '../electron/engine/models/res
 import { writeSafetensors } from '../electron/engine/models/safetensors'
 import { runCli } from '../electron/cli/index'
 import { forwardFlopsPerImage, measureSgemmGflops } from './roofline'
+import * as ort from 'onnxruntime-node'
+import { buildResnet18Int8 } from '../electron/engine/infer/int8'
 
-const { values } = parseArgs({ options: { threads: { type: 'string' }, size: { type: 'string' }, seed: { type: 'string' } } })
+const { values } = parseArgs({ options: { threads: { type: 'string' }, size: { type: 'string' }, seed: { type: 'string' }, int8: { type: 'boolean', default: false } } })
 const threads = Number(values.threads ?? cpus().length)
 const size = Number(values.size ?? 224)
 const seed = Number(values.seed ?? 1)
@@ -97,6 +101,33 @@ async function main(): Promise<void> {
     for (let i = 0; i < runs; i++) await predictor.runBatch(x32, 32)
     const ips = (32 * runs) / ((performance.now() - t32) / 1000)
     await predictor.release()
+    let int8Row: { p50: number; imagesPerSecond: number; maxAbsLogitDiff: number } | undefined
+    if (values.int8) {
+      const { model } = await buildResnet18Int8({ weights, numClasses: 1000, size, calibration: x32, threads })
+      const q = await ort.InferenceSession.create(model, { intraOpNumThreads: threads, interOpNumThreads: 1, logSeverityLevel: 3 })
+      const fp = await Predictor.create({ weights, numClasses: 1000, width: 1, size, provider: 'cpu', threads })
+      const x = x32.map(() => rng.normal())
+      const ref = (await fp.runBatch(x, 32)).logits
+      await fp.release()
+      const feed32 = new ort.Tensor('float32', x, [32, 3, size, size])
+      const got = (await q.run({ input: feed32 })).logits!.data as Float32Array
+      let maxAbsLogitDiff = 0
+      for (let i = 0; i < got.length; i++) maxAbsLogitDiff = Math.max(maxAbsLogitDiff, Math.abs(got[i]! - ref[i]!))
+      const feed1 = new ort.Tensor('float32', x1, [1, 3, size, size])
+      for (let i = 0; i < 5; i++) await q.run({ input: feed1 })
+      const lat8: number[] = []
+      for (let i = 0; i < 30; i++) {
+        const t0 = performance.now()
+        await q.run({ input: feed1 })
+        lat8.push(performance.now() - t0)
+      }
+      lat8.sort((a, b) => a - b)
+      const t0 = performance.now()
+      for (let i = 0; i < runs; i++) await q.run({ input: feed32 })
+      int8Row = { p50: percentile(lat8, 0.5), imagesPerSecond: (32 * runs) / ((performance.now() - t0) / 1000), maxAbsLogitDiff }
+      await q.release()
+      console.log(`ours INT8 (QDQ → QLinearConv): batch-1 p50 ${int8Row.p50.toFixed(1)} ms; batch-32 ${int8Row.imagesPerSecond.toFixed(1)} img/s (${(int8Row.imagesPerSecond / ips).toFixed(2)}× fp32); max |Δlogit| vs fp32 ${maxAbsLogitDiff.toFixed(3)}`)
+    }
     const oursRow = { p50: percentile(lat, 0.5), p95: percentile(lat, 0.95), imagesPerSecond: ips }
     const sgemmGflops = await measureSgemmGflops(threads)
     const gflopPerImage = forwardFlopsPerImage({ size, numClasses: 1000 }) / 1e9
@@ -111,7 +142,7 @@ async function main(): Promise<void> {
     const py = findTorchPython()
     if (!py) {
       console.log('PyTorch: not installed (apt-get install python3-torch python3-torchvision); no ratios or parity check.')
-      console.log(JSON.stringify({ bench: 'infer', size, threads, ours: oursRow, roofline }))
+      console.log(JSON.stringify({ bench: 'infer', size, threads, ours: oursRow, roofline, int8: int8Row }))
       return
     }
     const out = execFileSync(py, [fileURLToPath(new URL('./infer_torch.py', import.meta.url)), weightsFile, String(threads), String(size), ...images], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 })
@@ -139,7 +170,7 @@ async function main(): Promise<void> {
     console.log(
       `parity (full size, ${images.length} image files, \`defect-studio predict\` vs torchvision transform + resnet18): max |Δlogit| ${maxAbs.toExponential(2)} (max |logit| ${maxRef.toFixed(2)}, relative ${(maxAbs / maxRef).toExponential(2)}), same class ${sameClass}/${images.length} — ${ok ? 'OK' : 'MISMATCH'}`
     )
-    console.log(JSON.stringify({ bench: 'infer', size, threads, ours: oursRow, roofline, ratios: { p50: torchRow.p50 / oursRow.p50, imagesPerSecond: ips / torchRow.imagesPerSecond }, torch: { ...torchRow, logits: undefined }, parity: { maxAbs, relative: maxAbs / maxRef, sameClass, images: images.length, ok } }))
+    console.log(JSON.stringify({ bench: 'infer', size, threads, ours: oursRow, roofline, int8: int8Row, ratios: { p50: torchRow.p50 / oursRow.p50, imagesPerSecond: ips / torchRow.imagesPerSecond }, torch: { ...torchRow, logits: undefined }, parity: { maxAbs, relative: maxAbs / maxRef, sameClass, images: images.length, ok } }))
     if (!ok) process.exitCode = 1
   } finally {
     await rm(dir, { recursive: true, force: true })

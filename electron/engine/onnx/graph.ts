@@ -21,7 +21,7 @@ export type Dim = number | string
 export interface ConstTensor {
   dtype: DType
   shape: readonly number[]
-  data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array
+  data: Float32Array | Float64Array | BigInt64Array | Int32Array | Uint8Array | Int8Array
 }
 
 export interface FloatAttr { kind: 'float'; value: number }
