@@ -2,6 +2,7 @@ import { appVersion } from '../services/app-info'
 import { busyMessage, isBusyError } from '../store/errors'
 import { parseCommandArgs, UsageError, type CliIo } from './command'
 import { commands } from './commands/index'
+import { userWorkingFolder } from './user-cwd'
 
 /**
  * `defect-studio` entry point. Every command accepts --json; errors exit non-zero with a
@@ -67,6 +68,8 @@ function globalHelp(): string {
 
 // Run when executed directly (bin/defect-studio.js imports this module and calls main).
 export async function main(): Promise<void> {
+  const folder = userWorkingFolder(process.env, process.cwd())
+  if (folder !== process.cwd()) process.chdir(folder)
   const code = await runCli(process.argv.slice(2), {
     out: (line) => process.stdout.write(line + '\n'),
     err: (line) => process.stderr.write(line + '\n')

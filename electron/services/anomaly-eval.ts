@@ -1,6 +1,6 @@
 import { readdir } from 'node:fs/promises'
 import { existsSync } from 'node:fs'
-import { basename, extname, join } from 'node:path'
+import { basename, dirname, extname, join } from 'node:path'
 import { decodeRgb, preprocessRgb, IMAGENET_MEAN, IMAGENET_STD, type Fit, type Roi } from '../imaging/preprocess'
 import type { ProjectStore } from '../store/project-store'
 import { auroc, rocCurve, type RocPoint } from '../engine/anomaly/threshold'
@@ -69,8 +69,20 @@ export async function evaluateAnomalyOnProject(store: ProjectStore, version?: nu
   }
 }
 
+/**
+ * The category folder of an MVTec-style set, given it or its test/ or ground_truth/
+ * subfolder: masks live in ground_truth/ beside test/, whichever of them the user named.
+ */
+export function mvtecRoot(given: string): string {
+  const parent = dirname(given)
+  const name = basename(given).toLowerCase()
+  if ((name === 'test' || name === 'ground_truth') && existsSync(join(parent, 'test'))) return parent
+  return given
+}
+
 /** Files of an MVTec-style folder: root/test/<class>/* (or root/<class>/* when there is no test/). */
-export async function listMvtecTest(root: string): Promise<Array<{ path: string; good: boolean; maskPath?: string }>> {
+export async function listMvtecTest(given: string): Promise<Array<{ path: string; good: boolean; maskPath?: string }>> {
+  const root = mvtecRoot(given)
   const testDir = existsSync(join(root, 'test')) ? join(root, 'test') : root
   if (!existsSync(testDir)) throw new AnomalyModeError(`Folder ${root} does not exist; pass an MVTec-style folder with test/good and test/<defect> subfolders.`)
   const out: Array<{ path: string; good: boolean; maskPath?: string }> = []

@@ -9,6 +9,11 @@ import { evaluateModel, PreprocessedSet, type EvalSample } from '../engine/train
 import type { ClassificationMetrics } from '../engine/train/metrics'
 import { projectDataset } from './training-data'
 import { NotFoundError, UserFacingError } from './errors'
+import { modelWarnings, passFailFromLogits } from '../engine/train/pass-fail'
+import type { PassFailMetricsDto } from '../../shared/contract/training'
+import { readProjectSetting } from '../../shared/contract/settings'
+import { goodClassOf, NoGoodClassError, SETTING_INSPECTION } from './inspection/models-info'
+import { effectiveThreshold } from './inspection/verdict'
 
 /**
  * Evaluate a stored classifier version (the active one by default) on the project's
@@ -19,7 +24,9 @@ import { NotFoundError, UserFacingError } from './errors'
 
 const IMAGE_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.bmp', '.tif', '.tiff', '.webp'])
 
-export interface EvaluationReport extends ClassificationMetrics {
+export interface EvaluationReport extends ClassificationMetrics, PassFailMetricsDto {
+  /** Why this version should not be trusted (engine/train/pass-fail.ts). */
+  warnings: string[]
   modelVersion: number
   source: string
   skipped: Array<{ file: string; reason: string }>
@@ -86,13 +93,27 @@ export async function evaluateVersion(
     if (samples.length === 0) throw new UserFacingError('not-found', 'The validation split has no images of the model\'s classes. Label validation images, or pass --from DIR.')
     source = 'validation split'
   }
-  const goodName = typeof model.config.goodClass === 'string' ? model.config.goodClass.toLowerCase() : null
-  const goodIdx = goodName === null ? -1 : classes.findIndex((c) => c.toLowerCase() === goodName)
+  // The good class as inspection sees it: the model's own, else the project's (marked later).
+  const goodName = goodClassName(store, model)
+  const goodIdx = goodName === null ? -1 : classes.indexOf(goodName)
   const size = Number(model.config.size ?? 224)
   const fit: Fit = model.config.fit === 'crop' ? 'crop' : 'whole'
   const result = await evaluateModel(new Uint8Array(store.models.onnx(model.version)), new PreprocessedSet(samples, size, fit), classes, goodIdx >= 0 ? goodIdx : null, {
     provider: opts.provider,
     threads: opts.threads
   })
-  return { modelVersion: model.version, source, skipped, ...result.metrics }
+  const override = readProjectSetting('inspection', store.settings.get<unknown>(SETTING_INSPECTION, null))?.thresholdOverride ?? null
+  const threshold = effectiveThreshold(model.threshold, override)
+  const passFail = passFailFromLogits(result.logits, samples.map((s) => s.label), classes.length, goodIdx >= 0 ? goodIdx : null, threshold)
+  const warnings = modelWarnings(result.metrics, passFail, goodName)
+  return { modelVersion: model.version, source, skipped, ...result.metrics, ...passFail, warnings }
+}
+
+function goodClassName(store: ProjectStore, model: ModelVersion): string | null {
+  try {
+    return goodClassOf(store, model)
+  } catch (error) {
+    if (error instanceof NoGoodClassError) return null
+    throw error
+  }
 }

@@ -9,7 +9,10 @@ export const importCommand: CliCommand = {
   name: 'import',
   summary: 'Import a folder of images into a project (created if missing)',
   usage: [
-    'Usage: defect-studio import --project FILE --from DIR [--layout auto|imagefolder|flat] [--json]',
+    'Usage: defect-studio import --project FILE --from DIR [--layout auto|imagefolder|flat] [--good NAME] [--json]',
+    '',
+    '  --good NAME   the class of good parts (e.g. free, normal); created if missing. Folders called',
+    '                ok/good/pass/normal are marked good on their own when no class is yet.',
     '',
     'Layouts: DIR/train/<class>/* and DIR/val/<class>/* (ImageFolder; val/ stays validation),',
     'or DIR/<class>/* (flat). Loose files in DIR are imported unlabelled.',
@@ -17,7 +20,7 @@ export const importCommand: CliCommand = {
     'images already in the project (same content) are reported as duplicates.',
     'Exit code 0 when the import ran to the end (even with rejected files), 130 when interrupted.'
   ].join('\n'),
-  options: { project: { type: 'string' }, from: { type: 'string' }, layout: { type: 'string' } },
+  options: { project: { type: 'string' }, from: { type: 'string' }, layout: { type: 'string' }, good: { type: 'string' } },
   async run(args, io) {
     const project = resolve(requireString(args, 'project'))
     const from = resolve(requireString(args, 'from'))
@@ -36,6 +39,7 @@ export const importCommand: CliCommand = {
         { kind: 'folder', folder: from, layout: layout as (typeof LAYOUTS)[number] },
         {
           signal: controller.signal,
+          ...(typeof args.values.good === 'string' ? { goodClass: args.values.good } : {}),
           onProgress: (p) => {
             const now = Date.now()
             if (!args.json && (now - lastPrint > 1000 || p.done === p.total) && p.total > 0) {
@@ -60,12 +64,19 @@ export const importCommand: CliCommand = {
         total: report.total,
         cancelled: report.cancelled,
         layout: report.layout,
-        classesCreated: report.classesCreated
+        classesCreated: report.classesCreated,
+        skippedFolders: report.skippedFolders,
+        validationSplit: report.validationSplit,
+        goodClass: report.goodClass
       })
     } else {
       io.out(`${created ? 'Created' : 'Updated'} ${project} (${report.layout} layout)`)
       io.out(`Imported ${report.imported}, duplicates ${report.duplicates.length}, rejected ${report.rejected.length}, skipped ${report.skipped.length}`)
       if (report.classesCreated.length) io.out(`New classes: ${report.classesCreated.join(', ')}`)
+      if (report.validationSplit.count > 0) io.out(`Validation: ${report.validationSplit.count} of the new images were set aside for validation. ${report.validationSplit.rule}`)
+      for (const f of report.skippedFolders) io.out(`  skipped folder: ${f.folder}: ${f.reason}`)
+      if (report.goodClass) io.out(`Good class: ${report.goodClass}`)
+      else io.err(`No class is marked good yet. Say which one is: defect-studio classes --project ${args.values.project as string} --good NAME`)
       for (const d of report.duplicates) io.out(`  duplicate: ${d.file} (same as ${d.sameAs})`)
       for (const r of report.rejected) io.out(`  rejected: ${r.file}: ${r.reason}`)
       if (report.cancelled) io.out('Interrupted: run the same command again to import the rest.')

@@ -11,6 +11,7 @@ import { evalCommand } from './eval'
 import { modelsCommand } from './models'
 import { inspectCommand } from './inspect'
 import { plcSimCommand } from './plc-sim'
+import { classesCommand } from './classes'
 // Adds `models export|import` (model packages) to the models command.
 import './models-package'
 
@@ -22,7 +23,7 @@ export const commands: CliCommand[] = [
   doctorCommand,
   serveCommand,
   predictCommand, weightsCommand,
-  importCommand, exportCommand, infoCommand,
+  importCommand, classesCommand, exportCommand, infoCommand,
   trainCommand, evalCommand, modelsCommand,
   inspectCommand, plcSimCommand
 ]

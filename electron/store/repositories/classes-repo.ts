@@ -159,8 +159,11 @@ export class ClassesRepository {
         )
         .run(actionId, targetId, at, sourceId).changes
       this.db.prepare('UPDATE labels SET class_id = ?, labelled_at = ?, source = ? WHERE class_id = ?').run(targetId, at, 'class-merge', sourceId)
+      const source = this.get(sourceId)
       this.db.prepare('DELETE FROM classes WHERE id = ?').run(sourceId)
-      return { moved, target }
+      // Merging the good class into another keeps a good class: the merged one.
+      if (source.isGood) this.db.prepare('UPDATE classes SET is_good = 1 WHERE id = ?').run(targetId)
+      return { moved, target: this.get(targetId) }
     }).immediate()
   }
 }
