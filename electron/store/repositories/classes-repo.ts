@@ -149,8 +149,8 @@ export class ClassesRepository {
   merge(sourceId: number, targetId: number, actionId: number): { moved: number; target: ClassRow } {
     if (sourceId === targetId) throw new StoreConflictError('A class cannot be merged into itself.')
     return this.db.transaction(() => {
-      this.get(sourceId)
-      const target = this.get(targetId)
+      const source = this.get(sourceId)
+      this.get(targetId)
       const at = nowIso()
       const moved = this.db
         .prepare(
@@ -159,7 +159,6 @@ export class ClassesRepository {
         )
         .run(actionId, targetId, at, sourceId).changes
       this.db.prepare('UPDATE labels SET class_id = ?, labelled_at = ?, source = ? WHERE class_id = ?').run(targetId, at, 'class-merge', sourceId)
-      const source = this.get(sourceId)
       this.db.prepare('DELETE FROM classes WHERE id = ?').run(sourceId)
       // Merging the good class into another keeps a good class: the merged one.
       if (source.isGood) this.db.prepare('UPDATE classes SET is_good = 1 WHERE id = ?').run(targetId)
