@@ -44,7 +44,7 @@ const { values } = parseArgs({
     profile: { type: 'boolean', default: false },
     nchwc: { type: 'string', default: 'auto' },
     arena: { type: 'string', default: 'on' },
-    'mem-pattern': { type: 'string', default: 'on' },
+    'mem-pattern': { type: 'string', default: 'off' }, // as the trainer's session
     'skip-torch': { type: 'boolean', default: false }
   }
 })

@@ -123,7 +123,7 @@ export function resetProviderFailures(): void {
  */
 export async function createSession(
   model: Uint8Array,
-  opts: { provider?: ProviderRequest; threads?: number } = {}
+  opts: { provider?: ProviderRequest; threads?: number; memoryPattern?: boolean } = {}
 ): Promise<{ session: InferenceSession; provider: ExecutionProviderName; reason: string }> {
   const { request, note } = requestedProvider(opts.provider)
   const avail = providerAvailability()
@@ -141,7 +141,7 @@ export async function createSession(
       continue
     }
     try {
-      const session = await ort.InferenceSession.create(model, sessionOptions([name, 'cpu'], opts.threads))
+      const session = await ort.InferenceSession.create(model, sessionOptions([name, 'cpu'], opts))
       const why = request === 'auto' ? `${LABEL[name]} is the preferred provider on this machine.` : `${LABEL[name]} was requested.`
       return { session, provider: name, reason: why }
     } catch (error) {
@@ -152,7 +152,7 @@ export async function createSession(
   }
   let session: InferenceSession
   try {
-    session = await ort.InferenceSession.create(model, sessionOptions(['cpu'], opts.threads))
+    session = await ort.InferenceSession.create(model, sessionOptions(['cpu'], opts))
   } catch (error) {
     throw new ModelLoadError(firstLine(error))
   }
@@ -160,9 +160,15 @@ export async function createSession(
   return { session, provider: 'cpu', reason }
 }
 
-function sessionOptions(providers: string[], threads?: number): ort.InferenceSession.SessionOptions {
+/**
+ * memoryPattern false: no pre-planned block for all intermediate tensors; the arena reuses
+ * freed chunks instead. For the training step (hundreds of large activations) this cut
+ * peak RSS by a third at the same speed (electron/engine/train/README.md, "Memory").
+ */
+function sessionOptions(providers: string[], { threads, memoryPattern }: { threads?: number; memoryPattern?: boolean }): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: providers,
+    ...(memoryPattern === false ? { enableMemPattern: false } : {}),
     graphOptimizationLevel: 'all',
     // Errors only: a missing GPU library is reported through `reason`, not as a log dump.
     logSeverityLevel: 3,

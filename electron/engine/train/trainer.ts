@@ -162,7 +162,7 @@ export async function runTrainer(config: TrainerConfig, data: { train: TrainSamp
     // Blocked CPU conv kernels with in-graph filter reorders (onnx/nchwc.ts): CPU runs only.
     gradient: { nchwcBlock: runsOnCpu(config.provider ?? 'auto') ? await detectNchwcBlock() : 0 }
   })
-  const { session, provider } = await createSession(step.model, { provider: config.provider ?? 'auto', threads: config.threads })
+  const { session, provider } = await createSession(step.model, { provider: config.provider ?? 'auto', threads: config.threads, memoryPattern: false })
 
   // The state of the run: every tensor the step graph takes by name.
   let loop: LoopState
