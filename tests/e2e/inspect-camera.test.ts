@@ -102,8 +102,7 @@ describe('live inspection with a fake camera (Chromium, browser mode)', () => {
     expect(await verdict.getAttribute('data-verdict')).toBe('FAIL')
     // Counters update from the engine's results; poll them (no sleeps as assertions).
     const counted = page.getByTestId('count-inspected')
-    for (let i = 0; i < 900 && Number(await counted.textContent()) < 5; i++) await page.waitForTimeout(100)
-    expect(Number(await counted.textContent()) >= 5).toBe(true)
+    await expect.poll(async () => Number(await counted.textContent()), { timeout: 90_000 }).toBeGreaterThanOrEqual(5)
     expect(await verdict.textContent()).toMatch(/model v1/)
     await saveScreenshot(page, 'inspect-live-camera')
     await page.getByTestId('inspect-stop').click()
@@ -124,6 +123,8 @@ describe('live inspection with a fake camera (Chromium, browser mode)', () => {
     // History lists them, each with its model version.
     await page.getByTestId('nav-history').click()
     await page.getByTestId('history-table').waitFor({ state: 'visible' })
+    // Wait for the content, not the container: the count line says how many the services listed.
+    await expect.poll(() => page.getByTestId('history-count').textContent(), { timeout: 60_000 }).toBe(`1–${Math.min(inspected, 50)} of ${inspected}`)
     const listed = page.getByTestId('history-row')
     expect(await listed.count()).toBe(Math.min(inspected, 50))
     expect(await page.getByTestId('history-row-model').first().textContent()).toBe('v1')

@@ -296,7 +296,8 @@ function whereClause(filter: HistoryFilter): { where: string; params: unknown[] 
     params.push(filter.verdict)
   }
   if (filter.className) {
-    clauses.push('COALESCE(i.override_class, i.class) = ?')
+    // Case-insensitive: an operator typing "Crack" means the class "crack".
+    clauses.push('COALESCE(i.override_class, i.class) = ? COLLATE NOCASE')
     params.push(filter.className)
   }
   if (filter.modelVersion !== undefined) {

@@ -30,6 +30,14 @@ export const useHistoryStore = defineStore('history', () => {
   const api = useApi()
   const appStatus = useAppStatusStore()
   const filter = reactive<HistoryFilterForm>({ ...EMPTY_FILTER })
+  /** The active classifier's good class: a correction to PASS takes it, one to FAIL any other. */
+  const goodClass = ref<string | null>(null)
+  /** Whether any filter is set: an empty result then means "no match", not "nothing recorded". */
+  const filtered = computed(() => Boolean(filter.from || filter.to || filter.verdict || filter.className.trim() || String(filter.modelVersion).trim()))
+  function clearFilter(): Promise<void> {
+    Object.assign(filter, EMPTY_FILTER)
+    return applyFilter()
+  }
   const rows = ref<InspectionRecord[]>([])
   const total = ref(0)
   const offset = ref(0)
@@ -70,7 +78,10 @@ export const useHistoryStore = defineStore('history', () => {
 
   async function loadClasses(): Promise<void> {
     const s = await api.call('inspection:status', {})
-    if (s.ok) classes.value = s.value.models.classifier?.classes ?? []
+    if (s.ok) {
+      classes.value = s.value.models.classifier?.classes ?? []
+      goodClass.value = s.value.models.classifier?.goodClass ?? null
+    }
   }
 
   function applyFilter(): Promise<void> {
@@ -136,5 +147,5 @@ export const useHistoryStore = defineStore('history', () => {
 
   const pageText = computed(() => (total.value === 0 ? '' : `${offset.value + 1}–${Math.min(total.value, offset.value + HISTORY_PAGE)} of ${total.value}`))
 
-  return { filter, rows, total, offset, state, error, notice, selected, selectedImage, busy, classes, pageText, load, loadClasses, applyFilter, page, exportCsv, select, correct }
+  return { goodClass, filtered, clearFilter, filter, rows, total, offset, state, error, notice, selected, selectedImage, busy, classes, pageText, load, loadClasses, applyFilter, page, exportCsv, select, correct }
 })
