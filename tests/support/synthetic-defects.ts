@@ -207,7 +207,7 @@ export function drawImage(rng: () => number, className: string, opts: Pick<Synth
   return { width, height, channels, pixels, mask }
 }
 
-function drawTexture(rng: () => number, width: number, height: number): Float32Array {
+export function drawTexture(rng: () => number, width: number, height: number): Float32Array {
   const base = uniform(rng, SYNTHETIC_PARAMS.baseLevel)
   const amp = uniform(rng, SYNTHETIC_PARAMS.textureContrast)
   const kind = Math.floor(rng() * 3) // 0 brushed metal, 1 blotchy noise, 2 woven
@@ -340,7 +340,7 @@ function drawDefect(rng: () => number, kind: DefectKind, width: number, height: 
 }
 
 /** Anti-aliased thick line segments: coverage falls off over one pixel at the edge. */
-function strokeSegments(
+export function strokeSegments(
   width: number,
   height: number,
   segments: Array<[number, number, number, number]>,
@@ -374,7 +374,7 @@ function strokeSegments(
 }
 
 /** Pixel bounds [x0, x1) × [y0, y1) of an ellipse, clipped to the image. */
-function box(cx: number, cy: number, rx: number, ry: number, width: number, height: number): [number, number, number, number] {
+export function box(cx: number, cy: number, rx: number, ry: number, width: number, height: number): [number, number, number, number] {
   return [Math.max(0, Math.floor(cx - rx - 1)), Math.min(width, Math.ceil(cx + rx + 1)), Math.max(0, Math.floor(cy - ry - 1)), Math.min(height, Math.ceil(cy + ry + 1))]
 }
 
@@ -414,7 +414,7 @@ export function mulberry32(seed: number): () => number {
 }
 
 /** One independent stream per (seed, class, index): adding a class never changes the others. */
-function hashSeed(seed: number, className: string, index: number): number {
+export function hashSeed(seed: number, className: string, index: number): number {
   // FNV-1a over the three parts.
   let h = 0x811c9dc5
   for (const ch of `${seed}|${className}|${index}`) {
@@ -424,15 +424,15 @@ function hashSeed(seed: number, className: string, index: number): number {
   return h
 }
 
-function uniform(rng: () => number, [lo, hi]: readonly [number, number]): number {
+export function uniform(rng: () => number, [lo, hi]: readonly [number, number]): number {
   return lo + (hi - lo) * rng()
 }
 
-function clamp(v: number, lo: number, hi: number): number {
+export function clamp(v: number, lo: number, hi: number): number {
   return v < lo ? lo : v > hi ? hi : v
 }
 
-function clampByte(v: number): number {
+export function clampByte(v: number): number {
   return v < 0 ? 0 : v > 255 ? 255 : Math.round(v)
 }
 

@@ -26,6 +26,10 @@ export interface AugmentConfig {
   /** Aspect-ratio range of the crop (torchvision default [3/4, 4/3]). */
   cropRatio: [number, number]
   horizontalFlip: boolean
+  /** Vertical flip (surfaces have no up and down); off in the seed recipe. */
+  verticalFlip?: boolean
+  /** Random transposition, with the flips: any of the square's 8 symmetries (augment-exact.ts). */
+  rotate90?: boolean
   /** Maximum rotation in degrees (0 = off); torchvision RandomRotation(degrees). */
   rotationDegrees: number
   /** ColorJitter factors (0 = off for that component). */

@@ -1,6 +1,8 @@
 import sharp from 'sharp'
 import { drawAugmentParams, renderAugmented, type AugmentConfig, type FitMode, type RgbImage } from './augment'
-import { epochPermutation, sampleRng } from './rng'
+import { sampleRng } from './rng'
+import { drawExactParams, renderExact, resizeForTraining, usesExactPath } from './augment-exact'
+import { drawIndex, epochDraws, type SamplingMode } from './sampling'
 
 /**
  * Training batches: decode (sharp, in libuv's thread pool) and augment (JS) while the
@@ -113,6 +115,10 @@ export interface BatchLoaderOptions {
   fit: FitMode
   augment: AugmentConfig
   seed: number
+  /** 'shuffle' (default): each image once per epoch; 'balanced': classes drawn equally often (sampling.ts). */
+  sampling?: SamplingMode
+  /** Draws per epoch with 'balanced' sampling (default: the number of images). */
+  drawsPerEpoch?: number
   /** Byte budget of the decoded-image cache (default 512 MB). */
   cacheBytes?: number
 }
@@ -120,28 +126,32 @@ export interface BatchLoaderOptions {
 /** Yields an epoch's batches in a (seed, epoch)-shuffled order, one batch prefetched. */
 export class BatchLoader {
   private readonly cache: DecodedImageCache
+  private readonly labels: number[]
   constructor(
     private readonly samples: TrainSample[],
     private readonly opts: BatchLoaderOptions
   ) {
     this.cache = new DecodedImageCache(opts.cacheBytes ?? 512 * 1024 * 1024)
+    this.labels = samples.map((s) => s.label)
   }
 
   /** Batches per epoch (the last one padded when the set does not divide evenly). */
   batchesPerEpoch(): number {
-    return Math.ceil(this.samples.length / this.opts.batch)
+    return Math.ceil(this.drawCount() / this.opts.batch)
   }
 
-  /** Dataset indices of one epoch's batches. */
+  /** Draw ids of one epoch's batches (= dataset indices when sampling is 'shuffle'; sampling.ts). */
   epochPlan(epoch: number): number[][] {
-    const order = epochPermutation(this.samples.length, this.opts.seed, epoch)
+    const order = epochDraws(this.labels, this.opts.sampling ?? 'shuffle', this.opts.seed, epoch, this.drawCount())
     const plan: number[][] = []
     for (let b = 0; b < this.batchesPerEpoch(); b++) plan.push(order.slice(b * this.opts.batch, (b + 1) * this.opts.batch))
     return plan
   }
 
-  /** Assemble one batch; every sample's augmentation is drawn from its (seed, epoch, index) stream. */
-  async assemble(epoch: number, indices: number[]): Promise<Batch> {
+  /** Assemble one batch; every sample's augmentation is drawn from its (seed, epoch, draw) stream. */
+  async assemble(epoch: number, draws: number[]): Promise<Batch> {
+    const n = this.samples.length
+    const indices = draws.map((d) => drawIndex(d, n))
     const { size } = this.opts
     const plane = 3 * size * size
     // Always the full batch: rows past indices.length stay zero with weight 0 (padding).
@@ -149,10 +159,18 @@ export class BatchLoader {
     const labels = new BigInt64Array(this.opts.batch)
     const sampleWeights = new Float32Array(this.opts.batch)
     sampleWeights.fill(1, 0, indices.length)
+    if (usesExactPath(this.opts.augment, this.opts.fit)) {
+      const resized = await Promise.all(indices.map((i) => this.resized(i)))
+      resized.forEach((img, b) => {
+        renderExact(img, size, drawExactParams(this.opts.augment, sampleRng(this.opts.seed, epoch, draws[b]!)), images, b * plane)
+        labels[b] = BigInt(this.samples[indices[b]!]!.label)
+      })
+      return { images, labels, sampleWeights, indices }
+    }
     const decoded = await Promise.all(indices.map((i) => this.decoded(i)))
     decoded.forEach((img, b) => {
       const index = indices[b]!
-      const params = drawAugmentParams(img, size, this.opts.fit, this.opts.augment, sampleRng(this.opts.seed, epoch, index))
+      const params = drawAugmentParams(img, size, this.opts.fit, this.opts.augment, sampleRng(this.opts.seed, epoch, draws[b]!))
       renderAugmented(img, size, params, images, b * plane)
       labels[b] = BigInt(this.samples[index]!.label)
     })
@@ -170,6 +188,17 @@ export class BatchLoader {
       pending?.catch(() => undefined)
       yield { step, batch }
     }
+  }
+
+  private drawCount(): number {
+    return this.opts.sampling === 'balanced' && this.opts.drawsPerEpoch ? this.opts.drawsPerEpoch : this.samples.length
+  }
+
+  /** The image at the network's size, resized as inspection does (augment-exact.ts); cached. */
+  private resized(index: number): Promise<RgbImage> {
+    const sample = this.samples[index]!
+    // Full-resolution decode (no pre-shrink) so the one resize equals inspection's.
+    return this.cache.get(`${sample.key}@${this.opts.size}`, async () => resizeForTraining(await decodeRgb(await sample.load(), 100_000_000, sample.key), this.opts.size))
   }
 
   private decoded(index: number): Promise<RgbImage> {

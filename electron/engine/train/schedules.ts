@@ -8,6 +8,12 @@ export type ScheduleConfig =
   | { kind: 'step'; stepSize: number; gamma: number }
   | { kind: 'cosine'; warmupEpochs: number; minLrFactor?: number }
   | { kind: 'constant' }
+  /**
+   * torch.optim.lr_scheduler.OneCycleLR (anneal 'cos', three_phase False): from
+   * base/divFactor up to base over the first pctStart of all steps, then down to
+   * base/(divFactor·finalDivFactor), both halves cosine.
+   */
+  | { kind: 'onecycle'; pctStart: number; divFactor: number; finalDivFactor: number }
 
 /** torchvision's fine-tuning recipe: StepLR(step_size=7, gamma=0.1), stepped once per epoch. */
 export const DEFAULT_SCHEDULE: ScheduleConfig = { kind: 'step', stepSize: 7, gamma: 0.1 }
@@ -27,6 +33,18 @@ export function learningRateAt(baseLr: number, schedule: ScheduleConfig, pos: Sc
     case 'step':
       // torch.optim.lr_scheduler.StepLR: lr = base * gamma ** floor(epoch / step_size).
       return baseLr * schedule.gamma ** Math.floor(pos.epoch / schedule.stepSize)
+    case 'onecycle': {
+      const spe = Math.max(1, pos.stepsPerEpoch)
+      const t = pos.epoch * spe + pos.stepInEpoch
+      const total = Math.max(2, pos.totalEpochs * spe)
+      // torch: the warm-up ends at step pct·total − 1 and the last step (total − 1) hits the minimum.
+      const up = Math.max(1, schedule.pctStart * total - 1)
+      const initial = baseLr / schedule.divFactor
+      const minLr = initial / schedule.finalDivFactor
+      const cos = (from: number, to: number, frac: number): number => to + ((from - to) / 2) * (1 + Math.cos(Math.PI * Math.min(1, Math.max(0, frac))))
+      if (t <= up) return cos(initial, baseLr, t / up)
+      return cos(baseLr, minLr, (t - up) / Math.max(1, total - 1 - up))
+    }
     case 'cosine': {
       // Linear warm-up from ~0 to base over warmupEpochs, then half a cosine down to
       // base * minLrFactor at the end of the last epoch (per step, not per epoch).

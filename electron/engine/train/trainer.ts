@@ -1,14 +1,14 @@
-import * as ort from 'onnxruntime-node'
 import type { TensorMap } from '../tensor'
-import { elementCount } from '../tensor'
 import { buildResnet18Inference } from '../models/resnet'
-import { createSession, runsOnCpu, type ProviderRequest } from '../infer/sessions'
-import { detectNchwcBlock } from '../onnx/nchwc'
+import { createSession, type ProviderRequest } from '../infer/sessions'
 import type { ExecutionProviderName } from '../../../shared/contract/app'
-import { buildTrainStep, type FreezePreset, type TrainStepGraph } from './train-step'
+import type { FreezePreset } from './train-step'
+import { StepSession } from './step-session'
+import { TrainingDataError } from './errors'
 
 export type { FreezePreset }
 import { BatchLoader, type TrainSample } from './batches'
+import type { SamplingMode } from './sampling'
 import { DEFAULT_AUGMENT, type AugmentConfig, type FitMode } from './augment'
 import { classCounts, classWeights } from './class-weights'
 import { initialEarlyStopping, updateEarlyStopping, type EarlyStoppingConfig } from './early-stopping'
@@ -34,7 +34,7 @@ import { argmaxRows, type ClassificationMetrics } from './metrics'
  * defect recall, the two numbers the never-worse gate compares (balanced accuracy stands in
  * for defect recall when the project has no good class).
  */
-export type MonitorMetric = 'gate' | 'accuracy' | 'balancedAccuracy' | 'defectRecall'
+export type MonitorMetric = 'gate' | 'accuracy' | 'balancedAccuracy' | 'defectRecall' | 'recall'
 
 export interface TrainerConfig {
   classes: string[]
@@ -56,6 +56,10 @@ export interface TrainerConfig {
   fit: FitMode
   seed: number
   classWeighting: 'auto' | 'on' | 'off'
+  /** Batch sampling (sampling.ts); default 'shuffle'. */
+  sampling?: SamplingMode
+  /** With 'balanced' sampling: draws per epoch (default: the number of training images). */
+  drawsPerEpoch?: number
   earlyStopping: EarlyStoppingConfig
   monitor: MonitorMetric
   provider?: ProviderRequest
@@ -123,12 +127,7 @@ export interface TrainerResult {
   loop: LoopState
 }
 
-export class TrainingDataError extends Error {
-  constructor(message: string) {
-    super(message)
-    this.name = 'TrainingDataError'
-  }
-}
+export { TrainingDataError }
 
 /** The start of a run: fresh weights, or a checkpoint to continue from. */
 export type TrainerStart = { weights: TensorMap } | { checkpoint: Checkpoint }
@@ -149,82 +148,31 @@ export async function runTrainer(config: TrainerConfig, data: { train: TrainSamp
   const counts = classCounts(data.train.map((s) => s.label), c)
   const cw = classWeights(counts, config.classWeighting)
 
-  const step: TrainStepGraph = buildTrainStep({
-    numClasses: c,
-    width: config.width,
-    size: config.size,
-    batch,
-    freeze: config.freeze,
-    optimizer: config.optimizer,
-    momentum: config.momentum,
-    weightDecay: config.weightDecay,
-    labelSmoothing: config.labelSmoothing,
-    // Blocked CPU conv kernels with in-graph filter reorders (onnx/nchwc.ts): CPU runs only.
-    gradient: { nchwcBlock: runsOnCpu(config.provider ?? 'auto') ? await detectNchwcBlock() : 0 }
-  })
-  const { session, provider } = await createSession(step.model, { provider: config.provider ?? 'auto', threads: config.threads, memoryPattern: false })
-
   // The state of the run: every tensor the step graph takes by name.
   let loop: LoopState
-  let weights: TensorMap
-  let optimizerState: TensorMap
   let best: TensorMap | null
+  let startWeights: TensorMap
+  let startOptimizer: TensorMap | undefined
   if ('checkpoint' in start) {
     loop = structuredClone(start.checkpoint.loop)
-    weights = copyMap(start.checkpoint.weights)
-    optimizerState = copyMap(start.checkpoint.optimizer)
+    startWeights = start.checkpoint.weights
+    startOptimizer = start.checkpoint.optimizer
     best = start.checkpoint.best ? copyMap(start.checkpoint.best) : null
   } else {
     loop = { nextEpoch: 0, globalStep: 0, seed: config.seed, earlyStopping: initialEarlyStopping(), history: [], stopped: false }
-    weights = copyMap(start.weights)
-    optimizerState = new Map()
+    startWeights = start.weights
     best = null
   }
-  const paramShapes = new Map<string, number[]>()
-  for (const name of [...step.trainableNames, ...step.frozenNames, ...step.bufferNames]) {
-    const t = weights.get(name)
-    if (!t) throw new TrainingDataError(`The starting weights have no tensor "${name}". Use weights for this architecture (ResNet18, width ${config.width}).`)
-    const want = step.shapes.get(name)!
-    if (want.join(',') !== t.shape.join(',')) {
-      throw new TrainingDataError(`The starting weights' "${name}" has shape [${t.shape.join(', ')}], the model needs [${want.join(', ')}]. Use weights for ResNet18 at width ${config.width}.`)
-    }
-    paramShapes.set(name, t.shape)
-  }
-  for (const name of step.stateNames) {
-    if (!optimizerState.has(name)) {
-      const shape = step.shapes.get(name)!
-      optimizerState.set(name, { shape, data: new Float32Array(elementCount(shape)) })
-    }
-  }
+  const session = await StepSession.open(
+    { numClasses: c, width: config.width, size: config.size, batch, freeze: config.freeze, optimizer: config.optimizer, momentum: config.momentum, weightDecay: config.weightDecay, labelSmoothing: config.labelSmoothing, provider: config.provider, threads: config.threads },
+    startWeights,
+    startOptimizer
+  )
+  const provider = session.provider
+  const snapshotWeights = (): TensorMap => session.weights()
+  const snapshotOptimizer = (): TensorMap => session.optimizerState()
 
-  // ort tensors of the current values, fed to each step and replaced by its outputs.
-  const feeds = new Map<string, ort.Tensor>()
-  const setFeed = (name: string, t: { shape: number[]; data: Float32Array }): void => {
-    feeds.set(name, new ort.Tensor('float32', t.data, t.shape))
-  }
-  for (const name of paramShapes.keys()) setFeed(name, weights.get(name)!)
-  for (const name of step.stateNames) setFeed(name, optimizerState.get(name)!)
-  const updatedNames = [...step.trainableNames, ...step.stateNames, ...step.bufferNames]
-  const classWeightTensor = new ort.Tensor('float32', cw.weights, [c])
-
-  const snapshotWeights = (): TensorMap => {
-    const out: TensorMap = new Map()
-    for (const name of paramShapes.keys()) {
-      const t = feeds.get(name)!
-      out.set(name, { shape: [...t.dims], data: new Float32Array(t.data as Float32Array) })
-    }
-    return out
-  }
-  const snapshotOptimizer = (): TensorMap => {
-    const out: TensorMap = new Map()
-    for (const name of step.stateNames) {
-      const t = feeds.get(name)!
-      out.set(name, { shape: [...t.dims], data: new Float32Array(t.data as Float32Array) })
-    }
-    return out
-  }
-
-  const loader = new BatchLoader(data.train, { size: config.size, batch, fit: config.fit, augment: config.augment, seed: loop.seed })
+  const loader = new BatchLoader(data.train, { size: config.size, batch, fit: config.fit, augment: config.augment, seed: loop.seed, sampling: config.sampling ?? 'shuffle', drawsPerEpoch: config.drawsPerEpoch })
   const valSet = new PreprocessedSet(data.val, config.size, config.fit)
   const stepsPerEpoch = loader.batchesPerEpoch()
   let imagesSeen = 0
@@ -247,24 +195,12 @@ export async function runTrainer(config: TrainerConfig, data: { train: TrainSamp
         }
         lr = learningRateAt(config.lr, config.schedule, { epoch, stepInEpoch: s, stepsPerEpoch, totalEpochs: config.epochs })
         const t0 = performance.now()
-        const inputs: Record<string, ort.Tensor> = Object.fromEntries(feeds)
-        inputs[step.inputs.images] = new ort.Tensor('float32', b.images, [batch, 3, config.size, config.size])
-        inputs[step.inputs.labels] = new ort.Tensor('int64', b.labels, [batch])
-        inputs[step.inputs.sampleWeights] = new ort.Tensor('float32', b.sampleWeights, [batch])
-        inputs[step.inputs.classWeights] = classWeightTensor
-        inputs[step.inputs.lr] = new ort.Tensor('float32', new Float32Array([lr]), [1])
-        inputs[step.inputs.step] = new ort.Tensor('float32', new Float32Array([loop.globalStep + 1]), [1])
-        const out = await session.run(inputs)
-        for (const name of updatedNames) {
-          const next = out[step.outputs.updated(name)]
-          if (!next) throw new Error(`train step: output for "${name}" missing`)
-          feeds.set(name, next)
-        }
-        const loss = (out[step.outputs.loss]!.data as Float32Array)[0]!
+        const out = await session.run(b, lr, loop.globalStep, cw.weights)
+        const loss = out.loss
         if (!Number.isFinite(loss)) {
           throw new TrainingDataError(`The training loss became ${loss} at epoch ${epoch + 1}, step ${s + 1}. Lower the learning rate (--lr) and train again.`)
         }
-        const pred = argmaxRows(out[step.outputs.logits]!.data as Float32Array, c)
+        const pred = argmaxRows(out.logits, c)
         // Padded rows (past indices.length) have meaningless logits: skip them.
         for (let i = 0; i < b.indices.length; i++) if (BigInt(pred[i]!) === b.labels[i]) correct++
         lossSum += loss * b.indices.length
@@ -335,6 +271,8 @@ export async function runTrainer(config: TrainerConfig, data: { train: TrainSamp
 function monitorScore(m: ClassificationMetrics, monitor: MonitorMetric): number {
   if (monitor === 'gate') return m.accuracy + (m.defectRecall ?? m.balancedAccuracy)
   if (monitor === 'defectRecall') return m.defectRecall ?? m.accuracy
+  // Balanced accuracy + defect recall: finds the defects, and tells them apart.
+  if (monitor === 'recall') return m.balancedAccuracy + (m.defectRecall ?? m.balancedAccuracy)
   return m[monitor]
 }
 

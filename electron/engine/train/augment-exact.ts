@@ -1,0 +1,68 @@
+import { IMAGENET_MEAN, IMAGENET_STD, resizeBilinear, type RgbImage } from '../../imaging/preprocess'
+import type { AugmentConfig } from './augment'
+import type { Rng } from './rng'
+
+/**
+ * The whole-image training path for tiny defects: the image is resized exactly as
+ * inspection resizes it (imaging/preprocess.ts, PIL's antialiased bilinear), once, and each
+ * sample is then one of the eight symmetries of the square (flips, transposition) plus
+ * optional brightness/contrast jitter. No resampling after the resize, so a defect one
+ * pixel wide has the same contrast in training as on the line; the general path
+ * (augment.ts) samples bilinearly without antialiasing, which on a 1.5× downscale shows
+ * thin lines at up to 1.5× the contrast inspection sees.
+ *
+ * Used when the geometry is deterministic: fit 'whole', no random crop, no free rotation.
+ */
+
+export function usesExactPath(config: AugmentConfig, fit: 'whole' | 'crop'): boolean {
+  return fit === 'whole' && !config.randomResizedCrop && config.rotationDegrees === 0
+}
+
+export interface ExactParams {
+  flipX: boolean
+  flipY: boolean
+  transpose: boolean
+  brightness: number
+  contrast: number
+}
+
+/** Draw one sample's symmetry and jitter from its stream (fixed order). */
+export function drawExactParams(config: AugmentConfig, rng: Rng): ExactParams {
+  const flipX = config.horizontalFlip ? rng.next() < 0.5 : false
+  const flipY = config.verticalFlip ? rng.next() < 0.5 : false
+  const transpose = config.rotate90 ? rng.next() < 0.5 : false
+  const factor = (amount: number): number => (amount > 0 ? rng.uniform(Math.max(0, 1 - amount), 1 + amount) : 1)
+  return { flipX, flipY, transpose, brightness: factor(config.brightness), contrast: factor(config.contrast) }
+}
+
+/** The inspection resize of one decoded image to S×S (cache it: it is the same every epoch). */
+export function resizeForTraining(img: RgbImage, size: number): RgbImage {
+  return resizeBilinear(img, size, size)
+}
+
+/** Write one sample [3, S, S] (ImageNet-normalised) from an S×S image at `offset`. */
+export function renderExact(resized: RgbImage, size: number, p: ExactParams, out: Float32Array, offset = 0): void {
+  const plane = size * size
+  const src = resized.data
+  let mean = 0
+  if (p.contrast !== 1) {
+    // torchvision adjust_contrast blends with the mean grey of the image.
+    for (let i = 0; i < plane; i++) mean += 0.2989 * src[i * 3]! + 0.587 * src[i * 3 + 1]! + 0.114 * src[i * 3 + 2]!
+    mean /= plane * 255
+  }
+  for (let v = 0; v < size; v++) {
+    for (let u = 0; u < size; u++) {
+      let x = p.flipX ? size - 1 - u : u
+      let y = p.flipY ? size - 1 - v : v
+      if (p.transpose) [x, y] = [y, x]
+      const s = (y * size + x) * 3
+      const o = v * size + u
+      for (let ch = 0; ch < 3; ch++) {
+        let value = src[s + ch]! / 255
+        if (p.brightness !== 1) value = Math.min(1, value * p.brightness)
+        if (p.contrast !== 1) value = Math.min(1, Math.max(0, p.contrast * value + (1 - p.contrast) * mean))
+        out[offset + ch * plane + o] = (value - IMAGENET_MEAN[ch]!) / IMAGENET_STD[ch]!
+      }
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import type { TensorMap } from '../tensor'
+import { BatchLoader, type TrainSample } from './batches'
+import type { AugmentConfig, FitMode } from './augment'
+import type { SamplingMode } from './sampling'
+import { StepSession, type StepSessionOptions } from './step-session'
+
+/**
+ * Learning-rate range test (Smith 2015, "Cyclical Learning Rates"; fastai's lr_find): a
+ * short run from the starting weights in which the learning rate grows geometrically from
+ * `lrMin` to `lrMax`, one step each, recording the loss. The loss first stays flat (too
+ * small to matter), then falls, then blows up; a good peak rate for a one-cycle schedule
+ * sits about ten times below the point of lowest (smoothed) loss. Each candidate optimizer
+ * gets its own sweep from the same weights on the same batches, and the recipe keeps the
+ * one whose loss fell lowest (recipe.ts). The weights of the sweep are thrown away.
+ */
+
+export interface LrSweepPoint {
+  lr: number
+  loss: number
+  /** Exponential moving average of the loss (β 0.7, bias-corrected), what the choice reads. */
+  smoothed: number
+}
+
+export interface LrSweep {
+  optimizer: 'sgd' | 'adamw'
+  points: LrSweepPoint[]
+  /** Learning rate at the lowest smoothed loss (before any blow-up). */
+  lrAtMinimum: number
+  minimumLoss: number
+  initialLoss: number
+  /** The peak rate this sweep suggests: lrAtMinimum / 10, or null when the loss never fell. */
+  suggestedLr: number | null
+  /** Stopped early because the loss exceeded 4× its lowest value or was not finite. */
+  diverged: boolean
+  seconds: number
+}
+
+export interface LrSweepRequest {
+  optimizer: 'sgd' | 'adamw'
+  lrMin: number
+  lrMax: number
+}
+
+export interface LrFinderOptions extends Omit<StepSessionOptions, 'optimizer'> {
+  steps: number
+  fit: FitMode
+  augment: AugmentConfig
+  sampling: SamplingMode
+  seed: number
+  classWeights: Float32Array
+}
+
+const SMOOTHING = 0.7
+
+/** One sweep per request; stops early on divergence. `isCancelled` is polled between steps. */
+export async function lrRangeTest(
+  train: TrainSample[],
+  weights: TensorMap,
+  requests: LrSweepRequest[],
+  opts: LrFinderOptions,
+  isCancelled: () => boolean = () => false
+): Promise<LrSweep[]> {
+  // Its own batch stream (epoch −1 of the seed): the sweep never changes the run's batches.
+  const loader = new BatchLoader(train, { size: opts.size, batch: opts.batch, fit: opts.fit, augment: opts.augment, seed: opts.seed, sampling: opts.sampling })
+  const batches = []
+  const perEpoch = loader.batchesPerEpoch()
+  for (let e = 0; batches.length < opts.steps; e++) {
+    for (const draws of loader.epochPlan(-1 - e).slice(0, opts.steps - batches.length)) batches.push(await loader.assemble(-1 - e, draws))
+    if (perEpoch === 0) break
+  }
+  const sweeps: LrSweep[] = []
+  for (const req of requests) {
+    const t0 = performance.now()
+    const session = await StepSession.open({ ...opts, optimizer: req.optimizer }, weights)
+    const points: LrSweepPoint[] = []
+    let avg = 0
+    let best = Infinity
+    let diverged = false
+    try {
+      for (let i = 0; i < batches.length; i++) {
+        if (isCancelled()) break
+        const lr = req.lrMin * (req.lrMax / req.lrMin) ** (i / Math.max(1, batches.length - 1))
+        const { loss } = await session.run(batches[i]!, lr, i, opts.classWeights)
+        if (!Number.isFinite(loss)) {
+          diverged = true
+          break
+        }
+        avg = SMOOTHING * avg + (1 - SMOOTHING) * loss
+        const smoothed = avg / (1 - SMOOTHING ** (i + 1))
+        points.push({ lr, loss, smoothed })
+        best = Math.min(best, smoothed)
+        if (i > 2 && smoothed > 4 * best) {
+          diverged = true
+          break
+        }
+      }
+    } finally {
+      await session.release()
+    }
+    sweeps.push(summarise(req.optimizer, points, diverged, (performance.now() - t0) / 1000))
+  }
+  return sweeps
+}
+
+/** Lowest smoothed loss and the rate it suggests (exported for tests). */
+export function summarise(optimizer: 'sgd' | 'adamw', points: LrSweepPoint[], diverged: boolean, seconds: number): LrSweep {
+  if (points.length === 0) return { optimizer, points, lrAtMinimum: NaN, minimumLoss: Infinity, initialLoss: NaN, suggestedLr: null, diverged: true, seconds }
+  let k = 0
+  for (let i = 1; i < points.length; i++) if (points[i]!.smoothed < points[k]!.smoothed) k = i
+  const initialLoss = points[0]!.smoothed
+  const minimumLoss = points[k]!.smoothed
+  // "Never fell": the lowest loss is within 2 % of the start, or is the very first point.
+  const fell = k > 0 && minimumLoss < 0.98 * initialLoss
+  return { optimizer, points, lrAtMinimum: points[k]!.lr, minimumLoss, initialLoss, suggestedLr: fell ? points[k]!.lr / 10 : null, diverged, seconds }
+}

@@ -1,0 +1,183 @@
+import { IMBALANCE_THRESHOLD, imbalanceRatio } from './class-weights'
+import { NO_AUGMENT, type AugmentConfig } from './augment'
+import type { LrSweep, LrSweepRequest } from './lr-finder'
+import type { TrainerConfig } from './trainer'
+
+/**
+ * The training recipe: which optimizer, learning rate, schedule, sampling, resolution, fit,
+ * frozen layers and stopping rule a run uses, and why. Two presets:
+ *
+ * - 'seed': torchvision's fine-tuning recipe the project started from (SGD lr 0.001
+ *   momentum 0.9, StepLR 7/0.1, RandomResizedCrop 0.08–1, 1/count class weights beyond 3:1,
+ *   stem frozen). It works on easy data (large, contrasted defects, an ImageNet backbone).
+ * - 'auto' (the default of one-click Retrain and `train` without options): chosen from the
+ *   data, with a learning-rate range test (lr-finder.ts) deciding the optimizer and peak
+ *   rate. On small, rare, low-contrast defects the seed recipe learns nothing (issue 14:
+ *   balanced accuracy at chance); each choice below answers one reason why.
+ *
+ * Every choice is returned with its reason and stored in the run record, so the Train
+ * screen and `train --json` can say why this recipe was used. Explicit options of a
+ * request always win over a choice (and are recorded as such by the caller).
+ */
+
+export type RecipePreset = 'auto' | 'seed'
+export const RECIPE_PRESETS: readonly RecipePreset[] = ['auto', 'seed']
+
+export interface RecipeChoice {
+  /** The setting, as the trainer names it (optimizer, lr, schedule, sampling, size, fit, freeze, augment, epochs, monitor…). */
+  setting: string
+  /** Its value, shown as is. */
+  value: string | number | boolean
+  why: string
+}
+
+/** What the recipe looks at (training split only). */
+export interface DataProfile {
+  images: number
+  classCounts: number[]
+  /** Image sides in pixels (width, height) of the training images. */
+  sizes: Array<[number, number]>
+  /** Where the starting weights come from. */
+  backbone: 'imagenet' | 'random' | 'file' | 'other'
+}
+
+export interface RecipePlan {
+  preset: RecipePreset
+  /** Trainer settings this plan sets (lr and optimizer come after the range test). */
+  config: Partial<TrainerConfig>
+  choices: RecipeChoice[]
+  /** The range test to run before training, or null (seed preset, or lr given). */
+  lrFinder: { requests: LrSweepRequest[]; steps: number } | null
+}
+
+/** Share of images beyond which the auto recipe switches class weights off for sampling. */
+export const BALANCED_SAMPLING_THRESHOLD = IMBALANCE_THRESHOLD
+/** Sweep length per candidate optimizer: ~1–2 epochs' worth on small sets. */
+export const LR_FINDER_STEPS = 12
+
+function median(values: number[]): number {
+  if (values.length === 0) return 0
+  const s = [...values].sort((a, b) => a - b)
+  const m = s.length >> 1
+  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
+}
+
+/** The seed preset's choices, for the record (its settings are defaultTrainerConfig's). */
+export function planSeedRecipe(): RecipePlan {
+  return {
+    preset: 'seed',
+    config: {},
+    choices: [{ setting: 'preset', value: 'seed', why: "torchvision's fine-tuning recipe (SGD 0.001 momentum 0.9, StepLR 7/0.1, RandomResizedCrop, class weights beyond 3:1): asked for by name." }],
+    lrFinder: null
+  }
+}
+
+/**
+ * The auto recipe for a data set. `maxSize` caps the resolution (the project's
+ * `training.size`, 224 unless set): the recipe never trains larger than the seed would.
+ */
+export function planAutoRecipe(profile: DataProfile, base: TrainerConfig, maxSize: number): RecipePlan {
+  const choices: RecipeChoice[] = [{ setting: 'preset', value: 'auto', why: 'One-click retrain: every setting below was chosen from this data set.' }]
+  const config: Partial<TrainerConfig> = {}
+
+  // Fit and resolution from the image sizes.
+  config.fit = 'whole'
+  choices.push({ setting: 'fit', value: 'whole', why: 'The whole image is used (no random crops): a crop can cut a defect a few pixels wide out of the picture while keeping its label.' })
+  const longSide = median(profile.sizes.map(([w, h]) => Math.max(w, h)))
+  const native = Math.max(32, Math.ceil(longSide / 32) * 32)
+  const size = Math.min(maxSize, native)
+  config.size = size
+  choices.push({
+    setting: 'size',
+    value: size,
+    why:
+      size < native
+        ? `Images are ${Math.round(longSide)} px on their long side (median); ${size} px is the largest resolution allowed here (training.size), so small defects shrink by ${(size / longSide).toFixed(2)}×. Tiles are not used yet.`
+        : `Images are ${Math.round(longSide)} px on their long side (median): ${size} px keeps them at their own resolution, so a defect one pixel wide stays one pixel wide.`
+  })
+
+  // Layers: a backbone that never saw ImageNet has nothing in its stem worth keeping.
+  config.freeze = profile.backbone === 'imagenet' ? base.freeze : 'none'
+  choices.push({
+    setting: 'freeze',
+    value: config.freeze,
+    why: profile.backbone === 'imagenet' ? 'ImageNet backbone: its first layer (edges and colours) is kept, the rest is trained.' : `The backbone is ${profile.backbone === 'random' ? 'randomly initialised' : 'not an ImageNet one'}: all layers are trained, the first included.`
+  })
+
+  // Sampling vs loss weights.
+  const ratio = imbalanceRatio(profile.classCounts)
+  if (ratio > BALANCED_SAMPLING_THRESHOLD) {
+    config.sampling = 'balanced'
+    config.classWeighting = 'off'
+    choices.push({
+      setting: 'sampling',
+      value: 'balanced',
+      why: `The largest class has ${Number.isFinite(ratio) ? ratio.toFixed(1) : '∞'}× the images of the smallest (above ${BALANCED_SAMPLING_THRESHOLD}:1): batches draw every class equally often instead of weighting the loss, which makes rare images' batches jump.`
+    })
+  } else {
+    config.sampling = 'shuffle'
+    choices.push({ setting: 'sampling', value: 'shuffle', why: `Classes are balanced enough (${ratio.toFixed(1)}:1 ≤ ${BALANCED_SAMPLING_THRESHOLD}:1): every image once per epoch.` })
+  }
+
+  // Augmentation that never removes or resamples a defect.
+  const augment: AugmentConfig = { ...NO_AUGMENT, horizontalFlip: true, verticalFlip: true, rotate90: true, brightness: 0.1, contrast: 0.1 }
+  config.augment = augment
+  choices.push({ setting: 'augment', value: 'flips, 90° turns, brightness/contrast ±10 %', why: 'Surfaces look the same turned and mirrored; no crop, no free rotation, so the image is resized once, exactly as inspection resizes it.' })
+
+  config.schedule = { kind: 'onecycle', pctStart: 0.25, divFactor: 25, finalDivFactor: 1e4 }
+  choices.push({ setting: 'schedule', value: 'one-cycle', why: 'One-cycle: a warm-up over the first quarter to the peak rate the range test found, then a cosine decay to almost zero.' })
+
+  config.epochs = base.epochs
+  config.monitor = profile.classCounts.length > 2 ? 'recall' : 'gate'
+  config.earlyStopping = { patience: Math.max(4, Math.ceil(base.epochs / 3)), minDelta: 0 }
+  choices.push({
+    setting: 'earlyStopping',
+    value: `${config.monitor === 'recall' ? 'balanced accuracy + defect recall' : 'accuracy + defect recall'}, patience ${config.earlyStopping.patience}`,
+    why: 'The best epoch is the one that finds the defects, not the one that calls most parts good; training stops when it has not improved for a third of the epochs.'
+  })
+
+  return {
+    preset: 'auto',
+    config,
+    choices,
+    lrFinder: {
+      steps: LR_FINDER_STEPS,
+      requests: [
+        { optimizer: 'adamw', lrMin: 1e-5, lrMax: 0.1 },
+        { optimizer: 'sgd', lrMin: 1e-4, lrMax: 1 }
+      ]
+    }
+  }
+}
+
+/** Fallback peak rates when a sweep shows no fall at all. */
+const FALLBACK_LR = { adamw: 1e-3, sgd: 1e-2 } as const
+
+/**
+ * The optimizer whose sweep reached the lowest loss (ties, within 2 %, go to AdamW: it is
+ * less sensitive to the rate), at a peak rate a tenth of its lowest point.
+ */
+export function chooseFromSweeps(sweeps: LrSweep[]): { optimizer: 'sgd' | 'adamw'; lr: number; weightDecay: number; choices: RecipeChoice[] } {
+  const usable = sweeps.filter((s) => s.points.length > 0)
+  const adamw = usable.find((s) => s.optimizer === 'adamw')
+  const sgd = usable.find((s) => s.optimizer === 'sgd')
+  let pick: LrSweep | undefined = adamw ?? sgd
+  if (adamw && sgd && sgd.minimumLoss < 0.98 * adamw.minimumLoss && sgd.suggestedLr !== null) pick = sgd
+  if (!pick) return { optimizer: 'adamw', lr: FALLBACK_LR.adamw, weightDecay: 0.01, choices: [{ setting: 'optimizer', value: 'adamw', why: 'The range test could not run; AdamW at 0.001.' }] }
+  const lr = pick.suggestedLr ?? FALLBACK_LR[pick.optimizer]
+  const other = usable.find((s) => s !== pick)
+  const compare = other ? ` (${other.optimizer === 'sgd' ? 'SGD' : 'AdamW'} reached ${other.minimumLoss.toFixed(3)})` : ''
+  return {
+    optimizer: pick.optimizer,
+    lr,
+    weightDecay: pick.optimizer === 'adamw' ? 0.01 : 1e-4,
+    choices: [
+      { setting: 'optimizer', value: pick.optimizer, why: `In the learning-rate range test ${pick.optimizer === 'sgd' ? 'SGD (momentum 0.9)' : 'AdamW'} brought the loss lowest: ${pick.minimumLoss.toFixed(3)} from ${pick.initialLoss.toFixed(3)}${compare}.` },
+      {
+        setting: 'lr',
+        value: Number(lr.toPrecision(3)),
+        why: pick.suggestedLr === null ? `The loss did not fall during the sweep; the usual rate for ${pick.optimizer} is used.` : `A tenth of the rate at the lowest loss of the sweep (${pick.lrAtMinimum.toPrecision(3)}): the peak of the one-cycle schedule.`
+      }
+    ]
+  }
+}
