@@ -26,9 +26,16 @@ export interface LrSweep {
   points: LrSweepPoint[]
   /** Learning rate at the lowest smoothed loss (before any blow-up). */
   lrAtMinimum: number
+  /** The first rate at which the smoothed loss rose 10 % above where it started (null: never). */
+  lrAtDivergence: number | null
   minimumLoss: number
   initialLoss: number
-  /** The peak rate this sweep suggests: lrAtMinimum / 10, or null when the loss never fell. */
+  /**
+   * The peak rate this sweep suggests: a tenth of the divergence rate (the last rate
+   * before the blow-up when there is none in range), or null when the loss never fell.
+   * Not the minimum: over a short sweep the lowest point sits anywhere in the flat part
+   * (noise), while the rise at the end is unmistakable.
+   */
   suggestedLr: number | null
   /** Stopped early because the loss exceeded 4× its lowest value or was not finite. */
   diverged: boolean
@@ -104,12 +111,15 @@ export async function lrRangeTest(
 
 /** Lowest smoothed loss and the rate it suggests (exported for tests). */
 export function summarise(optimizer: 'sgd' | 'adamw', points: LrSweepPoint[], diverged: boolean, seconds: number): LrSweep {
-  if (points.length === 0) return { optimizer, points, lrAtMinimum: NaN, minimumLoss: Infinity, initialLoss: NaN, suggestedLr: null, diverged: true, seconds }
+  if (points.length === 0) return { optimizer, points, lrAtMinimum: NaN, lrAtDivergence: null, minimumLoss: Infinity, initialLoss: NaN, suggestedLr: null, diverged: true, seconds }
   let k = 0
   for (let i = 1; i < points.length; i++) if (points[i]!.smoothed < points[k]!.smoothed) k = i
   const initialLoss = points[0]!.smoothed
   const minimumLoss = points[k]!.smoothed
   // "Never fell": the lowest loss is within 2 % of the start, or is the very first point.
   const fell = k > 0 && minimumLoss < 0.98 * initialLoss
-  return { optimizer, points, lrAtMinimum: points[k]!.lr, minimumLoss, initialLoss, suggestedLr: fell ? points[k]!.lr / 10 : null, diverged, seconds }
+  const up = points.findIndex((p, i) => i > 0 && p.smoothed > 1.1 * initialLoss)
+  const lrAtDivergence = up > 0 ? points[up]!.lr : null
+  const edge = lrAtDivergence ?? points.at(-1)!.lr
+  return { optimizer, points, lrAtMinimum: points[k]!.lr, lrAtDivergence, minimumLoss, initialLoss, suggestedLr: fell ? edge / 10 : null, diverged, seconds }
 }

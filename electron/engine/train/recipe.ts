@@ -155,7 +155,7 @@ const FALLBACK_LR = { adamw: 1e-3, sgd: 1e-2 } as const
 
 /**
  * The optimizer whose sweep reached the lowest loss (ties, within 2 %, go to AdamW: it is
- * less sensitive to the rate), at a peak rate a tenth of its lowest point.
+ * less sensitive to the rate), at the peak rate its sweep suggests (lr-finder.ts).
  */
 export function chooseFromSweeps(sweeps: LrSweep[]): { optimizer: 'sgd' | 'adamw'; lr: number; weightDecay: number; choices: RecipeChoice[] } {
   const usable = sweeps.filter((s) => s.points.length > 0)
@@ -176,7 +176,12 @@ export function chooseFromSweeps(sweeps: LrSweep[]): { optimizer: 'sgd' | 'adamw
       {
         setting: 'lr',
         value: Number(lr.toPrecision(3)),
-        why: pick.suggestedLr === null ? `The loss did not fall during the sweep; the usual rate for ${pick.optimizer} is used.` : `A tenth of the rate at the lowest loss of the sweep (${pick.lrAtMinimum.toPrecision(3)}): the peak of the one-cycle schedule.`
+        why:
+          pick.suggestedLr === null
+            ? `The loss did not fall during the sweep; the usual rate for ${pick.optimizer} is used.`
+            : pick.lrAtDivergence !== null
+              ? `A tenth of the rate at which the sweep's loss started to climb (${pick.lrAtDivergence.toPrecision(3)}): the peak of the one-cycle schedule.`
+              : `A tenth of the largest rate tried (${pick.points.at(-1)!.lr.toPrecision(3)}; the loss never climbed): the peak of the one-cycle schedule.`
       }
     ]
   }
