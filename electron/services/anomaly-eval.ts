@@ -8,7 +8,9 @@ import { AnomalyModeError, anomalyModel, localAnomalyEngine, partitionForAnomaly
 
 /**
  * Evaluation of a stored anomaly model (`defect-studio eval` for anomaly models):
- * - on the project: the held-out good images (calibration) and every labelled defect image;
+ * - on the project: every labelled defect image, and the good images as calibration saw
+ *   them: for a leave-own-out model (all good images in its bank) their stored scores
+ *   against the bank without their own patches, otherwise the held-out good images;
  * - on an MVTec-style folder (`test/<good|defect kind>/*`, masks in
  *   `ground_truth/<defect kind>/<name>_mask.png`): image AUROC, and pixel AUROC over the
  *   anomaly maps when masks exist (masks go through the same resize/crop as the images,
@@ -49,9 +51,13 @@ function summarise(goodScores: number[], defectScores: number[], threshold: numb
 /** Evaluate on the project's held-out good images and labelled defect images. */
 export async function evaluateAnomalyOnProject(store: ProjectStore, version?: number, engine: AnomalyEngine = localAnomalyEngine): Promise<AnomalyEvaluation> {
   const m = anomalyModel(store, version)
-  const cfg = m.config as { size: number; fit: Fit; seed?: number; roi?: Roi }
-  const part = partitionForAnomaly(store, cfg.seed ?? 0)
-  const ids = [...part.calibration, ...part.defects]
+  const cfg = m.config as { size: number; fit: Fit; seed?: number; roi?: Roi; calibration?: string }
+  const stored = (m.metrics as { calibrationScores?: unknown }).calibrationScores
+  const ownOut = cfg.calibration === 'leave-own-out' && Array.isArray(stored) ? (stored as number[]) : null
+  const part = partitionForAnomaly(store, cfg.seed ?? 0, ownOut ? 'leave-own-out' : 'held-out')
+  // Scoring a good image the bank holds would give ~0: use its leave-own-out score instead.
+  const ids = ownOut ? part.defects : [...part.calibration, ...part.defects]
+  const goodCount = ownOut ? 0 : part.calibration.length
   const scored = await engine.score({
     onnx: new Uint8Array(store.models.onnx(m.version)),
     images: ids.map((id) => new Uint8Array(store.images.bytes(id).bytes)),
@@ -59,8 +65,8 @@ export async function evaluateAnomalyOnProject(store: ProjectStore, version?: nu
     fit: cfg.fit,
     ...(cfg.roi ? { roi: cfg.roi } : {})
   })
-  const good = scored.results.filter((r) => r.index < part.calibration.length).map((r) => r.score)
-  const defects = scored.results.filter((r) => r.index >= part.calibration.length).map((r) => r.score)
+  const good = ownOut ?? scored.results.filter((r) => r.index < goodCount).map((r) => r.score)
+  const defects = scored.results.filter((r) => r.index >= goodCount).map((r) => r.score)
   return {
     modelVersion: m.version,
     threshold: m.threshold,

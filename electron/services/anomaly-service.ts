@@ -24,11 +24,15 @@ import { UserFacingError } from './errors'
  * 'anomaly_map' [N, 1, S, S]), so inspection, packages and GPU providers need nothing
  * else; `weights` holds the memory bank as safetensors for tools that want it raw.
  *
- * Which images: good images in the train split build the memory bank; good images in the
- * val split calibrate the threshold (when fewer than MIN_CALIBRATION are there, a seeded
- * 20 % of the train-split good images is held out instead). Defect images are never
- * learnt from; when labelled (any split) they give the ROC curve, AUROC and F1-best
- * threshold, scored together with the calibration images.
+ * Which images (calibration 'leave-own-out', the default): EVERY good image builds the
+ * memory bank, and the threshold is calibrated on each good image's score against the bank
+ * without its own patches (engine/anomaly/leave-own-out.ts), i.e. as if it were unseen.
+ * Those scores are kept with the model version so the FRR setting can re-calibrate
+ * without scoring again. 'held-out' (the earlier behaviour, kept for comparison): good
+ * images in the train split build the bank, good images in the val split calibrate (when
+ * fewer than MIN_CALIBRATION are there, a seeded 20 % of the train-split good images is
+ * held out instead). Defect images are never learnt from; when labelled (any split) they
+ * give the ROC curve, AUROC, F1-best threshold and the defect recall at the threshold.
  */
 
 /** A problem with the project's data or options for anomaly mode; the message says what to do. */
@@ -91,11 +95,21 @@ export interface AnomalyTrainOptions {
   provider?: ProviderRequest
   /** 'auto' (default): activate unless the active anomaly model separates defects better. */
   activate?: 'auto' | 'always' | 'never'
+  /** How the threshold is calibrated (see the file comment); default 'leave-own-out'. */
+  calibration?: AnomalyCalibrationMode
   engine?: AnomalyEngine
   onProgress?: (p: { phase: string; done: number; total: number }) => void
 }
 
+export type AnomalyCalibrationMode = 'leave-own-out' | 'held-out'
+
 export interface AnomalyMetrics {
+  /** How the threshold was calibrated. */
+  calibrationMode: AnomalyCalibrationMode
+  /** Defect images scored at or above the threshold, and how many were scored (null without defects). */
+  defectsCaught: number | null
+  /** The good images' calibration scores (leave-own-out), so another FRR needs no scoring pass. */
+  calibrationScores?: number[]
   /** null without labelled defect images. */
   imageAuroc: number | null
   falseRejectRate: number
@@ -133,13 +147,18 @@ interface Partition {
 }
 
 /** Split the project's labelled images for anomaly training (see the file comment). */
-export function partitionForAnomaly(store: ProjectStore, seed: number): Partition {
+export function partitionForAnomaly(store: ProjectStore, seed: number, mode: AnomalyCalibrationMode = 'leave-own-out'): Partition {
   const good = new Set(store.classes.list().filter((c) => c.isGood).map((c) => c.id))
   if (good.size === 0) throw new AnomalyModeError('The project has no good class. Mark a class as good (e.g. "ok") and label good images with it.')
   const labelled = store.images.listLabelled()
+  const defects = labelled.filter((l) => !good.has(l.classId)).map((l) => l.id)
+  if (mode === 'leave-own-out') {
+    const all = labelled.filter((l) => good.has(l.classId)).map((l) => l.id)
+    if (all.length < 2) throw new AnomalyModeError(`Anomaly training needs at least 2 images labelled good (each is scored against the others to set the threshold); the project has ${all.length}. Label more good images.`)
+    return { fit: all, calibration: all, defects }
+  }
   const goodTrain = labelled.filter((l) => good.has(l.classId) && l.split !== 'val').map((l) => l.id)
   let calibration = labelled.filter((l) => good.has(l.classId) && l.split === 'val').map((l) => l.id)
-  const defects = labelled.filter((l) => !good.has(l.classId)).map((l) => l.id)
   let fit = goodTrain
   if (calibration.length < MIN_CALIBRATION) {
     const rng = createRng(seed ^ 0xca1b)
@@ -178,7 +197,8 @@ export async function trainAnomalyModel(store: ProjectStore, opts: AnomalyTrainO
   if (!(targetFrr > 0 && targetFrr < 1)) throw new AnomalyModeError(`Target false-reject rate must be between 0 and 1 (e.g. 0.005 for 0.5 %), got ${targetFrr}.`)
   coresetSize(1, coresetFraction) // validates the fraction with a clear message
   const engine = opts.engine ?? localAnomalyEngine
-  const part = partitionForAnomaly(store, seed)
+  const calibrationMode: AnomalyCalibrationMode = opts.calibration ?? 'leave-own-out'
+  const part = partitionForAnomaly(store, seed, calibrationMode)
   const backbone = await backboneWeights(opts, seed)
   const warnings: string[] = backbone.warning ? [backbone.warning] : []
   const t0 = performance.now()
@@ -194,7 +214,8 @@ export async function trainAnomalyModel(store: ProjectStore, opts: AnomalyTrainO
         seed,
         ...(opts.embeddingDim ? { embeddingDim: opts.embeddingDim } : {}),
         ...(opts.maxPatches ? { maxPatches: opts.maxPatches } : {}),
-        ...(opts.provider ? { provider: opts.provider } : {})
+        ...(opts.provider ? { provider: opts.provider } : {}),
+        ...(calibrationMode === 'leave-own-out' ? { leaveOwnOut: true } : {})
       }
     },
     opts.onProgress
@@ -202,24 +223,34 @@ export async function trainAnomalyModel(store: ProjectStore, opts: AnomalyTrainO
   const fitSeconds = (performance.now() - t0) / 1000
   const skipped = fitted.skipped.map((s) => ({ imageId: part.fit[s.index]!, reason: s.reason }))
 
-  // Calibration and evaluation: one scoring pass over held-out good + defect images.
-  opts.onProgress?.({ phase: 'calibration', done: 0, total: part.calibration.length + part.defects.length })
-  const evalIds = [...part.calibration, ...part.defects]
-  const scored = await engine.score({ onnx: fitted.onnx, images: imageBytes(store, evalIds), size, fit, ...(opts.roi ? { roi: opts.roi } : {}), ...(opts.provider ? { provider: opts.provider } : {}) })
+  // Calibration and evaluation: the good images' leave-own-out scores from the fit (or one
+  // scoring pass over the held-out good images), and one pass over the defect images.
+  const evalIds = calibrationMode === 'leave-own-out' ? part.defects : [...part.calibration, ...part.defects]
+  opts.onProgress?.({ phase: 'calibration', done: 0, total: evalIds.length })
+  const scored = evalIds.length > 0 ? await engine.score({ onnx: fitted.onnx, images: imageBytes(store, evalIds), size, fit, ...(opts.roi ? { roi: opts.roi } : {}), ...(opts.provider ? { provider: opts.provider } : {}) }) : { results: [], skipped: [] }
   skipped.push(...scored.skipped.map((s) => ({ imageId: evalIds[s.index]!, reason: s.reason })))
   const goodScores: number[] = []
   const defectScores: number[] = []
-  for (const r of scored.results) (r.index < part.calibration.length ? goodScores : defectScores).push(r.score)
-  if (goodScores.length === 0) throw new AnomalyModeError('None of the held-out good images could be scored; check the skipped images and train again.')
+  if (calibrationMode === 'leave-own-out') {
+    for (const v of fitted.ownOutScores ?? []) if (v !== null && Number.isFinite(v)) goodScores.push(v)
+    for (const r of scored.results) defectScores.push(r.score)
+  } else {
+    for (const r of scored.results) (r.index < part.calibration.length ? goodScores : defectScores).push(r.score)
+  }
+  if (goodScores.length === 0) throw new AnomalyModeError('None of the good images could be scored for calibration; check the skipped images and train again.')
   const calibration = calibrateThreshold(goodScores, targetFrr)
   if (calibration.warning) warnings.push(calibration.warning)
   const withDefects = defectScores.length > 0
   const allScores = [...goodScores, ...defectScores]
   const labels = [...goodScores.map(() => 0), ...defectScores.map(() => 1)]
+  const caught = defectScores.filter((v) => v >= calibration.threshold).length
   const metrics: AnomalyMetrics = {
+    calibrationMode,
+    defectsCaught: withDefects ? caught : null,
+    ...(calibrationMode === 'leave-own-out' ? { calibrationScores: goodScores } : {}),
     imageAuroc: withDefects ? auroc(allScores, labels) : null,
     falseRejectRate: calibration.calibrationFrr,
-    defectRecall: withDefects ? defectScores.filter((s) => s >= calibration.threshold).length / defectScores.length : null,
+    defectRecall: withDefects ? caught / defectScores.length : null,
     targetFrr,
     calibration,
     roc: withDefects ? rocCurve(allScores, labels) : null,
@@ -247,7 +278,10 @@ export async function trainAnomalyModel(store: ProjectStore, opts: AnomalyTrainO
       activationReason = 'no defect images labelled to compare with the active model; the new threshold is calibrated on good images'
     } else {
       const cfg = active.config as { size?: number; fit?: Fit }
-      const previous = await engine.score({ onnx: new Uint8Array(store.models.onnx(active.version)), images: imageBytes(store, evalIds), size: cfg.size ?? size, fit: cfg.fit ?? fit })
+      // The same good and defect images. (Leave-own-out: the active model may have learnt
+      // these good images itself, which only flatters it — the new one must still beat it.)
+      const compareIds = [...part.calibration, ...part.defects]
+      const previous = await engine.score({ onnx: new Uint8Array(store.models.onnx(active.version)), images: imageBytes(store, compareIds), size: cfg.size ?? size, fit: cfg.fit ?? fit })
       const prevScores = previous.results.map((r) => r.score)
       const prevLabels = previous.results.map((r) => (r.index < part.calibration.length ? 0 : 1))
       const prevAuroc = auroc(prevScores, prevLabels)
@@ -265,7 +299,7 @@ export async function trainAnomalyModel(store: ProjectStore, opts: AnomalyTrainO
     onnx: fitted.onnx,
     weights: fitted.bank,
     metrics: metrics as unknown as Record<string, unknown>,
-    config: { mode: 'anomaly', size, fit, ...(opts.roi ? { roi: opts.roi } : {}), coresetFraction, targetFrr, seed, backbone: backbone.id, sigma: PATCHCORE_DEFAULTS.sigma, outputs: { score: 'score', patchScores: 'patch_scores', anomalyMap: 'anomaly_map' }, failWhen: 'score >= threshold' },
+    config: { mode: 'anomaly', size, fit, ...(opts.roi ? { roi: opts.roi } : {}), coresetFraction, targetFrr, seed, calibration: calibrationMode, backbone: backbone.id, sigma: PATCHCORE_DEFAULTS.sigma, outputs: { score: 'score', patchScores: 'patch_scores', anomalyMap: 'anomaly_map' }, failWhen: 'score >= threshold' },
     dataFingerprint: store.labels.fingerprint(),
     threshold: calibration.threshold,
     activate
@@ -297,9 +331,17 @@ export function anomalyModel(store: ProjectStore, version?: number): ModelVersio
 export async function recalibrateAnomalyModel(store: ProjectStore, version: number, targetFrr: number, engine: AnomalyEngine = localAnomalyEngine): Promise<Calibration> {
   const m = anomalyModel(store, version)
   const cfg = m.config as { size: number; fit: Fit; seed?: number; roi?: Roi }
-  const part = partitionForAnomaly(store, cfg.seed ?? 0)
-  const scored = await engine.score({ onnx: new Uint8Array(store.models.onnx(m.version)), images: imageBytes(store, part.calibration), size: cfg.size, fit: cfg.fit, ...(cfg.roi ? { roi: cfg.roi } : {}) })
-  const calibration = calibrateThreshold(scored.results.map((r) => r.score), targetFrr)
+  const stored = (m.metrics as { calibrationScores?: unknown }).calibrationScores
+  let scores: number[]
+  if (Array.isArray(stored) && stored.length > 0 && stored.every((v) => typeof v === 'number')) {
+    // Leave-own-out scores kept with the version: re-reading the threshold needs no scoring.
+    scores = stored as number[]
+  } else {
+    const part = partitionForAnomaly(store, cfg.seed ?? 0, 'held-out')
+    const scored = await engine.score({ onnx: new Uint8Array(store.models.onnx(m.version)), images: imageBytes(store, part.calibration), size: cfg.size, fit: cfg.fit, ...(cfg.roi ? { roi: cfg.roi } : {}) })
+    scores = scored.results.map((r) => r.score)
+  }
+  const calibration = calibrateThreshold(scores, targetFrr)
   store.models.setThreshold(m.version, calibration.threshold)
   store.settings.set(SETTING_TARGET_FRR, targetFrr)
   return calibration

@@ -28,7 +28,7 @@ export function projectDataset(store: ProjectStore): ProjectDataset {
     if (label === undefined) continue
     const sample = { key: r.sha256, label, load: async () => new Uint8Array(store.images.bytes(r.id).bytes) }
     if (r.split === 'val') val.push(sample)
-    else train.push(sample)
+    else train.push({ ...sample, size: [r.width, r.height] })
   }
   return { classes: rows.map((c) => c.name), goodClass: good >= 0 ? good : null, train, val, fingerprint: store.labels.fingerprint() }
 }

@@ -145,7 +145,8 @@ export class TrainingService {
           reason: outcome.reason,
           metrics: outcome.metrics as unknown as Record<string, unknown> | null,
           imagesPerSecond: outcome.imagesPerSecond,
-          warnings: outcome.warnings ?? []
+          warnings: outcome.warnings ?? [],
+          recipe: outcome.recipe
         })
       })
       .catch((error: unknown) => {

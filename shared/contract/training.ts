@@ -48,10 +48,39 @@ export const TrainRequest = z
     /** Early-stopping patience in epochs (0 = never stop early). */
     patience: z.number().int().min(0).max(500).optional(),
     /** Continue the last interrupted run from its checkpoint when its settings match (default true). */
-    resume: z.boolean().optional()
+    resume: z.boolean().optional(),
+    /**
+     * 'auto' (default): settings chosen from the data with a learning-rate range test; the
+     * fields above, where given, override its choices. 'seed': torchvision's fine-tuning recipe.
+     */
+    recipe: z.enum(['auto', 'seed']).optional()
   })
   .strict()
 export type TrainRequest = z.input<typeof TrainRequest>
+
+/** One choice of a run's recipe and why it was made (the "why this recipe" list). */
+export const RecipeChoiceDto = z.object({ setting: z.string(), value: z.union([z.string(), z.number(), z.boolean()]), why: z.string() })
+export type RecipeChoiceDto = z.infer<typeof RecipeChoiceDto>
+
+/** A learning-rate range test sweep: the curve the Train screen draws. */
+export const LrSweepDto = z.object({
+  optimizer: z.enum(['sgd', 'adamw']),
+  points: z.array(z.object({ lr: z.number(), loss: z.number(), smoothed: z.number() })),
+  suggestedLr: z.number().nullable(),
+  lrAtMinimum: z.number(),
+  lrAtDivergence: z.number().nullable(),
+  minimumLoss: z.number(),
+  seconds: z.number()
+})
+export type LrSweepDto = z.infer<typeof LrSweepDto>
+
+/** The recipe a run used (stored in its record as `config.recipe`; `train --json` prints it). */
+export const TrainingRecipeDto = z.object({
+  preset: z.enum(['auto', 'seed']),
+  choices: z.array(RecipeChoiceDto),
+  lrFinder: z.object({ steps: z.number(), sweeps: z.array(LrSweepDto), chosen: z.object({ optimizer: z.enum(['sgd', 'adamw']), lr: z.number() }) }).nullable()
+})
+export type TrainingRecipeDto = z.infer<typeof TrainingRecipeDto>
 
 export interface PerClassMetricsDto {
   class: string
@@ -169,7 +198,9 @@ export const TrainingDonePayload = z.object({
   metrics: z.record(z.string(), z.unknown()).nullable(),
   imagesPerSecond: z.number(),
   /** Why the new version should not be trusted (also stored in its metrics.warnings). */
-  warnings: z.array(z.string()).default([])
+  warnings: z.array(z.string()).default([]),
+  /** The recipe the run used and why (absent for quick retrain and failed runs). */
+  recipe: TrainingRecipeDto.nullable().optional()
 })
 export type TrainingDonePayload = z.infer<typeof TrainingDonePayload>
 

@@ -96,6 +96,8 @@ export async function runAnomalyTrain(args: ParsedArgs, io: CliIo): Promise<numb
         fitImages: m.fitImages,
         calibrationImages: m.calibrationImages,
         defectImages: m.defectImages,
+        defectsCaught: m.defectsCaught,
+        calibrationMode: m.calibrationMode,
         backbone: m.backbone
       },
       imagesPerSecond: m.fitImages / Math.max(m.fitSeconds, 1e-9),
@@ -105,8 +107,8 @@ export async function runAnomalyTrain(args: ParsedArgs, io: CliIo): Promise<numb
     else {
       io.out(`Anomaly model v${result.modelVersion} ${result.activated ? 'activated' : 'stored, not activated'} (${result.activationReason}).`)
       io.out(`  memory bank: ${m.bankSize} patches from ${m.fitImages} good images (coreset ${m.coresetFraction})`)
-      io.out(`  threshold: ${result.threshold.toPrecision(5)} for a false-reject rate of ${m.targetFrr} (calibration: ${m.calibrationImages} good images, ${m.falseRejectRate} rejected)`)
-      if (m.imageAuroc !== null) io.out(`  image AUROC: ${m.imageAuroc.toFixed(4)} on ${m.defectImages} defect images; defect recall at threshold ${m.defectRecall?.toFixed(3)}`)
+      io.out(`  threshold: ${result.threshold.toPrecision(5)} for a false-reject rate of ${m.targetFrr} (calibration: ${m.calibrationImages} good images${m.calibrationMode === 'leave-own-out' ? ', each scored without its own patches' : ''}, ${m.falseRejectRate} rejected)`)
+      if (m.imageAuroc !== null) io.out(`  image AUROC: ${m.imageAuroc.toFixed(4)} on ${m.defectImages} defect images; defect recall at threshold ${m.defectRecall?.toFixed(3)} (${m.defectsCaught} of ${m.defectImages} caught)`)
       for (const w of result.warnings) io.err(`warning: ${w}`)
     }
     return 0

@@ -3,6 +3,7 @@ import { runTrainingJob, type TrainJobOptions, type TrainOutcome } from '../../e
 import { projectTrainingData } from '../../services/training-data'
 import { optionalNumber, printJson, requireString, UsageError, type CliCommand, type CliIo, type ParsedArgs } from '../command'
 import type { FreezePreset } from '../../engine/train/train-step'
+import { RECIPE_PRESETS } from '../../engine/train/recipe'
 import { ANOMALY_TRAIN_OPTIONS, ANOMALY_TRAIN_USAGE, runAnomalyTrain } from './anomaly-mode'
 
 /**
@@ -33,8 +34,11 @@ export const trainCommand: CliCommand = {
   usage: [
     'Usage: defect-studio train --project FILE [--mode full|quick|anomaly] [--epochs N] [--batch B] [--size S]',
     '         [--freeze head|last-stage|all-but-stem|none] [--lr X] [--optimizer sgd|adamw]',
-    '         [--weights FILE] [--seed K] [--fit crop|whole] [--fresh] [--json]',
+    '         [--weights FILE] [--seed K] [--fit crop|whole] [--recipe auto|seed] [--fresh] [--json]',
     '',
+    '  --recipe    auto (default): settings chosen from the data, with a learning-rate range test;',
+    '              seed: torchvision\'s fine-tuning recipe (SGD 0.001, StepLR 7/0.1, random crops).',
+    '              Options given here override the auto recipe\'s choices; `--json` prints them with why.',
     '  --mode      full (default): fine-tune the network; quick: train only the head on cached backbone features',
     '  --freeze    layers left untouched (default all-but-stem)',
     '  --weights   start from these ResNet18 weights (.safetensors) instead of the project backbone',
@@ -68,6 +72,7 @@ export const trainCommand: CliCommand = {
     patience: { type: 'string' },
     'class-weights': { type: 'string' },
     schedule: { type: 'string' },
+    recipe: { type: 'string' },
     ...ANOMALY_TRAIN_OPTIONS
   },
   async run(args, io) {
@@ -104,7 +109,8 @@ export function trainOptionsFromArgs(mode: 'full' | 'quick', args: ParsedArgs): 
     patience: optionalNumber(args, 'patience', { min: 0, max: 500, integer: true }),
     classWeighting: oneOf(args, 'class-weights', ['auto', 'on', 'off'] as const),
     schedule: oneOf(args, 'schedule', ['step', 'cosine'] as const),
-    provider: oneOf(args, 'provider', ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const)
+    provider: oneOf(args, 'provider', ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const),
+    recipe: oneOf(args, 'recipe', RECIPE_PRESETS)
   }
 }
 
@@ -126,6 +132,10 @@ async function runClassifierTraining(mode: 'full' | 'quick', args: ParsedArgs, i
   try {
     outcome = await runTrainingJob(projectTrainingData(store), opts, {
       signal: abort.signal,
+      onRecipe: (recipe) => {
+        if (args.json) printJson(io, { event: 'recipe', ...recipe })
+        else for (const c of recipe.choices) io.out(`recipe: ${c.setting} = ${c.value} (${c.why})`)
+      },
       onStart: ({ runId, resumedFromEpoch }) => {
         if (args.json) printJson(io, { event: 'start', runId, mode, resumedFromEpoch })
         else io.out(resumedFromEpoch !== null ? `Resuming run ${runId} at epoch ${resumedFromEpoch + 1}` : `Training run ${runId} (${mode})`)
@@ -183,7 +193,9 @@ async function runClassifierTraining(mode: 'full' | 'quick', args: ParsedArgs, i
       activeMetrics: outcome.activeMetrics ? { accuracy: outcome.activeMetrics.accuracy, defectRecall: outcome.activeMetrics.defectRecall } : null,
       imagesPerSecond: outcome.imagesPerSecond,
       provider: outcome.provider,
-      resumedFromEpoch: outcome.resumedFromEpoch
+      resumedFromEpoch: outcome.resumedFromEpoch,
+      recipe: outcome.recipe,
+      seconds: outcome.seconds
     })
   } else if (outcome.status === 'done') {
     io.out(`Model version ${outcome.modelVersion}: accuracy ${pct(metrics?.accuracy)}, defect recall ${pct(metrics?.defectRecall)} on ${metrics?.count} validation images.`)

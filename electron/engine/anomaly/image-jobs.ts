@@ -31,6 +31,8 @@ export interface FitFromImagesResult {
   bank: Uint8Array
   stats: PatchCoreModel['stats']
   skipped: SkippedImage[]
+  /** With options.leaveOwnOut: each image's score against the bank without its own patches (null: skipped). */
+  ownOutScores?: Array<number | null>
 }
 
 function asInput(i: ImageInput): string | Buffer {
@@ -72,7 +74,15 @@ export async function fitFromImages(req: FitFromImagesRequest, onProgress?: Patc
     },
     { ...req.options, size: req.size, ...(onProgress ? { onProgress } : {}) }
   )
-  return { onnx: model.onnx, bank: serializeBank(model), stats: model.stats, skipped }
+  // A skipped image is reported once, whichever pass failed to read it.
+  const unique = [...new Map(skipped.map((s) => [s.index, s])).values()]
+  return {
+    onnx: model.onnx,
+    bank: serializeBank(model),
+    stats: model.stats,
+    skipped: unique,
+    ...(model.ownOutScores ? { ownOutScores: Array.from(model.ownOutScores, (v) => (Number.isNaN(v) ? null : v)) } : {})
+  }
 }
 
 export interface ScoreFromImagesRequest {

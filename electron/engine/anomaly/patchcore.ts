@@ -10,6 +10,7 @@ import { coresetFirstIndex, coresetMatrix, coresetSize, greedyKCenter, type Core
 import { OnnxGraph } from '../onnx/graph'
 import type { MemoryBank } from './knn'
 import { patchEmbeddings, project, randomProjection } from './patch-features'
+import { leaveOwnOutScores } from './leave-own-out'
 
 /**
  * PatchCore fitting and scoring on top of the ResNet18 trunk (Roth et al., "Towards Total
@@ -40,8 +41,13 @@ export interface PatchCoreOptions {
   /** Anomaly map smoothing, in input pixels (PatchCore: 4). */
   sigma?: number
   provider?: ProviderRequest
+  /**
+   * Also score every image against the bank without its own patches (leave-own-out.ts):
+   * the calibration scores when all good images build the bank.
+   */
+  leaveOwnOut?: boolean
   /** Called after each batch of images is embedded. */
-  onProgress?: (p: { phase: 'features' | 'coreset' | 'graph'; done: number; total: number }) => void
+  onProgress?: (p: { phase: 'features' | 'coreset' | 'graph' | 'calibration'; done: number; total: number }) => void
 }
 
 export const PATCHCORE_DEFAULTS = { coresetFraction: 0.1, coresetProjectionDim: 128, maxPatches: 200_000, batch: 8, sigma: 4, embeddingDim: 0 } as const
@@ -63,7 +69,9 @@ export interface PatchCoreModel {
   projection?: Float32Array
   featureDim: number
   grid: { height: number; width: number }
-  stats: { images: number; patchesSeen: number; patchesUsed: number; bankSize: number; featureSeconds: number; coresetSeconds: number; graphSeconds: number; provider: ExecutionProviderName }
+  stats: { images: number; patchesSeen: number; patchesUsed: number; bankSize: number; featureSeconds: number; coresetSeconds: number; graphSeconds: number; provider: ExecutionProviderName; calibrationSeconds?: number }
+  /** With `leaveOwnOut`: each image's score without its own bank rows (NaN: did not load), by image index. */
+  ownOutScores?: Float32Array
 }
 
 export class AnomalyFitError extends Error {
@@ -99,6 +107,7 @@ export async function fitPatchCore(weights: TensorMap, images: ImageTensors, opt
   const t0 = performance.now()
   const { session, provider } = await createSession(backbone, { provider: opts.provider ?? 'cpu' })
   let rows: Float32Array | undefined // [patchesUsed, D]
+  let rowImage: Int32Array | undefined // [patchesUsed]: the image each row came from
   let used = 0
   let seen = 0
   let featureDim = 0
@@ -110,9 +119,13 @@ export async function fitPatchCore(weights: TensorMap, images: ImageTensors, opt
   try {
     for (let start = 0; start < images.count; start += batch) {
       const loaded: Float32Array[] = []
+      const loadedIndex: number[] = []
       for (let i = start; i < Math.min(start + batch, images.count); i++) {
         const t = await images.load(i)
-        if (t) loaded.push(t)
+        if (t) {
+          loaded.push(t)
+          loadedIndex.push(i)
+        }
       }
       const n = loaded.length
       if (n === 0) continue
@@ -137,6 +150,7 @@ export async function fitPatchCore(weights: TensorMap, images: ImageTensors, opt
         if (ed > 0 && ed < featureDim) projection = randomProjection(featureDim, ed, seed ^ 0xe3b)
         perImage = Math.min(emb.height * emb.width, Math.max(1, Math.floor(maxPatches / images.count)))
         rows = new Float32Array(perImage * images.count * (projection ? ed : featureDim))
+        rowImage = new Int32Array(perImage * images.count)
       }
       if (projection) {
         data = project(data, n * emb.height * emb.width, featureDim, projection, opts.embeddingDim!)
@@ -149,6 +163,7 @@ export async function fitPatchCore(weights: TensorMap, images: ImageTensors, opt
         for (let p = 0; p < perImage; p++) {
           const src = (i * hw + (pick ? pick[p]! : p)) * dim
           rows!.set(data.subarray(src, src + dim), used * dim)
+          rowImage![used] = loadedIndex[i]!
           used++
         }
       }
@@ -170,13 +185,21 @@ export async function fitPatchCore(weights: TensorMap, images: ImageTensors, opt
   opts.onProgress?.({ phase: 'graph', done: 0, total: 1 })
   const onnx = buildAnomalyModel(backbone, { bank, projection, featureDim, grid, size: S, sigma: opts.sigma, weights })
   const t3 = performance.now()
+  let ownOutScores: Float32Array | undefined
+  if (opts.leaveOwnOut) {
+    opts.onProgress?.({ phase: 'calibration', done: 0, total: images.count })
+    const bankImage = Int32Array.from(chosen, (r) => rowImage![r]!)
+    ownOutScores = await leaveOwnOutScores({ extractor: backbone, bank, bankImage, ...(projection ? { projection } : {}), featureDim, size: S, count: images.count, load: (i) => images.load(i), batch, provider: opts.provider ?? 'cpu' })
+  }
+  const t4 = performance.now()
   return {
     onnx,
     bank,
     ...(projection ? { projection } : {}),
     featureDim,
     grid,
-    stats: { images: fitted, patchesSeen: seen, patchesUsed: used, bankSize: bank.size, featureSeconds: (t1 - t0) / 1000, coresetSeconds: (t2 - t1) / 1000, graphSeconds: (t3 - t2) / 1000, provider }
+    stats: { images: fitted, patchesSeen: seen, patchesUsed: used, bankSize: bank.size, featureSeconds: (t1 - t0) / 1000, coresetSeconds: (t2 - t1) / 1000, graphSeconds: (t3 - t2) / 1000, provider, ...(opts.leaveOwnOut ? { calibrationSeconds: (t4 - t3) / 1000 } : {}) },
+    ...(ownOutScores ? { ownOutScores } : {})
   }
 }
 

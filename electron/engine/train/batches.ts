@@ -25,6 +25,8 @@ export interface TrainSample {
   label: number
   /** The encoded image bytes. */
   load: () => Promise<Uint8Array>
+  /** [width, height] as stored, when known (the auto recipe reads image sizes). */
+  size?: [number, number]
 }
 
 export class ImageDecodeForTrainingError extends Error {

@@ -128,12 +128,12 @@ export function planAutoRecipe(profile: DataProfile, base: TrainerConfig, maxSiz
   choices.push({ setting: 'schedule', value: 'one-cycle', why: 'One-cycle: a warm-up over the first quarter to the peak rate the range test found, then a cosine decay to almost zero.' })
 
   config.epochs = base.epochs
-  config.monitor = profile.classCounts.length > 2 ? 'recall' : 'gate'
+  config.monitor = 'balancedAccuracy'
   config.earlyStopping = { patience: Math.max(4, Math.ceil(base.epochs / 3)), minDelta: 0 }
   choices.push({
     setting: 'earlyStopping',
-    value: `${config.monitor === 'recall' ? 'balanced accuracy + defect recall' : 'accuracy + defect recall'}, patience ${config.earlyStopping.patience}`,
-    why: 'The best epoch is the one that finds the defects, not the one that calls most parts good; training stops when it has not improved for a third of the epochs.'
+    value: `balanced accuracy, patience ${config.earlyStopping.patience}`,
+    why: 'The best epoch is the one with the highest mean recall over the classes (the good class and each defect class count the same), not the one that calls most parts good; training stops when it has not improved for a third of the epochs.'
   })
 
   return {

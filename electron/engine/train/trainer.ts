@@ -34,7 +34,7 @@ import { argmaxRows, type ClassificationMetrics } from './metrics'
  * defect recall, the two numbers the never-worse gate compares (balanced accuracy stands in
  * for defect recall when the project has no good class).
  */
-export type MonitorMetric = 'gate' | 'accuracy' | 'balancedAccuracy' | 'defectRecall' | 'recall'
+export type MonitorMetric = 'gate' | 'accuracy' | 'balancedAccuracy' | 'defectRecall'
 
 export interface TrainerConfig {
   classes: string[]
@@ -271,8 +271,6 @@ export async function runTrainer(config: TrainerConfig, data: { train: TrainSamp
 function monitorScore(m: ClassificationMetrics, monitor: MonitorMetric): number {
   if (monitor === 'gate') return m.accuracy + (m.defectRecall ?? m.balancedAccuracy)
   if (monitor === 'defectRecall') return m.defectRecall ?? m.accuracy
-  // Balanced accuracy + defect recall: finds the defects, and tells them apart.
-  if (monitor === 'recall') return m.balancedAccuracy + (m.defectRecall ?? m.balancedAccuracy)
   return m[monitor]
 }
 

@@ -16,6 +16,8 @@ import type { ClassificationMetrics } from './metrics'
 import { modelWarnings, passFailFromLogits } from './pass-fail'
 import type { PassFailMetricsDto } from '../../../shared/contract/training'
 import type { ProjectDataset, StoredModel, TrainingData } from './training-data'
+import { applyRecipe, dataProfile, runLrFinder, type ExplicitSettings, type RecipeRecord } from './auto-recipe'
+import type { RecipePreset } from './recipe'
 
 /**
  * One training job against a project's data (training-data.ts): read the labelled images,
@@ -58,9 +60,17 @@ export interface TrainJobOptions {
   threads?: number
   /** Use this backbone instead of the app's resolved one (tests, benches). */
   backbone?: StartingBackbone
+  /**
+   * 'auto' (default for full runs): settings chosen from the data with a learning-rate
+   * range test (recipe.ts); the options above, where given, override its choices.
+   * 'seed': torchvision's fine-tuning recipe, the project's original defaults.
+   */
+  recipe?: RecipePreset
 }
 
 export interface TrainJobHooks {
+  /** The recipe is settled (after the range test, before the first epoch). */
+  onRecipe?: (recipe: RecipeRecord) => void
   onStart?: (info: { runId: number; resumedFromEpoch: number | null; config: Record<string, unknown> }) => void
   onProgress?: (runId: number, p: TrainProgress) => void
   onEpoch?: (runId: number, record: EpochRecord) => void
@@ -92,6 +102,10 @@ export interface TrainOutcome {
   imagesPerSecond: number
   provider: ExecutionProviderName | null
   history: EpochRecord[]
+  /** The recipe the run used and why (null for quick retrain). */
+  recipe: RecipeRecord | null
+  /** Wall-clock seconds: range test, epochs (training + validation), the whole job. */
+  seconds: { lrFinder: number; training: number; total: number }
 }
 
 export type { ProjectDataset, TrainingData } from './training-data'
@@ -183,32 +197,85 @@ export async function runTrainingJob(store: TrainingData, opts: TrainJobOptions,
   return opts.mode === 'quick' ? runQuick(store, data, config, opts, hooks) : runFull(store, data, config, opts, hooks)
 }
 
+/** What the request set itself: these override the auto recipe's choices. */
+function explicitSettings(store: Pick<TrainingData, 'settings'>, opts: TrainJobOptions, config: TrainerConfig): ExplicitSettings {
+  const fitSetting = store.settings.get<Fit | null>(SETTING_TRAIN_FIT, null)
+  return {
+    epochs: opts.epochs,
+    batch: opts.batch,
+    size: opts.size,
+    freeze: opts.freeze,
+    lr: opts.lr,
+    optimizer: opts.optimizer,
+    fit: opts.fit ?? fitSetting ?? undefined,
+    classWeighting: opts.classWeighting,
+    schedule: opts.schedule ? config.schedule : undefined,
+    augment: opts.augment !== undefined ? config.augment : undefined,
+    earlyStopping: opts.patience !== undefined ? config.earlyStopping : undefined
+  }
+}
+
 async function runFull(store: TrainingData, data: ProjectDataset, config: TrainerConfig, opts: TrainJobOptions, hooks: TrainJobHooks): Promise<TrainOutcome> {
+  const jobStart = performance.now()
   const start = await startingWeights(store, data.classes.length, opts, config)
   config = { ...config, width: start.width }
-  const identity = runIdentity(config, 'full', start.source, data.fingerprint)
+  const preset: RecipePreset = opts.recipe ?? 'auto'
+  const profile = preset === 'auto' ? await dataProfile(data.train, data.classes.length, start.source) : null
+  // The cap on resolution: the project's training.size (224 unless set), as the seed uses.
+  const maxSize = store.settings.get<number>(SETTING_TRAIN_SIZE, config.size)
+  const applied = applyRecipe(preset, config, explicitSettings(store, opts, config), profile, maxSize)
+  config = applied.config
+  const recipe = applied.record
+  // The range test's outcome is not part of the identity (it follows from everything else).
+  const identity = runIdentity(applied.pendingLrFinder ? { ...config, lr: NaN, optimizer: opts.optimizer ?? config.optimizer } : config, 'full', start.source, data.fingerprint)
+  identity.recipe = preset
   const identityKey = sha256Hex(JSON.stringify(identity))
 
   let runId: number | null = null
   let checkpoint: Checkpoint | null = null
+  let resumedRecipe: RecipeRecord | null = null
   if (opts.resume !== false) {
     for (const run of store.runs.list({ kind: 'classifier', limit: 20 })) {
       if ((run.status !== 'interrupted' && run.status !== 'cancelled') || run.config.identityKey !== identityKey) continue
       const stored = store.checkpoints.latest(run.id)
       if (!stored) continue
       checkpoint = deserializeCheckpoint({ state: stored.state, weights: stored.weights, optimizer: stored.optimizer })
+      resumedRecipe = (run.config.recipe as RecipeRecord | undefined) ?? null
       runId = run.id
       store.runs.resume(run.id)
       break
     }
   }
-  const runConfig = { ...identity, identityKey }
+  let lrFinderSeconds = 0
+  if (applied.pendingLrFinder) {
+    const stored = resumedRecipe
+    if (stored?.lrFinder) {
+      // Resuming: the run goes on with the rate its own range test found.
+      config = { ...config, optimizer: stored.lrFinder.chosen.optimizer, lr: stored.lrFinder.chosen.lr, weightDecay: stored.lrFinder.chosen.optimizer === 'adamw' ? 0.01 : 1e-4 }
+      recipe.choices = stored.choices
+      recipe.lrFinder = stored.lrFinder
+    } else {
+      const t0 = performance.now()
+      const found = await runLrFinder(config, applied.plan, opts.optimizer, data.train, start.weights, () => hooks.signal?.aborted === true)
+      lrFinderSeconds = (performance.now() - t0) / 1000
+      config = found.config
+      recipe.lrFinder = found.record
+      for (const choice of found.choices) {
+        // The request's own optimizer stays recorded as set by it.
+        if (choice.setting === 'optimizer' && opts.optimizer) continue
+        recipe.choices.push(choice)
+      }
+    }
+  }
+  hooks.onRecipe?.(recipe)
+  const runConfig = { ...identity, lr: config.lr, optimizer: config.optimizer, weightDecay: config.weightDecay, identityKey, recipe }
   if (runId === null) runId = store.runs.start({ kind: 'classifier', config: runConfig }).id
   const id = runId
   const resumedFromEpoch = checkpoint ? checkpoint.loop.nextEpoch : null
   hooks.onStart?.({ runId: id, resumedFromEpoch, config: runConfig })
 
   try {
+    const trainStart = performance.now()
     const result = await runTrainer(config, { train: data.train, val: data.val }, checkpoint ? { checkpoint } : { weights: start.weights }, {
       isCancelled: () => hooks.signal?.aborted === true,
       onProgress: (p) => hooks.onProgress?.(id, p),
@@ -222,6 +289,8 @@ async function runFull(store: TrainingData, data: ProjectDataset, config: Traine
         hooks.onEpoch?.(id, record)
       }
     })
+    const trainingSeconds = (performance.now() - trainStart) / 1000
+    const seconds = () => ({ lrFinder: lrFinderSeconds, training: trainingSeconds, total: (performance.now() - jobStart) / 1000 })
     if (result.status === 'cancelled' || result.history.length === 0) {
       store.runs.finish(id, { status: 'cancelled', summary: { epochs: result.history.length } })
       return {
@@ -236,7 +305,9 @@ async function runFull(store: TrainingData, data: ProjectDataset, config: Traine
         activeMetrics: null,
         imagesPerSecond: result.imagesPerSecond,
         provider: result.provider,
-        history: result.history
+        history: result.history,
+        recipe,
+        seconds: seconds()
       }
     }
     const bestEpoch = result.bestEpoch
@@ -249,7 +320,9 @@ async function runFull(store: TrainingData, data: ProjectDataset, config: Traine
       imagesPerSecond: result.imagesPerSecond,
       provider: result.provider,
       history: result.history,
-      resumedFromEpoch
+      resumedFromEpoch,
+      recipe,
+      seconds
     })
   } catch (error) {
     // Keep the checkpoints: a failed run can be resumed once the cause is fixed.
@@ -270,7 +343,8 @@ async function runQuick(store: TrainingData, data: ProjectDataset, config: Train
     const emb = await computeEmbeddings(all, backbone, { size: config.size, fit: config.fit, provider: config.provider, threads: config.threads, store: store.embeddings })
     if (hooks.signal?.aborted) {
       store.runs.finish(runId, { status: 'cancelled' })
-      return { runId, status: 'cancelled', resumedFromEpoch: null, modelVersion: null, activated: false, reason: 'Quick retrain was cancelled.', warnings: [], metrics: null, activeMetrics: null, imagesPerSecond: 0, provider: null, history: [] }
+      const total = (performance.now() - t0) / 1000
+      return { runId, status: 'cancelled', resumedFromEpoch: null, modelVersion: null, activated: false, reason: 'Quick retrain was cancelled.', warnings: [], metrics: null, activeMetrics: null, imagesPerSecond: 0, provider: null, history: [], recipe: null, seconds: { lrFinder: 0, training: total, total } }
     }
     const trainFeatures = emb.features.subarray(0, data.train.length * emb.dims)
     const labels = data.train.map((s) => s.label)
@@ -316,7 +390,9 @@ async function runQuick(store: TrainingData, data: ProjectDataset, config: Train
       imagesPerSecond,
       provider: null,
       history: [],
-      resumedFromEpoch: null
+      resumedFromEpoch: null,
+      recipe: null,
+      seconds: () => ({ lrFinder: 0, training: (performance.now() - t0) / 1000, total: (performance.now() - t0) / 1000 })
     })
   } catch (error) {
     store.runs.finish(runId, { status: 'failed', error: (error as Error).message.split('\n')[0] })
@@ -343,6 +419,9 @@ async function finishRun(
     provider: ExecutionProviderName | null
     history: EpochRecord[]
     resumedFromEpoch: number | null
+    recipe: RecipeRecord | null
+    /** Read at the end, so the total includes the final evaluation. */
+    seconds: () => TrainOutcome['seconds']
     /** Quick retrain: validation logits from cached embeddings instead of forward passes. */
     fromEmbeddings?: EmbeddingEvaluator
   }
@@ -409,6 +488,8 @@ async function finishRun(
     activeMetrics: activeEval?.metrics ?? null,
     imagesPerSecond: run.imagesPerSecond,
     provider: run.provider,
-    history: run.history
+    history: run.history,
+    recipe: run.recipe,
+    seconds: run.seconds()
   }
 }

@@ -41,6 +41,8 @@ export interface LabelledImage {
   sha256: string
   classId: number
   split: Split | null
+  width: number
+  height: number
 }
 
 interface SummaryRaw {
@@ -204,9 +206,9 @@ export class ImagesRepository {
   /** Every labelled image with its class and split: what a training run reads. */
   listLabelled(): LabelledImage[] {
     const rows = this.db
-      .prepare('SELECT i.id, i.sha256, l.class_id, s.split FROM labels l JOIN images i ON i.id = l.image_id LEFT JOIN splits s ON s.image_id = i.id ORDER BY i.id')
-      .all() as Array<{ id: number; sha256: string; class_id: number; split: Split | null }>
-    return rows.map((r) => ({ id: r.id, sha256: r.sha256, classId: r.class_id, split: r.split }))
+      .prepare('SELECT i.id, i.sha256, i.width, i.height, l.class_id, s.split FROM labels l JOIN images i ON i.id = l.image_id LEFT JOIN splits s ON s.image_id = i.id ORDER BY i.id')
+      .all() as Array<{ id: number; sha256: string; width: number; height: number; class_id: number; split: Split | null }>
+    return rows.map((r) => ({ id: r.id, sha256: r.sha256, classId: r.class_id, split: r.split, width: r.width, height: r.height }))
   }
 
   /** Iterate over every stored image's bytes without holding them all in memory. */

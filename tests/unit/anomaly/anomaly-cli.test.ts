@@ -55,10 +55,13 @@ describe('train --mode anomaly / eval --kind anomaly', () => {
     expect(lines.some((l) => l.event === 'progress' && l.phase === 'features')).toBe(true)
     const done = lines.at(-1)
     expect(done).toMatchObject({ event: 'done', modelVersion: 1, activated: true })
-    // 90 train-split good images, 30 val good calibrate; 12×12 patches per 96 px image.
-    expect(done.metrics.fitImages).toBe(90)
-    expect(done.metrics.calibrationImages).toBe(30)
-    expect(done.metrics.bankSize).toBe(Math.round(90 * PATCHES * 0.1))
+    // All 120 good images build the bank and calibrate (leave-own-out); 12×12 patches per 96 px image.
+    expect(done.metrics.fitImages).toBe(120)
+    expect(done.metrics.calibrationImages).toBe(120)
+    expect(done.metrics.bankSize).toBe(Math.round(120 * PATCHES * 0.1))
+    // Defect recall at the chosen threshold, with its counts.
+    expect(done.metrics.defectImages).toBe(32)
+    expect(done.metrics.defectsCaught).toBe(Math.round(done.metrics.defectRecall * 32))
     expect(done.metrics.imageAuroc).toBeGreaterThanOrEqual(0.95)
     expect(done.metrics.falseRejectRate).toBeLessThan(1)
     expect(done.imagesPerSecond).toBeGreaterThan(0)
@@ -88,11 +91,11 @@ describe('train --mode anomaly / eval --kind anomaly', () => {
     expect(r.pixelAuroc).toBeGreaterThanOrEqual(0.9)
     expect(typeof r.threshold).toBe('number')
     expect(r.falseRejectRate).toBeLessThan(0.5)
-    // And on the project's own held-out images (no folder).
+    // And on the project's own images (no folder): all 120 good ones, by their leave-own-out scores.
     const p = capture()
     expect(await runCli(['eval', '--project', project, '--kind', 'anomaly', '--json'], p.io)).toBe(0)
     const pr = JSON.parse(p.out.at(-1)!)
-    expect(pr.goodImages).toBe(30)
+    expect(pr.goodImages).toBe(120)
     expect(pr.imageAuroc).toBeGreaterThanOrEqual(0.95)
     expect(pr.pixelAuroc).toBeUndefined()
   })
@@ -142,9 +145,9 @@ describe('train --mode anomaly / eval --kind anomaly', () => {
     })
     const done = JSON.parse(stdout.trim().split('\n').at(-1)!)
     expect(done).toMatchObject({ event: 'done', modelVersion: 1, activated: true })
-    // 4 val-split good images are too few to calibrate alone: 6 of the 12 train-split ones join them.
-    expect(done.metrics.calibrationImages).toBe(10)
-    expect(done.metrics.fitImages).toBe(6)
-    expect(done.metrics.bankSize).toBe(Math.round(6 * PATCHES * 0.05))
+    // Every one of the 16 good images is in the bank and calibrates (leave-own-out).
+    expect(done.metrics.calibrationImages).toBe(16)
+    expect(done.metrics.fitImages).toBe(16)
+    expect(done.metrics.bankSize).toBe(Math.round(16 * PATCHES * 0.05))
   })
 })

@@ -44,12 +44,17 @@ describe('AnomalyService (the app side)', () => {
       const done = AnomalyDonePayload.parse(events.find((e) => e.event === 'anomaly:done')!.payload)
       expect(done.status).toBe('done')
       expect(done.activated).toBe(true)
-      // No defects labelled: no AUROC or ROC, but a threshold from the 12 val-split good images.
+      // No defects labelled: no AUROC or ROC, but a threshold from all 48 good images, each
+      // scored against the bank without its own patches (leave-own-out).
       expect(done.imageAuroc).toBeNull()
       expect(done.roc).toBeNull()
-      expect(done.calibration!.calibrationImages).toBe(12)
+      expect(done.calibration!.calibrationImages).toBe(48)
       expect(done.calibration!.calibrationFrr).toBeLessThan(1)
-      expect(done.warnings.join(' ')).toMatch(/Only 12 good images .* needs at least 199/)
+      expect(done.warnings.join(' ')).toMatch(/Only 48 good images .* needs at least 199/)
+      const stored = store.models.get(done.modelVersion!)
+      expect(stored.metrics.fitImages).toBe(48)
+      expect(stored.metrics.calibrationMode).toBe('leave-own-out')
+      expect(stored.metrics.calibrationScores).toHaveLength(48)
       expect(service.status().state).toBe('done')
 
       // The FRR setting: re-calibrate the stored version for 10 %.

@@ -44,6 +44,8 @@ const DEFECTS = ['spot', 'dent', 'scratch'] as const
 
 const TRAIN: TrainJobOptions = {
   mode: 'full',
+  // The recipe spelt out below, on top of the seed preset (as before the auto recipe).
+  recipe: 'seed',
   width: 0.25,
   size: SIDE,
   batch: 16,

@@ -117,4 +117,36 @@ describe('CLI train / eval / models', () => {
     expect(await runCli(['eval', '--project', join(dir, 'nope.dsproj'), '--json'], noProject.io)).toBe(1)
     expect((JSON.parse(noProject.out[0]!) as { error: string }).error).toMatch(/does not exist/)
   })
+
+  it('train without recipe options runs the auto recipe: a range test, then the choices with their reasons in --json', async () => {
+    const c = capture()
+    // Only the reduced model's size and length are given; everything else is the recipe's.
+    const code = await runCli(['train', '--project', project, '--json', '--width', '0.125', '--size', '32', '--epochs', '2', '--threads', '1', '--fresh'], c.io)
+    expect(c.err).toEqual([])
+    expect(code).toBe(0)
+    const lines = c.out.map((l) => JSON.parse(l) as Record<string, unknown>)
+    const recipeLine = lines.find((l) => l.event === 'recipe') as { preset: string; choices: Array<{ setting: string; value: unknown; why: string }> } | undefined
+    expect(recipeLine?.preset).toBe('auto')
+    // The recipe line comes before the first progress line: it is settled before training.
+    expect(lines.findIndex((l) => l.event === 'recipe')).toBeLessThan(lines.findIndex((l) => l.event === 'progress'))
+    const done = lines.at(-1) as { event: string; recipe: { preset: string; choices: Array<{ setting: string; value: unknown; why: string }>; lrFinder: { sweeps: Array<{ optimizer: string; points: unknown[] }>; chosen: { lr: number } } }; seconds: { lrFinder: number; total: number } }
+    expect(done.event).toBe('done')
+    const settings = new Map(done.recipe.choices.map((ch) => [ch.setting, ch]))
+    // 40 ok : 10 scratch is 4:1 (> 3:1): balanced batches; random backbone: all layers.
+    expect(settings.get('sampling')?.value).toBe('balanced')
+    expect(settings.get('freeze')?.value).toBe('none')
+    expect(settings.get('fit')?.value).toBe('whole')
+    // --size was given: kept as set, said so.
+    expect(settings.get('size')).toMatchObject({ value: 32, why: expect.stringMatching(/Set in the request/) })
+    expect(done.recipe.lrFinder.sweeps.map((s) => s.optimizer)).toEqual(['adamw', 'sgd'])
+    for (const sweep of done.recipe.lrFinder.sweeps) expect(sweep.points.length).toBeGreaterThan(3)
+    expect(['adamw', 'sgd']).toContain(settings.get('optimizer')?.value)
+    expect(done.seconds.lrFinder).toBeGreaterThan(0)
+    expect(done.seconds.total).toBeGreaterThan(done.seconds.lrFinder)
+    // The recipe is stored with the model version (what the Train screen shows).
+    const list = capture()
+    expect(await runCli(['models', '--project', project, '--json'], list.io)).toBe(0)
+    const models = (JSON.parse(list.out[0]!) as { models: Array<{ version: number; config: { recipe?: { preset: string } } }> }).models
+    expect(models.find((m) => m.version === 2)?.config.recipe?.preset).toBe('auto')
+  })
 })

@@ -82,11 +82,11 @@ describe('auto recipe pieces', () => {
   it('plans balanced sampling, whole images at their own size and all layers for a random backbone', () => {
     const base = defaultTrainerConfig(['good', 'a', 'b'], 0)
     const plan = planAutoRecipe({ images: 340, classCounts: [300, 30, 10], sizes: Array.from({ length: 340 }, () => [90, 70]), backbone: 'random' }, base, 224)
-    expect(plan.config).toMatchObject({ fit: 'whole', size: 96, freeze: 'none', sampling: 'balanced', classWeighting: 'off', monitor: 'recall' })
+    expect(plan.config).toMatchObject({ fit: 'whole', size: 96, freeze: 'none', sampling: 'balanced', classWeighting: 'off', monitor: 'balancedAccuracy' })
     expect(plan.config.augment!.randomResizedCrop).toBe(false)
     expect(plan.lrFinder!.requests.map((r) => r.optimizer)).toEqual(['adamw', 'sgd'])
     for (const c of plan.choices) expect(c.why.length).toBeGreaterThan(20)
     const capped = planAutoRecipe({ images: 20, classCounts: [10, 10], sizes: [[600, 400]], backbone: 'imagenet' }, base, 64)
-    expect(capped.config).toMatchObject({ size: 64, freeze: 'all-but-stem', sampling: 'shuffle', monitor: 'gate' })
+    expect(capped.config).toMatchObject({ size: 64, freeze: 'all-but-stem', sampling: 'shuffle', monitor: 'balancedAccuracy' })
   })
 })

@@ -15,6 +15,8 @@ import { importedProject, maxRelativeDifference, modelWeights, syntheticFolder }
 
 const OPTS: TrainJobOptions = {
   mode: 'full',
+  // The recipe spelt out below, on top of the seed preset (as before the auto recipe).
+  recipe: 'seed',
   width: 0.125,
   size: 32,
   batch: 12, // 40 training images: 4 batches, the last one padded

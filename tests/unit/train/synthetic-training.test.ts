@@ -22,6 +22,8 @@ import { importedProject, syntheticFolder } from './project-fixture'
 
 const GOOD: TrainJobOptions = {
   mode: 'full',
+  // The recipe spelt out below, on top of the seed preset (as before the auto recipe).
+  recipe: 'seed',
   width: 0.25,
   size: 64,
   batch: 32,
