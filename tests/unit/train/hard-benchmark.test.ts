@@ -14,7 +14,7 @@ import { prepareHardBenchmark, type HardBenchmark } from '../../support/hard-ben
  * Reduced scale for CI (HARD_PARAMS.scales.ci: 48–96 px images, 600 images, 30:1) and a
  * reduced model (ResNet18 width 0.25, 64 px, random initialisation). The auto recipe's
  * figure on the same benchmark is measured by `npm run bench:accuracy` (both presets side
- * by side, with their times); it does not reach its target yet (docs/decisions.md).
+ * by side, with their times); it does not reach its target yet (docs/accuracy.md).
  */
 
 const COMMON = { width: 0.25, seed: 0, threads: 2 } as const
