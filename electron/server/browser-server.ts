@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { z } from 'zod'
+import { decodeBinaryCall } from '../../shared/contract/binary-message'
 import { CONTENT_SECURITY_POLICY } from '../main/security'
 import type { AppServices } from '../services/app-services'
 import { appRoot } from '../services/app-info'
@@ -168,7 +169,7 @@ const MAX_IN_FLIGHT = 32
 function attachSocket(ws: WebSocket, services: AppServices, origin: string, limits: SocketLimits): void {
   let inFlight = 0
   // Messages already read from the socket when it was paused (at most one TCP read's worth).
-  const waiting: string[] = []
+  const waiting: Array<string | Uint8Array> = []
   const congested = () => inFlight >= MAX_IN_FLIGHT || ws.bufferedAmount > limits.maxBuffered
   const settle = () => {
     if (ws.readyState !== ws.OPEN) return
@@ -189,15 +190,16 @@ function attachSocket(ws: WebSocket, services: AppServices, origin: string, limi
     unsubscribe()
   })
   ws.on('error', unsubscribe)
-  ws.on('message', (data) => {
-    waiting.push(String(data))
+  ws.on('message', (data, isBinary) => {
+    // Binary messages carry bytes (camera frames; shared/contract/binary-message.ts).
+    waiting.push(isBinary ? messageBytes(data) : String(data))
     settle()
   })
 
-  async function handle(text: string): Promise<void> {
+  async function handle(message: string | Uint8Array): Promise<void> {
     let parsed: z.infer<typeof ClientMessage>
     try {
-      parsed = ClientMessage.parse(JSON.parse(text))
+      parsed = ClientMessage.parse(typeof message === 'string' ? JSON.parse(message) : decodeBinaryCall(message))
     } catch {
       send(JSON.stringify({ id: null, result: { ok: false, error: { code: 'invalid-payload', message: 'Malformed message: expected {"id", "channel", "payload"} JSON.' } } }))
       return
@@ -213,4 +215,10 @@ function attachSocket(ws: WebSocket, services: AppServices, origin: string, limi
       settle()
     }
   }
+}
+
+/** The bytes of a binary WebSocket message (ws hands over a Buffer, or fragments). */
+function messageBytes(data: Buffer | ArrayBuffer | Buffer[]): Uint8Array {
+  if (Array.isArray(data)) return Buffer.concat(data)
+  return data instanceof ArrayBuffer ? new Uint8Array(data) : data
 }

@@ -157,7 +157,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
       }
       if (kind === 'inspection') {
         const image = (await inspection.current()).image(numericId)
-        return { bytes: Buffer.from(image.base64, 'base64'), contentType: image.mime }
+        return { bytes: image.bytes, contentType: image.mime }
       }
     } catch {
       return null

@@ -104,10 +104,6 @@ export const imageChannels = {
     z.object({ id }).strict(),
     'One image with its label history.'
   ),
-  'images:thumbnail': request<z.ZodObject<{ id: typeof id }>, { id: number; mime: string; dataUrl: string; width: number; height: number }>(
-    z.object({ id }).strict(),
-    'The grid thumbnail as a data: URL (the ds-image protocol / media route serves the same bytes).'
-  ),
   'images:set-label': request<z.ZodObject<{ imageIds: typeof ids; classId: z.ZodNullable<typeof id> }>, { changed: number; actionId: number }>(
     z.object({ imageIds: ids, classId: id.nullable() }).strict(),
     'Label images with a class (null removes the label); one undo step.'

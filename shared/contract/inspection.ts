@@ -148,12 +148,18 @@ export const HistoryFilter = z
   .strict()
 export type HistoryFilter = z.infer<typeof HistoryFilter>
 
-const MAX_IMAGE_BASE64 = 60 * 1024 * 1024
+/** Largest frame accepted, bytes (a 4K JPEG is a few MB). */
+const MAX_FRAME_BYTES = 40 * 1024 * 1024
+
+/** Encoded image bytes: a Uint8Array over IPC (structured clone) and in binary WebSocket messages. */
+const frameBytes = z
+  .custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected the encoded image as bytes (Uint8Array)' })
+  .refine((b) => b.byteLength <= MAX_FRAME_BYTES, { message: `frame larger than ${MAX_FRAME_BYTES / 1024 / 1024} MB` })
 
 const frameSchema = z
   .object({
-    /** Encoded image (JPEG/PNG) as base64, no data: prefix ('' with cameraLost). */
-    image: z.string().max(MAX_IMAGE_BASE64),
+    /** Encoded image (JPEG/PNG) bytes (empty with cameraLost). */
+    image: frameBytes,
     /** The camera is gone when a part had to be inspected: recorded as NO_VERDICT. */
     cameraLost: z.boolean().default(false),
     /** Capture time (ms since epoch) for capture-to-verdict latency. */
@@ -171,7 +177,6 @@ const startSchema = z.object({ source: z.enum(['camera', 'hot-folder', 'file']),
 const pauseSchema = z.object({ paused: z.boolean() }).strict()
 const settingsSchema = InspectionSettings.partial().strict()
 const historyListSchema = HistoryFilter.extend({ limit: z.number().int().min(1).max(1000).default(100), offset: z.number().int().min(0).default(0) }).strict()
-const historyIdSchema = z.object({ id: z.number().int().min(1) }).strict()
 const overrideSchema = z.object({ id: z.number().int().min(1), verdict: Verdict, className: z.string().min(1).max(200) }).strict()
 
 export const inspectionChannels = {
@@ -186,7 +191,6 @@ export const inspectionChannels = {
     'Inspection history, newest first, filtered by time, verdict, class and model version.'
   ),
   'history:export-csv': request<typeof HistoryFilter, { csv: string; rows: number }>(HistoryFilter, 'The filtered history as CSV text.'),
-  'history:image': request<typeof historyIdSchema, { mime: string; base64: string }>(historyIdSchema, 'The kept image of one inspection.'),
   'history:override': request<typeof overrideSchema, { record: InspectionRecord; imageId: number | null }>(
     overrideSchema,
     "An operator's correction: recorded, and the image goes into the labelling set with the corrected label."

@@ -40,8 +40,7 @@ async function mountWithProject(component: unknown, handlers: Record<string, (p:
 describe('Inspect screen', () => {
   it('shows the verdict, class and confidence the engine sent, the counters, and announces a model swap', async () => {
     const { fake, wrapper } = await mountWithProject(InspectView, {
-      'inspection:status': () => inspectionStatus(),
-      'history:image': () => ({ mime: 'image/png', base64: 'iVBORw0KGgo=' })
+      'inspection:status': () => inspectionStatus()
     })
     expect(wrapper.get('[data-testid="inspect-model"]').text()).toContain('model v3')
     expect(wrapper.find('[data-testid="inspect-verdict"]').exists()).toBe(false)
@@ -85,8 +84,10 @@ describe('Inspect screen', () => {
     await flushPromises()
     await new Promise((r) => setTimeout(r, 20))
     await flushPromises()
-    const frame = fake.calls.find((c) => c.channel === 'inspection:frame')!.payload as { triggered: boolean; source: string; file: string; image: string }
-    expect(frame).toMatchObject({ triggered: true, source: 'file', file: 'a.png', image: 'iVBORw==' })
+    const frame = fake.calls.find((c) => c.channel === 'inspection:frame')!.payload as { triggered: boolean; source: string; file: string; image: Uint8Array }
+    // The dropped file's bytes as they are (no base64 on the way).
+    expect(frame).toMatchObject({ triggered: true, source: 'file', file: 'a.png' })
+    expect(Array.from(frame.image)).toEqual([137, 80, 78, 71])
     expect(wrapper.get('[data-testid="inspect-verdict"]').attributes('data-verdict')).toBe('PASS')
     wrapper.unmount()
   })
@@ -99,7 +100,6 @@ describe('History screen', () => {
       'history:list': () => ({ total: 2, rows }),
       'inspection:status': () => inspectionStatus(),
       'history:export-csv': () => ({ csv: 'id\r\n7\r\n', rows: 1 }),
-      'history:image': () => ({ mime: 'image/png', base64: 'iVBORw0KGgo=' }),
       'history:override': () => ({ record: record({ override: { verdict: 'PASS', className: 'ok', actor: 'anna', time: 't' } }), imageId: 99 })
     })
     const listed = wrapper.findAll('[data-testid="history-row"]')
@@ -119,7 +119,9 @@ describe('History screen', () => {
 
     await listed[0]!.trigger('click')
     await flushPromises()
-    expect(wrapper.find('[data-testid="history-image"]').exists()).toBe(true)
+    // The kept image is served by URL, not fetched through the API.
+    expect(wrapper.get('[data-testid="history-image"]').attributes('src')).toBe('fake-image://inspection/7')
+    expect(fake.calls.some((c) => c.channel === 'history:image')).toBe(false)
     await wrapper.get('[data-testid="history-override"]').trigger('click')
     await wrapper.get('[data-testid="history-override-verdict"]').setValue('PASS')
     await wrapper.get('[data-testid="history-override-class"]').setValue('ok')

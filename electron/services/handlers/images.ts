@@ -61,10 +61,6 @@ export function imagesHandlers(deps: ImageHandlerDeps): HandlerMap {
       const history = store.labels.history(id).map(({ oldClassId, newClassId, changedAt, source, undone }) => ({ oldClassId, newClassId, changedAt, source, undone }))
       return { ...image, history }
     },
-    'images:thumbnail': ({ id }) => {
-      const t = wrap(() => projects.current().images.thumbnail(id))
-      return { id, mime: t.mime, width: t.width, height: t.height, dataUrl: `data:${t.mime};base64,${t.bytes.toString('base64')}` }
-    },
     'images:set-label': ({ imageIds, classId }) => {
       const result = wrap(() => projects.current().labels.set(imageIds, classId, 'user'))
       emit('images:changed', { reason: 'label', imageIds })

@@ -28,7 +28,7 @@ export function inspectionHandlers(deps: { manager: InspectionManager; files?: F
     'inspection:pause': async (p) => (await svc()).pause(p.paused),
     'inspection:frame': async (p) => {
       const service = await svc()
-      const image = Buffer.from(p.image, 'base64')
+      const image = Buffer.from(p.image.buffer, p.image.byteOffset, p.image.byteLength)
       if (image.length === 0 && !p.cameraLost) throw new UserFacingError('failed', 'The frame is empty; check the camera.')
       return service.submit({
         image,
@@ -50,7 +50,6 @@ export function inspectionHandlers(deps: { manager: InspectionManager; files?: F
       return (await svc()).listHistory(filter, { limit, offset })
     },
     'history:export-csv': async (p) => (await svc()).exportCsv(p),
-    'history:image': async (p) => (await svc()).image(p.id),
     'history:override': async (p) => (await svc()).override(p.id, p.verdict, p.className)
   }
 }

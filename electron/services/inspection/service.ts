@@ -278,10 +278,11 @@ export class InspectionService {
     return this.history.exportCsv(filter)
   }
 
-  image(id: number): { mime: string; base64: string } {
+  /** The kept image of one inspection, served by URL (ds-image://inspection/<id>, /media/inspection/<id>). */
+  image(id: number): { mime: string; bytes: Uint8Array } {
     const img = this.history.image(id)
     if (!img) throw new NotFoundError(`A kept image for inspection ${id}`)
-    return { mime: img.mime, base64: img.bytes.toString('base64') }
+    return { mime: img.mime, bytes: img.bytes }
   }
 
   /**

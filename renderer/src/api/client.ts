@@ -2,7 +2,7 @@ import type { InjectionKey } from 'vue'
 import { inject } from 'vue'
 import type { CallError, CallResult } from '../../../shared/contract/define'
 import type { ChannelName, EventName, EventPayloadOf, PayloadOf, ResultOf } from '../../../shared/contract/index'
-import type { Transport } from './transport'
+import type { MediaKind, Transport } from './transport'
 
 /** The renderer's one typed client. Everything else in the renderer talks through this. */
 export interface ApiClient {
@@ -10,8 +10,8 @@ export interface ApiClient {
   /** Like call, but throws ApiError on failure: for stores that turn errors into UI state. */
   request<C extends ChannelName>(channel: C, payload: PayloadOf<C>): Promise<ResultOf<C>>
   on<E extends EventName>(event: E, listener: (payload: EventPayloadOf<E>) => void): () => void
-  /** <img src> for a stored image, whichever transport serves it. */
-  imageUrl(id: number | string, opts?: { thumb?: boolean }): string
+  /** <img src> for a stored image (labelled, or an inspection's kept image), whichever transport serves it. */
+  imageUrl(id: number | string, opts?: { thumb?: boolean; kind?: MediaKind }): string
   /** Whether dropped/picked files can be imported through this transport. */
   readonly canUpload: boolean
   /** Paths the services can import for dropped or picked files (see Transport.uploadFiles). */
@@ -45,7 +45,7 @@ export function createApiClient(transport: Transport): ApiClient {
       return transport.on(event, listener as (payload: unknown) => void)
     },
     imageUrl(id, opts) {
-      return transport.imageUrl(id, { thumb: opts?.thumb ?? false })
+      return transport.imageUrl(id, { thumb: opts?.thumb ?? false, ...(opts?.kind ? { kind: opts.kind } : {}) })
     },
     canUpload: typeof transport.uploadFiles === 'function',
     uploadFiles(files, onProgress) {

@@ -34,8 +34,8 @@ export function createElectronTransport(preload: PreloadApi): Transport {
       const unsubscribe = fn(listener)
       return typeof unsubscribe === 'function' ? (unsubscribe as () => void) : () => {}
     },
-    imageUrl(id, { thumb }) {
-      return `ds-image://image/${encodeURIComponent(String(id))}${thumb ? '?thumb=1' : ''}`
+    imageUrl(id, { thumb, kind }) {
+      return `ds-image://${kind ?? 'image'}/${encodeURIComponent(String(id))}${thumb ? '?thumb=1' : ''}`
     },
     async uploadFiles(files, onProgress) {
       // Dropped files are already on this machine: the preload tells their paths.

@@ -58,8 +58,8 @@ export function createFakeTransport(handlers: Record<string, FakeHandler> = {}):
     listenerCount(event) {
       return listeners.get(event)?.size ?? 0
     },
-    imageUrl(id, { thumb }) {
-      return `fake-image://${String(id)}${thumb ? '?thumb=1' : ''}`
+    imageUrl(id, { thumb, kind }) {
+      return `fake-image://${kind && kind !== 'image' ? `${kind}/` : ''}${String(id)}${thumb ? '?thumb=1' : ''}`
     }
   }
 }

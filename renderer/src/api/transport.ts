@@ -10,8 +10,11 @@ export interface Transport {
   call(channel: string, payload: unknown): Promise<CallResult<unknown>>
   /** Subscribe to a main → renderer event; returns the unsubscribe function. */
   on(event: string, listener: (payload: unknown) => void): () => void
-  /** URL the page can put in an <img src> for a stored image. */
-  imageUrl(id: number | string, opts: { thumb: boolean }): string
+  /**
+   * URL the page can put in an <img src> for a stored image: a labelled image (`kind`
+   * 'image', the default) or the kept image of an inspection ('inspection').
+   */
+  imageUrl(id: number | string, opts: { thumb: boolean; kind?: MediaKind }): string
   /**
    * Turn files the user dropped or picked into paths the services can import: browser mode
    * uploads them (POST /upload), Electron asks the preload for their paths. Absent when
@@ -25,6 +28,9 @@ export interface Transport {
    */
   uploadFolder?(files: File[], onProgress?: (done: number, total: number) => void): Promise<string>
 }
+
+/** What the media route serves: labelled images and kept inspection images. */
+export type MediaKind = 'image' | 'inspection'
 
 /** The top folder of a picked folder's files ('photos' for 'photos/ok/a.jpg'). */
 export function pickedFolderName(files: File[]): string {

@@ -1,4 +1,5 @@
 import type { CallResult } from '../../../shared/contract/define'
+import { encodeBinaryCall, hasBytes } from '../../../shared/contract/binary-message'
 import { pickedFolderName, transportFailure, type Transport } from './transport'
 
 /** Browser mode's wire format (the server side lives in electron/server/). */
@@ -27,7 +28,7 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
   const reconnectDelayMs = options.reconnectDelayMs ?? 1000
   const pending = new Map<number, (result: CallResult<unknown>) => void>()
   const listeners = new Map<string, Set<(payload: unknown) => void>>()
-  let queue: string[] = []
+  let queue: Array<string | Uint8Array> = []
   let socket: WebSocket | null = null
   let open = false
   let nextId = 1
@@ -72,7 +73,8 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
     call(channel, payload) {
       if (!socket) connect()
       const id = nextId++
-      const message = JSON.stringify({ id, channel, payload: payload ?? {} })
+      // A payload with bytes (a camera frame) goes as one binary message, the rest as JSON text.
+      const message = hasBytes(payload) ? encodeBinaryCall({ id, channel, payload }) : JSON.stringify({ id, channel, payload: payload ?? {} })
       return new Promise((resolve) => {
         pending.set(id, resolve)
         if (open && socket) socket.send(message)
@@ -86,12 +88,12 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
       set.add(listener)
       return () => set.delete(listener)
     },
-    imageUrl(id, { thumb }) {
+    imageUrl(id, { thumb, kind }) {
       const params = new URLSearchParams()
       if (thumb) params.set('thumb', '1')
       if (options.token) params.set('token', options.token)
       const query = params.toString()
-      return `/media/image/${encodeURIComponent(String(id))}${query ? `?${query}` : ''}`
+      return `/media/${kind ?? 'image'}/${encodeURIComponent(String(id))}${query ? `?${query}` : ''}`
     },
     async uploadFiles(files, onProgress) {
       const paths: string[] = []

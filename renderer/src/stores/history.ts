@@ -106,12 +106,10 @@ export const useHistoryStore = defineStore('history', () => {
     }
   }
 
+  /** Select a row; its kept image is served by URL (no bytes through the API). */
   async function select(r: InspectionRecord): Promise<void> {
     selected.value = r
-    selectedImage.value = null
-    if (!r.imageKept) return
-    const img = await api.call('history:image', { id: r.id })
-    if (img.ok && selected.value?.id === r.id) selectedImage.value = `data:${img.value.mime};base64,${img.value.base64}`
+    selectedImage.value = r.imageKept ? api.imageUrl(r.id, { kind: 'inspection' }) : null
   }
 
   /** Record a correction of the selected inspection; true when it was saved. */

@@ -109,10 +109,9 @@ export const useInspectionStore = defineStore('inspection', () => {
     }
   }
 
-  /** A kept history image as something an <img> can show (null when it is not kept). */
-  async function keptImage(id: number): Promise<string | null> {
-    const r = await api.call('history:image', { id })
-    return r.ok ? `data:${r.value.mime};base64,${r.value.base64}` : null
+  /** The URL of an inspection's kept image (served by the media route, no bytes through the API). */
+  function keptImage(id: number): string {
+    return api.imageUrl(id, { kind: 'inspection' })
   }
 
   // Another project: the main process ended this project's session; forget its last

@@ -2,20 +2,20 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Router } from '../../../electron/services/router'
-import { ProjectService } from '../../../electron/services/project-service'
-import { wireInspection } from '../../../electron/services/inspection/wire'
-import { LocalInspectionEngine } from '../../../electron/services/inspection/local-engine'
+import { createAppServices, type AppServices } from '../../../electron/services/app-services'
 import { generateSyntheticSet } from '../../support/synthetic-defects'
 import { createTinyProject } from './fixture'
 
-/** The inspection and history channels through the real Router, as IPC and WebSocket use them. */
+/**
+ * The inspection and history channels through the app's own composition root
+ * (createAppServices: the Router, inspection manager and media route that IPC and the
+ * WebSocket use), frames as bytes and kept images by URL.
+ */
 const ctx = { trusted: true, origin: 'test' }
 let dir: string
-let router: Router
-let projects: ProjectService
-let wired: ReturnType<typeof wireInspection>
-let image: string
+let services: AppServices
+let router: AppServices['router']
+let image: Uint8Array
 const events: string[] = []
 
 beforeAll(async () => {
@@ -23,20 +23,13 @@ beforeAll(async () => {
   process.env.DEFECT_STUDIO_DATA_DIR = join(dir, 'data')
   createTinyProject(dir).close()
   const { files } = await generateSyntheticSet({ root: join(dir, 'p'), seed: 4, counts: { ok: 1 }, width: 40, height: 40 })
-  image = readFileSync(files[0]!.path).toString('base64')
-  router = new Router()
-  projects = new ProjectService()
-  wired = wireInspection({
-    router,
-    emit: (e) => events.push(e),
-    currentProject: () => projects.currentOrNull(),
-    onProjectChange: (l) => projects.onChange(l),
-    engineFactory: (loader) => new LocalInspectionEngine(loader)
-  })
+  image = new Uint8Array(readFileSync(files[0]!.path))
+  services = await createAppServices({ mode: 'electron', startEngine: false })
+  router = services.router
+  services.onEvent((e) => events.push(e))
 })
 afterAll(async () => {
-  await wired.close()
-  projects.close()
+  await services.close()
   rmSync(dir, { recursive: true, force: true })
 })
 
@@ -50,7 +43,7 @@ describe('inspection handlers', () => {
   })
 
   it('inspects a frame, lists it in history, serves its image and exports CSV', async () => {
-    await projects.open(join(dir, 'line.dsproj'))
+    expect(await router.handle('projects:open', { path: join(dir, 'line.dsproj') }, ctx)).toMatchObject({ ok: true })
     expect(await router.handle('inspection:settings', { deadlineMs: 60_000 }, ctx)).toMatchObject({ ok: true, value: { deadlineMs: 60_000 } })
     const start = await router.handle('inspection:start', { source: 'file' }, ctx)
     expect(start).toMatchObject({ ok: true, value: { state: 'running', models: { classifier: { version: 1 } } } })
@@ -65,14 +58,17 @@ describe('inspection handlers', () => {
     const csv = (await router.handle('history:export-csv', {}, ctx)) as { ok: true; value: { csv: string; rows: number } }
     expect(csv.value.rows).toBe(1)
     expect(csv.value.csv).toContain('a.png')
-    const camLost = (await router.handle('inspection:frame', { image: '', capturedAt: Date.now(), cameraLost: true }, ctx)) as { ok: true; value: { record: { verdict: string; reason: string } } }
+    // A frame as base64 text (the old wire format) is refused with a clear message.
+    expect(await router.handle('inspection:frame', { image: Buffer.from(image).toString('base64'), capturedAt: Date.now() }, ctx)).toMatchObject({ ok: false, error: { code: 'invalid-payload', message: expect.stringMatching(/as bytes/) } })
+    const camLost = (await router.handle('inspection:frame', { image: new Uint8Array(0), capturedAt: Date.now(), cameraLost: true }, ctx)) as { ok: true; value: { record: { verdict: string; reason: string } } }
     expect(camLost.value.record).toMatchObject({ verdict: 'NO_VERDICT', reason: 'camera-lost' })
-    const empty = await router.handle('inspection:frame', { image: '', capturedAt: Date.now() }, ctx)
+    const empty = await router.handle('inspection:frame', { image: new Uint8Array(0), capturedAt: Date.now() }, ctx)
     expect(empty).toMatchObject({ ok: false, error: { code: 'failed' } })
-    expect(await router.handle('history:image', { id: 9999 }, ctx)).toMatchObject({ ok: false, error: { code: 'not-found' } })
+    expect(await router.handle('history:image', { id: 1 }, ctx)).toMatchObject({ ok: false, error: { code: 'unknown-channel' } })
+    expect(await services.media('inspection', '9999', false)).toBeNull()
     expect(events).toContain('inspection:result')
     // The first image is kept if it failed; a PASS is only sampled (1 in 20 by default).
-    const media = await wired.media(frame.value.record.id)
+    const media = await services.media('inspection', String(frame.value.record.id), false)
     if (frame.value.record.verdict === 'FAIL') expect(media).toMatchObject({ contentType: 'image/png' })
     else expect(media).toBeNull()
   })

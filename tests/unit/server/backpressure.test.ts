@@ -22,11 +22,16 @@ describe('browser mode WebSocket backpressure', () => {
   it('stops reading from a client that does not read, and answers every request once it does', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ds-backpressure-'))
     process.env.DEFECT_STUDIO_DATA_DIR = join(dir, 'data')
-    // A noisy image: its thumbnail does not compress, so each reply is tens of kB.
-    const noise = Buffer.alloc(400 * 400 * 3)
-    for (let i = 0; i < noise.length; i++) noise[i] = (i * 2654435761) >>> 24
+    // Sixty distinct small images: a page listing them all is a reply of several kB.
     mkdirSync(join(dir, 'data'))
-    await sharp(noise, { raw: { width: 400, height: 400, channels: 3 } }).png().toFile(join(dir, 'data', 'noise.png'))
+    const files: string[] = []
+    for (let n = 0; n < 60; n++) {
+      const pixels = Buffer.alloc(16 * 16 * 3, n * 4)
+      pixels[0] = n
+      const file = join(dir, 'data', `part-with-a-long-descriptive-file-name-${String(n).padStart(3, '0')}.png`)
+      await sharp(pixels, { raw: { width: 16, height: 16, channels: 3 } }).png().toFile(file)
+      files.push(file)
+    }
     services = await createAppServices({ mode: 'browser', startEngine: false })
     const limit = 512 * 1024
     running = await startBrowserServer({ services, port: 0, host: '127.0.0.1', token: null, rendererDir: dir, maxBufferedBytes: limit })
@@ -40,11 +45,11 @@ describe('browser mode WebSocket backpressure', () => {
     const ask = (id: number, channel: string, payload: unknown) => ws.send(JSON.stringify({ id, channel, payload }))
     ask(1, 'projects:create', { path: join(dir, 'data', 'p.dsproj') })
     await expect.poll(() => replies.has(1)).toBe(true)
-    ask(2, 'images:import-files', { paths: [join(dir, 'data', 'noise.png')] })
+    ask(2, 'images:import-files', { paths: files })
     await expect.poll(() => replies.has(2), { timeout: 20_000 }).toBe(true)
     ask(3, 'images:list', {})
     await expect.poll(() => replies.has(3)).toBe(true)
-    ask(4, 'images:thumbnail', { id: 1 })
+    ask(4, 'images:list', { limit: 60 })
     await expect.poll(() => replies.has(4)).toBe(true)
     const replyBytes = replies.get(4)!
     expect(replyBytes).toBeGreaterThan(5_000)
@@ -52,7 +57,7 @@ describe('browser mode WebSocket backpressure', () => {
     // Now stop reading, and send enough requests for ~60 MB of replies.
     ws.pause()
     const total = Math.ceil((60 * 1024 * 1024) / replyBytes)
-    for (let i = 0; i < total; i++) ask(100 + i, 'images:thumbnail', { id: 1 })
+    for (let i = 0; i < total; i++) ask(100 + i, 'images:list', { limit: 60 })
     await new Promise((resolve) => setTimeout(resolve, 3000))
     const stats = running.stats()
     // Kernel socket buffers hold a few MB; the server itself holds at most about its limit.

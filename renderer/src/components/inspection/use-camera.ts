@@ -80,8 +80,8 @@ export function useCamera() {
     if (state.value !== 'error') state.value = 'off'
   }
 
-  /** The current frame as base64 JPEG (no data: prefix), or null when there is none. */
-  async function grab(video: HTMLVideoElement, quality = 0.92): Promise<string | null> {
+  /** The current frame as JPEG bytes, or null when there is none. */
+  async function grab(video: HTMLVideoElement, quality = 0.92): Promise<Uint8Array | null> {
     if (!canvas || state.value !== 'live' || video.videoWidth === 0) return null
     canvas.width = video.videoWidth
     canvas.height = video.videoHeight
@@ -89,18 +89,10 @@ export function useCamera() {
     if (!ctx) return null
     ctx.drawImage(video, 0, 0)
     const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', quality))
-    return blob ? blobToBase64(blob) : null
+    return blob ? new Uint8Array(await blob.arrayBuffer()) : null
   }
 
   onBeforeUnmount(stop)
 
   return { devices, state, error, actual, listDevices, start, stop, grab }
-}
-
-export async function blobToBase64(blob: Blob): Promise<string> {
-  const bytes = new Uint8Array(await blob.arrayBuffer())
-  let binary = ''
-  const chunk = 0x8000
-  for (let i = 0; i < bytes.length; i += chunk) binary += String.fromCharCode(...bytes.subarray(i, i + chunk))
-  return btoa(binary)
 }
