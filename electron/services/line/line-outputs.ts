@@ -181,6 +181,9 @@ export class LineOutputs {
   private async inspectForPlc(part: number): Promise<PlcInspectOutcome> {
     const partId = part > 0 ? String(part) : `PLC-${String(++this.plcPartCounter).padStart(6, '0')}`
     const timeoutMs = this.settingsValue.plc.resultTimeoutMs
+    if (!this.options.inspectPart && this.options.service.status().state !== 'running') {
+      return { verdict: 'NO_VERDICT', reason: null, fault: 'NOT_RUNNING' }
+    }
     const record = await (this.options.inspectPart ?? ((id, ms) => this.captureOnScreen(id, ms)))(partId, timeoutMs)
     // Nothing came (no camera on screen, inspection stopped): a reject, never an OK.
     if (!record) return { verdict: 'NO_VERDICT', reason: 'camera-lost' }

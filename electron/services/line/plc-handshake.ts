@@ -18,6 +18,8 @@ import { PlcLinkError, type RegisterBank } from './register-bank'
 export interface PlcInspectOutcome {
   verdict: Verdict
   reason: NoVerdictReason | null
+  /** A fault outside the inspection itself (e.g. inspection not running): ERROR with this code. */
+  fault?: PlcErrorName
 }
 
 export interface PlcHandshakeOptions {
@@ -67,6 +69,7 @@ const NO_VERDICT_ERROR: Record<NoVerdictReason, PlcErrorName> = {
 
 /** The result register for an inspection's verdict: PASS -> OK, FAIL -> NG, anything else -> ERROR. */
 export function plcResultFor(outcome: PlcInspectOutcome): { result: PlcResult; error: PlcErrorName | null } {
+  if (outcome.fault) return { result: 'ERROR', error: outcome.fault }
   if (outcome.verdict === 'PASS') return { result: 'OK', error: null }
   if (outcome.verdict === 'FAIL') return { result: 'NG', error: null }
   return { result: 'ERROR', error: outcome.reason ? (NO_VERDICT_ERROR[outcome.reason] ?? 'OTHER') : 'OTHER' }
