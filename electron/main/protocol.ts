@@ -1,5 +1,5 @@
 import { protocol } from 'electron'
-import type { AppServices } from '../services/app-services'
+import { mediaCacheControl, type AppServices } from '../services/app-services'
 import { rendererFile } from './app-files'
 import { APP_HOST, APP_PROTOCOL, CONTENT_SECURITY_POLICY, IMAGE_PROTOCOL } from './security'
 
@@ -22,9 +22,9 @@ export function registerImageScheme(): void {
 export function handleImageProtocol(services: AppServices): void {
   protocol.handle(IMAGE_PROTOCOL, async (request) => {
     const url = new URL(request.url)
-    const media = await services.media(url.hostname, url.pathname.replace(/^\//, ''), url.searchParams.get('thumb') === '1')
+    const media = await services.media(url.hostname, url.pathname.replace(/^\//, ''), url.searchParams.get('thumb') === '1', url.searchParams.get('v'))
     if (!media) return new Response('Not found', { status: 404 })
-    return new Response(media.bytes, { headers: { 'Content-Type': media.contentType, 'Cache-Control': 'private, max-age=3600' } })
+    return new Response(media.bytes, { headers: { 'Content-Type': media.contentType, 'Cache-Control': mediaCacheControl(media) } })
   })
 }
 

@@ -5,7 +5,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { z } from 'zod'
 import { decodeBinaryCall } from '../../shared/contract/binary-message'
 import { CONTENT_SECURITY_POLICY } from '../main/security'
-import type { AppServices } from '../services/app-services'
+import { mediaCacheControl, type AppServices } from '../services/app-services'
 import { appRoot } from '../services/app-info'
 import { allowedHosts, hasAccess, isAllowedHost, isSameOrigin, TOKEN_COOKIE, type AccessPolicy } from './access'
 import { serveStatic } from './static-files'
@@ -87,12 +87,12 @@ export async function startBrowserServer(options: BrowserServerOptions, routes: 
     for (const route of routes) if (await route(req, res, url)) return
     if (url.pathname.startsWith('/media/')) {
       const [, , kind, id] = url.pathname.split('/')
-      const media = kind && id ? await services.media(kind, id, url.searchParams.get('thumb') === '1') : null
+      const media = kind && id ? await services.media(kind, id, url.searchParams.get('thumb') === '1', url.searchParams.get('v')) : null
       if (!media) {
         res.writeHead(404, { 'Content-Type': 'text/plain' }).end('Not found')
         return
       }
-      res.writeHead(200, { 'Content-Type': media.contentType, 'Cache-Control': 'private, max-age=3600', 'X-Content-Type-Options': 'nosniff' })
+      res.writeHead(200, { 'Content-Type': media.contentType, 'Cache-Control': mediaCacheControl(media), 'X-Content-Type-Options': 'nosniff' })
       res.end(Buffer.from(media.bytes))
       return
     }

@@ -38,7 +38,7 @@ export interface AppServices {
    * Bytes of a stored image for the renderer (`kind` 'image' = labelled set, 'inspection'
    * = history), served by the ds-image protocol in Electron and /media/ in browser mode.
    */
-  media(kind: string, id: string, thumb: boolean): Promise<{ bytes: Uint8Array; contentType: string } | null>
+  media(kind: string, id: string, thumb: boolean, version?: string | null): Promise<MediaResponse | null>
   projects: ProjectService
   imports: ImportService
   engine: EngineService
@@ -46,6 +46,18 @@ export interface AppServices {
   anomaly: AnomalyService
   inspection: InspectionManager
   close(): Promise<void>
+}
+
+/** Bytes for an <img>; `immutable` when the URL named the content (cache it for good). */
+export interface MediaResponse {
+  bytes: Uint8Array
+  contentType: string
+  immutable?: boolean
+}
+
+/** Cache-Control for a media response: content-named URLs never change; others always revalidate. */
+export function mediaCacheControl(media: MediaResponse): string {
+  return media.immutable ? 'private, max-age=31536000, immutable' : 'no-cache'
 }
 
 export interface AppServicesOptions {
@@ -141,19 +153,23 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   }
   if (options.projectFile) await projects.open(options.projectFile)
 
-  async function media(kind: string, id: string, thumb: boolean) {
+  async function media(kind: string, id: string, thumb: boolean, version?: string | null): Promise<MediaResponse | null> {
     const store = projects.currentOrNull()
     if (!store) return null
     const numericId = Number(id)
     if (!Number.isInteger(numericId) || numericId <= 0) return null
     try {
       if (kind === 'image') {
+        // A URL naming the content (its SHA-256) is served only when this project's image
+        // has that content, and may then be cached for good; without it, never cached.
+        if (version && store.images.get(numericId).sha256 !== version) return null
+        const immutable = Boolean(version)
         if (thumb) {
           const t = store.images.thumbnail(numericId)
-          return { bytes: t.bytes, contentType: t.mime }
+          return { bytes: t.bytes, contentType: t.mime, immutable }
         }
         const b = store.images.bytes(numericId)
-        return { bytes: b.bytes, contentType: b.mime }
+        return { bytes: b.bytes, contentType: b.mime, immutable }
       }
       if (kind === 'inspection') {
         const image = (await inspection.current()).image(numericId)

@@ -10,8 +10,12 @@ export interface ApiClient {
   /** Like call, but throws ApiError on failure: for stores that turn errors into UI state. */
   request<C extends ChannelName>(channel: C, payload: PayloadOf<C>): Promise<ResultOf<C>>
   on<E extends EventName>(event: E, listener: (payload: EventPayloadOf<E>) => void): () => void
-  /** <img src> for a stored image (labelled, or an inspection's kept image), whichever transport serves it. */
-  imageUrl(id: number | string, opts?: { thumb?: boolean; kind?: MediaKind }): string
+  /**
+   * <img src> for a stored image (labelled, or an inspection's kept image), whichever transport serves it.
+   * `version` (the image's SHA-256) makes the URL unique to the content, so it is cached
+   * for good and never shows another project's image with the same id.
+   */
+  imageUrl(id: number | string, opts?: { thumb?: boolean; kind?: MediaKind; version?: string }): string
   /** Whether dropped/picked files can be imported through this transport. */
   readonly canUpload: boolean
   /** Paths the services can import for dropped or picked files (see Transport.uploadFiles). */
@@ -45,7 +49,11 @@ export function createApiClient(transport: Transport): ApiClient {
       return transport.on(event, listener as (payload: unknown) => void)
     },
     imageUrl(id, opts) {
-      return transport.imageUrl(id, { thumb: opts?.thumb ?? false, ...(opts?.kind ? { kind: opts.kind } : {}) })
+      return transport.imageUrl(id, {
+        thumb: opts?.thumb ?? false,
+        ...(opts?.kind ? { kind: opts.kind } : {}),
+        ...(opts?.version ? { version: opts.version } : {}),
+      })
     },
     canUpload: typeof transport.uploadFiles === 'function',
     uploadFiles(files, onProgress) {

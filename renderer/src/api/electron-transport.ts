@@ -34,8 +34,12 @@ export function createElectronTransport(preload: PreloadApi): Transport {
       const unsubscribe = fn(listener)
       return typeof unsubscribe === 'function' ? (unsubscribe as () => void) : () => {}
     },
-    imageUrl(id, { thumb, kind }) {
-      return `ds-image://${kind ?? 'image'}/${encodeURIComponent(String(id))}${thumb ? '?thumb=1' : ''}`
+    imageUrl(id, { thumb, kind, version }) {
+      const params = new URLSearchParams()
+      if (thumb) params.set('thumb', '1')
+      if (version) params.set('v', version)
+      const query = params.toString()
+      return `ds-image://${kind ?? 'image'}/${encodeURIComponent(String(id))}${query ? `?${query}` : ''}`
     },
     async uploadFiles(files, onProgress) {
       // Dropped files are already on this machine: the preload tells their paths.

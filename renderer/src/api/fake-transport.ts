@@ -58,8 +58,9 @@ export function createFakeTransport(handlers: Record<string, FakeHandler> = {}):
     listenerCount(event) {
       return listeners.get(event)?.size ?? 0
     },
-    imageUrl(id, { thumb, kind }) {
-      return `fake-image://${kind && kind !== 'image' ? `${kind}/` : ''}${String(id)}${thumb ? '?thumb=1' : ''}`
+    imageUrl(id, { thumb, kind, version }) {
+      const base = `fake-image://${kind && kind !== 'image' ? `${kind}/` : ''}${String(id)}`
+      return `${base}${thumb ? '?thumb=1' : ''}${version ? `${thumb ? '&' : '?'}v=${version}` : ''}`
     }
   }
 }

@@ -12,9 +12,10 @@ export interface Transport {
   on(event: string, listener: (payload: unknown) => void): () => void
   /**
    * URL the page can put in an <img src> for a stored image: a labelled image (`kind`
-   * 'image', the default) or the kept image of an inspection ('inspection').
+   * 'image', the default) or the kept image of an inspection ('inspection'). `version`
+   * (the image's SHA-256) makes a labelled image's URL unique to its content.
    */
-  imageUrl(id: number | string, opts: { thumb: boolean; kind?: MediaKind }): string
+  imageUrl(id: number | string, opts: { thumb: boolean; kind?: MediaKind; version?: string }): string
   /**
    * Turn files the user dropped or picked into paths the services can import: browser mode
    * uploads them (POST /upload), Electron asks the preload for their paths. Absent when

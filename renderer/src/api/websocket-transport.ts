@@ -88,9 +88,10 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
       set.add(listener)
       return () => set.delete(listener)
     },
-    imageUrl(id, { thumb, kind }) {
+    imageUrl(id, { thumb, kind, version }) {
       const params = new URLSearchParams()
       if (thumb) params.set('thumb', '1')
+      if (version) params.set('v', version)
       if (options.token) params.set('token', options.token)
       const query = params.toString()
       return `/media/${kind ?? 'image'}/${encodeURIComponent(String(id))}${query ? `?${query}` : ''}`

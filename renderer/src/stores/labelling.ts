@@ -38,7 +38,7 @@ export const useLabellingStore = defineStore('labelling', () => {
   const hasSuggestions = computed(() => items.value.some((i) => i.suggestion))
 
   function toItem(img: ImageItem): LabelGridItem {
-    return { id: img.id, classId: img.classId, split: img.split, originalName: img.originalName, suggestion: img.suggestion ?? null }
+    return { id: img.id, sha256: img.sha256, classId: img.classId, split: img.split, originalName: img.originalName, suggestion: img.suggestion ?? null }
   }
   function toClass(c: ClassInfo): LabelClass {
     return { id: c.id, name: c.name, colour: c.colour, isGood: c.isGood, count: c.count, train: c.train, val: c.val }
