@@ -13,6 +13,7 @@ import { inspectionHandlers } from './handlers/inspection'
 import { lineHandlers } from './handlers/line'
 import { predictionsHandlers } from './handlers/predictions'
 import { projectsHandlers } from './handlers/projects'
+import { demoHandlers } from './handlers/demo'
 import { trainingHandlers } from './handlers/training'
 import { modelPackageHandlers } from './handlers/model-packages'
 import { ImportService } from './import-service'
@@ -137,6 +138,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   }
   router.register(appHandlers)
   router.register(projectsHandlers({ projects, emit, files }))
+  router.register(demoHandlers({ projects, imports, training, files, emit }))
   router.register(imagesHandlers({ projects, imports, emit, files, ...(options.uploadDir ? { displayName: uploadDisplayName(options.uploadDir) } : {}) }))
   router.register(predictionsHandlers({ projects, emit, runner: workerClassifierRunner(engine.host) }))
   router.register(engineHandlers({ engine, files }))

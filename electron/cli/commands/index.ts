@@ -12,6 +12,7 @@ import { modelsCommand } from './models'
 import { inspectCommand } from './inspect'
 import { plcSimCommand } from './plc-sim'
 import { classesCommand } from './classes'
+import { demoCommand } from './demo'
 // Adds `models export|import` (model packages) to the models command.
 import './models-package'
 
@@ -21,6 +22,7 @@ import './models-package'
  */
 export const commands: CliCommand[] = [
   doctorCommand,
+  demoCommand,
   serveCommand,
   predictCommand, weightsCommand,
   importCommand, classesCommand, exportCommand, infoCommand,
