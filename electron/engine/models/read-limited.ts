@@ -21,14 +21,15 @@ export class ReadLimitError extends Error {
  * Read a whole regular file of at most maxBytes. The kind and size come from the open file
  * itself (fstat), so a path swapped after a check cannot slip a device through, and at most
  * the size seen is read: `/dev/zero`, a pipe or a growing file never grow the process.
- * O_NONBLOCK keeps a pipe with no writer from blocking the open.
+ * O_NONBLOCK keeps a pipe with no writer from blocking the open. `what` names the file in
+ * messages ("the weights file").
  */
-export async function readRegularFile(file: string, maxBytes: number): Promise<Buffer> {
+export async function readRegularFile(file: string, maxBytes: number, what = 'the file'): Promise<Buffer> {
   let handle
   try {
     handle = await open(file, constants.O_RDONLY | constants.O_NONBLOCK)
   } catch (error) {
-    throw new ReadLimitError(file, `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'}). Check the path.`)
+    throw new ReadLimitError(file, `cannot read ${what} (${(error as NodeJS.ErrnoException).code ?? 'error'}). Check the path.`)
   }
   try {
     const info = await handle.stat()
@@ -44,7 +45,7 @@ export async function readRegularFile(file: string, maxBytes: number): Promise<B
     return offset === bytes.length ? bytes : bytes.subarray(0, offset)
   } catch (error) {
     if (error instanceof ReadLimitError) throw error
-    throw new ReadLimitError(file, `cannot read the file (${(error as NodeJS.ErrnoException).code ?? 'error'}).`)
+    throw new ReadLimitError(file, `cannot read ${what} (${(error as NodeJS.ErrnoException).code ?? 'error'}).`)
   } finally {
     await handle.close()
   }

@@ -48,7 +48,7 @@ export function toTorchvisionName(name: string): string {
 export async function loadResnetWeights(file: string): Promise<{ weights: TensorMap; numClasses: number; width: number }> {
   let bytes: Uint8Array
   try {
-    bytes = await readRegularFile(file, MAX_WEIGHTS_BYTES)
+    bytes = await readRegularFile(file, MAX_WEIGHTS_BYTES, 'the weights file')
   } catch (error) {
     throw new WeightsError(file, error instanceof ReadLimitError ? error.reason : 'cannot read the weights file. Check the path.')
   }

@@ -58,6 +58,6 @@ describe('ResNet18 weights loading', () => {
     expect(() => normalizeResnetWeights(new Map([['x', { shape: [1], data: new Float32Array(1) }]]))).toThrow(/missing tensor "conv1\.weight"/)
     expect(() => normalizeResnetWeights(w, 'f', new Map([['conv1.weight', 'I32']]))).toThrow(/"conv1\.weight" has dtype I32/)
     expect(() => parseResnetWeights(new Uint8Array(3), 'broken.safetensors')).toThrow(WeightsError)
-    await expect(loadResnetWeights('/nonexistent/w.safetensors')).rejects.toThrow(/cannot read the file \(ENOENT\)/)
+    await expect(loadResnetWeights('/nonexistent/w.safetensors')).rejects.toThrow(/cannot read the weights file \(ENOENT\)/)
   })
 })
