@@ -146,7 +146,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   router.register(modelPackageHandlers({ project, files }))
   router.register(anomalyHandlers({ anomaly, project }))
   router.register(inspectionHandlers({ manager: inspection, files }))
-  router.register(lineHandlers({ manager: inspection }))
+  router.register(lineHandlers({ manager: inspection, files }))
 
   if (options.startEngine !== false) {
     // The app stays usable (labelling, import) while the engine starts; errors show in

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs'
 import type { InspectionRecord } from '../../../shared/contract/inspection'
 import type { LineSettings, LineStatus } from '../../../shared/contract/line'
 import type { ProjectStore } from '../../store/project-store'
@@ -118,7 +118,7 @@ export class LineOutputs {
     let ca: Buffer | null = null
     if (s.caFile) {
       try {
-        ca = readFileSync(s.caFile)
+        ca = readCaFile(s.caFile)
       } catch (error) {
         this.incident('mqtt', `The MQTT CA file "${s.caFile}" cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}); connecting with the system's CAs.`)
       }
@@ -234,5 +234,21 @@ export class LineOutputs {
       this.options.emit?.('line:changed', this.status())
     }, 200)
     this.statusTimer.unref?.()
+  }
+}
+
+/** A CA certificate bundle is a few KiB; anything else (a device, a huge file) is refused unread. */
+const MAX_CA_FILE_BYTES = 1024 * 1024
+
+/** Read the broker's CA file, checking kind and size on the open file itself (never /dev/zero or a pipe). */
+function readCaFile(file: string): Buffer {
+  const fd = openSync(file, 'r')
+  try {
+    const info = fstatSync(fd)
+    if (!info.isFile()) throw new Error('not a regular file')
+    if (info.size > MAX_CA_FILE_BYTES) throw new Error(`larger than ${MAX_CA_FILE_BYTES / 1024} KiB, so not a CA certificate file`)
+    return readFileSync(fd)
+  } finally {
+    closeSync(fd)
   }
 }
