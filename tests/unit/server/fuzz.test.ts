@@ -24,9 +24,10 @@ const PER_CHANNEL = 24
 const CALL_TIMEOUT_MS = 15_000
 const ERROR_CODES = new Set(['unknown-channel', 'invalid-payload', 'untrusted-sender', 'not-found', 'conflict', 'failed', 'cancelled', 'no-project'])
 const PATH_KEYS = /path|folder|file|dir|images|weights/i
-// Channels whose valid calls start long jobs, downloads or engine workers: only payloads
+// Channels whose valid calls start long jobs, downloads or engine workers (the demo project
+// imports parts and starts training): only payloads
 // that cannot validate, or hostile paths refused before any work, are sent to them.
-const HEAVY = /^(training:|anomaly:|engine:(predict|weights-download)|inspection:(start|frame)|models:)/
+const HEAVY = /^(training:|anomaly:|engine:(predict|weights-download)|inspection:(start|frame)|models:|projects:create-demo)/
 
 let dir: string
 let outside: string
