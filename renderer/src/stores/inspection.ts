@@ -23,6 +23,8 @@ export const useInspectionStore = defineStore('inspection', () => {
   const incidents = ref<Array<EventPayloadOf<'inspection:incident'>>>([])
   const error = ref<string | null>(null)
   const inFlight = ref(0)
+  /** Frame requests sent and not yet answered (stop waits for them). */
+  const pendingFrames = new Set<Promise<unknown>>()
   let subscribed = false
 
   const stats = computed<InspectionStats | null>(() => status.value?.stats ?? null)
@@ -82,6 +84,9 @@ export const useInspectionStore = defineStore('inspection', () => {
   }
 
   async function stop(): Promise<void> {
+    // Frames already sent still get their verdict (the services record them): wait for
+    // them, so that once the session shows stopped its counters match the history.
+    await Promise.allSettled([...pendingFrames])
     const s = await guard(() => api.request('inspection:stop', {}))
     if (s) status.value = s
   }
@@ -100,11 +105,14 @@ export const useInspectionStore = defineStore('inspection', () => {
   /** Send one frame; resolves with its outcome (or null on a transport error). */
   async function sendFrame(frame: ScreenFrame): Promise<FrameOutcome | null> {
     inFlight.value++
+    const pending = guard(() => api.request('inspection:frame', { source: 'camera', ...frame }))
+    pendingFrames.add(pending)
     try {
-      const outcome = await guard(() => api.request('inspection:frame', { source: 'camera', ...frame }))
+      const outcome = await pending
       if (outcome && !outcome.dropped) latest.value = { record: outcome.record, heatmap: outcome.heatmap }
       return outcome
     } finally {
+      pendingFrames.delete(pending)
       inFlight.value--
     }
   }
