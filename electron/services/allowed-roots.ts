@@ -24,7 +24,7 @@ export function configuredFolders(): string[] {
 }
 
 /**
- * Browser mode's allowed roots (DECISIONS.md, Wave 2): the open project's folder, the user
+ * Browser mode's allowed roots (docs/decisions.md, "Browser mode"): the open project's folder, the user
  * data folder, folders configured in settings.json, and folders the server itself was given
  * (`serve --allow-folder`, its upload folder).
  */

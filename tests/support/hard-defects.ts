@@ -10,7 +10,7 @@ import { box, clamp, clampByte, drawTexture, hashSeed, mulberry32, strokeSegment
  * grey surface, the good class 30× the rarest defect class, and images of varied sizes and
  * aspect ratios.
  *
- * THESE PARAMETERS ARE COMMITTED AND NEVER TUNED TO THE RECIPE (DECISIONS.md, Wave 2): if
+ * THESE PARAMETERS ARE COMMITTED AND NEVER TUNED TO THE RECIPE (docs/decisions.md, "Benchmarks keep their teeth"): if
  * the automatic recipe stops reaching its target, the recipe changes, not this file. The
  * two scales differ only in image sides and image counts; every defect size is a fraction
  * of the image's shorter side, with a floor in pixels so that at the reduced scale a

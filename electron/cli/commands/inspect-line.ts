@@ -7,7 +7,7 @@ import type { ProjectStore } from '../../store/project-store'
 import { UsageError, type CliIo, type ParsedArgs } from '../command'
 
 /**
- * `inspect --mqtt URL` / `--plc HOST:PORT` (DECISIONS.md): this run's line outputs, on top
+ * `inspect --mqtt URL` / `--plc HOST:PORT` (docs/decisions.md, "Line outputs"): this run's line outputs, on top
  * of the project's own line settings, never saved. With --plc the images are inspected one
  * per PLC trigger, in name order (a camera that takes a picture when the PLC asks).
  */

@@ -13,7 +13,7 @@ import { OnnxGraph } from './graph'
  *
  * Activations in NCHWc: [N, C/B, H, W, B] stored as a tensor of shape [N, C, H, W].
  * Filters in OIHWBiBo: D[ob][ib][kh][kw][bi][bo] = W[ob·B + bo][ib·B + bi][kh][kw].
- * B (the block) is MLAS's, a property of the CPU (8 on the Zen 5 machines of ENGINE-NOTES.md
+ * B (the block) is MLAS's, a property of the CPU (8 on the Zen 5 machines of electron/engine/train/README.md
  * with this onnxruntime build): detectNchwcBlock() measures it instead of guessing.
  */
 export const NCHWC_DOMAIN = 'com.microsoft.nchwc'

@@ -12,7 +12,7 @@ import { ModbusClientBank, ModbusServerBank } from './register-bank'
 
 /**
  * The line outputs of one open project: every recorded verdict goes to MQTT (the
- * `inspect --json` line, DECISIONS.md), and a PLC handshake turns PLC triggers into
+ * `inspect --json` line, docs/decisions.md, "Line outputs"), and a PLC handshake turns PLC triggers into
  * inspections and results. Both are started and stopped as the project's `line` settings
  * say. How a trigger becomes an inspection is the caller's: the app asks the Inspect screen
  * to capture a frame (`inspection:trigger`), the CLI inspects the next file.

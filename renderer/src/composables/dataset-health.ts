@@ -16,7 +16,7 @@ export type HealthIssue =
   | { kind: 'no-validation'; text: string; classes: string[] }
   | { kind: 'too-few'; text: string; classes: string[] }
 
-/** The trainer's automatic class weighting turns on beyond this ratio (DECISIONS.md, Training). */
+/** The trainer's automatic class weighting turns on beyond this ratio (docs/decisions.md, "Models"). */
 export const IMBALANCE_RATIO = 3
 /** Fewer labelled images than this in a class: too few to learn or to measure it. */
 export const FEW_IMAGES = 10

@@ -8,7 +8,7 @@ import { prepareHardBenchmark, type HardBenchmark } from '../../support/hard-ben
  * StepLR, RandomResizedCrop, class weights, early stopping on accuracy + defect recall) —
  * stays near chance on it. Chance is 1/5 = 0.20 balanced accuracy on the five classes; the
  * assertion is < 0.35, the issue's bound. If this starts to pass more, the benchmark got
- * easier (its parameters are fixed: DECISIONS.md) or the seed preset changed; neither may
+ * easier (its parameters are fixed: docs/decisions.md) or the seed preset changed; neither may
  * happen silently.
  *
  * Reduced scale for CI (HARD_PARAMS.scales.ci: 48–96 px images, 600 images, 30:1) and a
