@@ -21,7 +21,7 @@ import sharp from 'sharp'
  *   T.ToTensor()                                    / 255, HWC -> CHW
  *   T.Normalize(mean, std)                          (x - mean) / std, ImageNet statistics
  *
- * fit 'whole' (DECISIONS.md: inspection default) = T.Resize((S, S)): the whole image, or the
+ * fit 'whole' (docs/decisions.md, Images; the inspection default) = T.Resize((S, S)): the whole image, or the
  * region of interest, squeezed to S×S so defects near the edges are seen.
  * The resize is done in JavaScript rather than with sharp's 'linear' kernel: libvips'
  * reduce differs from Pillow by up to 6 levels (mean 0.29) on a 300×200 → 96×64 resize,

@@ -5,7 +5,7 @@ import ProjectsView from './views/ProjectsView.vue'
 import { useOperatorModeStore } from './stores/operator-mode'
 
 // Heavier screens load on first visit (charts, camera): the labelling screen starts faster.
-// Inspect and History belong to the inspection screens (H7's files); the shell only routes to them.
+// Inspect and History belong to the inspection screens (views/InspectView.vue, views/HistoryView.vue); the shell only routes to them.
 const TrainView = () => import('./views/TrainView.vue')
 const InspectView = () => import('./views/InspectView.vue')
 const HistoryView = () => import('./views/HistoryView.vue')

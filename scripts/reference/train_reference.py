@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""PyTorch reference for Defect Studio's trainer (issue 5, DECISIONS.md "PyTorch parity").
+"""PyTorch reference for Defect Studio's trainer (docs/decisions.md, PyTorch parity).
 
 Trains the same ResNet18 (torchvision names, optional width multiplier) from the same
 initial weights (a .safetensors file written by bench/train.ts) on the same images (an

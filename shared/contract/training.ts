@@ -6,7 +6,7 @@ import { ExecutionProviderName } from './app'
  * Training a classifier and managing its model versions. A run trains in the engine
  * worker; progress arrives as `training:progress` events, the end as `training:done`.
  * Every finished run becomes a new model version; the "never worse" gate decides whether
- * it is activated (DECISIONS.md, Training), and the user can activate any version.
+ * it is activated (docs/decisions.md, Models), and the user can activate any version.
  */
 
 export const FreezePreset = z.enum(['head', 'last-stage', 'all-but-stem', 'none'])

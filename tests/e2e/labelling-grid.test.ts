@@ -6,7 +6,7 @@ import { makeBigProject } from './support/big-project'
 import { launchChromium, openApp, saveScreenshot, type E2eBrowser } from './support/browser'
 import { startBrowserMode, type BrowserModeServer } from './support/serve'
 
-// DECISIONS.md: with 20,000 images the grid keeps a bounded number of DOM nodes and of
+// docs/decisions.md (Test data stands in for the real thing): with 20,000 images the grid keeps a bounded number of DOM nodes and of
 // thumbnail requests while scrolling. Real server, real store, real WebSocket and media route.
 const IMAGES = 20_000
 

@@ -5,7 +5,7 @@ import LabelView from '../../renderer/src/views/LabelView.vue'
 import { useAppStatusStore } from '../../renderer/src/stores/app-status'
 import { statusFixture, withFakeApi } from './helpers'
 
-/** A tiny in-memory project behind the fake transport, answering as H1's handlers do. */
+/** A tiny in-memory project behind the fake transport, answering as the project service's handlers do. */
 function fakeProject(n: number) {
   const classes = [
     { id: 1, name: 'ok', colour: '#3cb44b', order: 0, isGood: true, count: 0, train: 0, val: 0 },

@@ -6,7 +6,8 @@ import sharp from 'sharp'
  * The one generator of synthetic defect images shared by every test and bench.
  *
  * Real factory photos do not exist on the machines this project is built on (see
- * DECISIONS.md), so tests that judge accuracy, AUROC or heatmaps use these stand-ins.
+ * docs/decisions.md, Test data stands in for the real thing), so tests that judge
+ * accuracy, AUROC or heatmaps use these stand-ins.
  * Everything is drawn in plain JS from a seeded PRNG and encoded with sharp, so a seed
  * always gives byte-identical files. The parameters below are committed and fixed: a test
  * that passes only because someone made the defects easier would show up in review.

@@ -12,7 +12,7 @@ import { optionalNumber, printJson, requireString, UsageError, type CliIo, type 
  * dispatch here):
  *   defect-studio train --project FILE --mode anomaly [--coreset F] [--target-frr R]
  *   defect-studio eval  --project FILE --kind anomaly [--version V] [--from MVTEC_FOLDER]
- * JSON (DECISIONS.md): train prints progress lines and a last line
+ * JSON (docs/decisions.md, CLI JSON): train prints progress lines and a last line
  * { event: 'done', modelVersion, activated, metrics, imagesPerSecond }; eval prints
  * { modelVersion, imageAuroc, pixelAuroc (with masks), threshold, falseRejectRate }.
  */

@@ -9,7 +9,7 @@ const PROVIDERS = ['auto', 'cpu', 'cuda', 'dml', 'coreml', 'webgpu']
 
 /**
  * `defect-studio predict`: classify images with a ResNet18 .safetensors file, printing
- * logits and probabilities per image (DECISIONS.md JSON) to compare with PyTorch. Runs
+ * logits and probabilities per image (docs/decisions.md, CLI JSON) to compare with PyTorch. Runs
  * in-process (a CLI has no UI to keep responsive). An image that cannot be read gets an
  * `error` entry; the others are still predicted and the exit code is 1.
  */

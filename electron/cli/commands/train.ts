@@ -10,7 +10,7 @@ import { ANOMALY_TRAIN_OPTIONS, ANOMALY_TRAIN_USAGE, runAnomalyTrain } from './a
  * `defect-studio train`: trains in this process (a CLI has no window to keep responsive;
  * the app trains in the engine worker instead). With --json every progress event is one
  * JSON line and the last line is `{ event: 'done', modelVersion, activated, metrics, imagesPerSecond }`
- * (DECISIONS.md, CLI JSON). Ctrl+C cancels at the next step; the last finished epoch's
+ * (docs/decisions.md, CLI JSON). Ctrl+C cancels at the next step; the last finished epoch's
  * checkpoint stays in the project and the next `train` with the same settings resumes it.
  *
  * Modes dispatch through `trainModes`: 'full' and 'quick' here; 'anomaly' lives in its own

@@ -6,7 +6,7 @@ import { gaussianKernel1d } from './scoring'
 
 /**
  * The anomaly model as one ONNX graph, so inspection, `predict`, model packages and GPU
- * providers treat it like any other model: the ResNet18 trunk (H2's builder, outputs
+ * providers treat it like any other model: the ResNet18 trunk (models/resnet.ts's builder, outputs
  * layer2 + layer3) followed by PatchCore's head:
  *   AveragePool 3×3 (count_include_pad) on layer2 and layer3 → Resize layer3 to layer2's
  *   grid (linear, half_pixel) → Concat → [N·h·w, D] → optional MatMul projection →

@@ -9,7 +9,7 @@ export type InferenceSession = ort.InferenceSession
 export type ProviderRequest = 'auto' | ExecutionProviderName
 
 /**
- * Execution providers (DECISIONS.md): in order of preference where present
+ * Execution providers (docs/decisions.md): in order of preference where present
  *   CUDA     Linux x64, only when onnxruntime-node's CUDA add-on is installed (its
  *            libraries are downloaded at install time, outside the package registries)
  *   DirectML Windows (bundled)       CoreML macOS (bundled)

@@ -10,7 +10,7 @@ export type { RgbImage }
  * Crop, flip and rotation are composed into one inverse affine map and sampled once
  * (bilinear), so the image is resampled a single time. Each augmentation can be switched off.
  *
- * The crop follows the project's fit mode (DECISIONS.md, Images): `crop` draws torchvision's
+ * The crop follows the project's fit mode (docs/decisions.md, Images): `crop` draws torchvision's
  * crop on the image itself and, with the crop switched off, is the eval transform (shorter
  * side to S·256/224, centre crop S); `whole` draws the crop on the whole image squashed to
  * S×S and, with the crop off, shows the whole image, so a defect near an edge is never cut

@@ -7,7 +7,7 @@ import { drawIndex, epochDraws, type SamplingMode } from './sampling'
 /**
  * Training batches: decode (sharp, in libuv's thread pool) and augment (JS) while the
  * previous step runs. onnxruntime's `session.run` blocks the JS thread for the whole step
- * (ENGINE-NOTES), but sharp's decodes keep going on the pool threads meanwhile, so the
+ * (docs/decisions.md, Engine threads), but sharp's decodes keep going on the pool threads meanwhile, so the
  * next batch's decodes overlap the current step; the JS augmentation (one bilinear
  * resample per image, ~1 ms at 224 px) is small next to a step.
  *

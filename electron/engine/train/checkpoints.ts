@@ -7,7 +7,7 @@ import type { TrainingEpochDto } from '../../../shared/contract/training'
  * A training checkpoint as one .safetensors blob: every tensor the step graph carries
  * (parameters, optimizer state, BatchNorm buffers) plus the loop state as JSON metadata.
  * With per-sample random streams seeded by (seed, epoch, index) and schedules that are pure
- * functions of (epoch, step), this is everything an exact resume needs (DECISIONS.md).
+ * functions of (epoch, step), this is everything an exact resume needs (docs/decisions.md, Training runs are reproducible).
  */
 
 export const CHECKPOINT_FORMAT = 'defect-studio.checkpoint.v1'

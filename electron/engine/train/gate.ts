@@ -1,7 +1,7 @@
 import type { ClassificationMetrics } from './metrics'
 
 /**
- * The "never worse" gate (DECISIONS.md, Training): a candidate model is activated
+ * The "never worse" gate (docs/decisions.md, Models): a candidate model is activated
  * automatically only when, on the same validation images as the active model,
  *  - its defect recall (defect images not passed as good) is not lower, and
  *  - its accuracy is not lower by more than 0.5 percentage point;

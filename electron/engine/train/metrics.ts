@@ -1,6 +1,6 @@
 /**
  * Classification metrics computed from true and predicted class indices. The confusion
- * matrix has true classes as rows and predicted classes as columns (DECISIONS.md, CLI JSON).
+ * matrix has true classes as rows and predicted classes as columns (docs/decisions.md, CLI JSON).
  */
 
 export interface PerClassMetrics {

@@ -10,7 +10,7 @@ import { PreprocessedSet, type EvalSample } from './evaluate'
  * feature (the input of `fc`) is computed once and cached by (image sha256, backbone key);
  * only a linear head is trained, on those vectors, in plain JS. With a warm cache that is
  * seconds for 1,000 images. The backbone is the project's (ImageNet, imported or random),
- * never a fine-tuned model (DECISIONS.md, Training).
+ * never a fine-tuned model (docs/decisions.md, Training runs are reproducible).
  */
 
 /** Where cached embeddings live (the project's embedding_cache table in practice). */

@@ -1,6 +1,6 @@
 /**
  * Deterministic random streams for training. Every random decision is drawn from a stream
- * seeded by (seed, epoch, index) (DECISIONS.md, Training), never from a global generator,
+ * seeded by (seed, epoch, index) (docs/decisions.md, Training runs are reproducible), never from a global generator,
  * so a run resumed from a checkpoint at any epoch sees exactly the numbers an uninterrupted
  * run would: there is no generator state to save beyond the seed itself.
  */

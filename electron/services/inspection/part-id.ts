@@ -1,7 +1,7 @@
 import { Script, createContext } from 'node:vm'
 
 /**
- * Every record carries a part id (DECISIONS.md): from the trigger payload, else from the
+ * Every record carries a part id (docs/decisions.md, Inspection records): from the trigger payload, else from the
  * file name with the project's pattern (a regular expression with one capture group),
  * else a counter that keeps counting across restarts.
  *

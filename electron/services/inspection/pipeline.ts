@@ -17,7 +17,7 @@ import { LatencyStats } from './stats'
  *   one; the replaced frame is counted as dropped and never recorded. Triggered frames (a
  *   part that must get a verdict: key press, external trigger, hot folder file) are queued
  *   and never dropped.
- * - Fail-safe (DECISIONS.md): an engine error, a verdict later than the deadline (capture
+ * - Fail-safe (docs/decisions.md, Verdicts are fail-safe): an engine error, a verdict later than the deadline (capture
  *   to verdict) or no active model gives NO_VERDICT, which counts as a reject.
  * - Watchdog: an engine call that has not returned long after its deadline restarts the
  *   engine worker; the pipeline stops waiting for it and records the incident.

@@ -2,7 +2,7 @@ import type { InspectionRecord } from '../../../shared/contract/inspection'
 import { noVerdictMessage } from './no-verdict-messages'
 
 /**
- * The JSON form of one result: the CLI's `inspect` line (DECISIONS.md field names: file,
+ * The JSON form of one result: the CLI's `inspect` line (docs/decisions.md, CLI JSON: file,
  * verdict, class, scores, modelVersion, latencyMs, partId), also the JSONL log line and the
  * webhook body, with traceability fields added (never renamed).
  */

@@ -1,7 +1,7 @@
 import type { InspectionScores, NoVerdictReason, Verdict } from '../../../shared/contract/inspection'
 
 /**
- * PASS / FAIL / NO_VERDICT from model outputs (DECISIONS.md, Inspection and Anomaly mode):
+ * PASS / FAIL / NO_VERDICT from model outputs (docs/decisions.md, Verdicts are fail-safe):
  * - classifier: reject when the good class's probability is below the threshold t;
  * - anomaly: reject when the anomaly score reaches its threshold;
  * - both active: FAIL when either says defect;

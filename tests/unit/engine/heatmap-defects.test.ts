@@ -14,8 +14,8 @@ import { camToImageHeatmap, normaliseCam } from '../../../electron/engine/infer/
 import { preprocessImage } from '../../../electron/imaging/preprocess'
 
 /**
- * DECISIONS.md, CAM heatmaps: "on synthetic defects the peak lies inside the defect mask
- * for most images" (the PyTorch-parity half is heatmap.test.ts).
+ * docs/decisions.md, Test data stands in for the real thing: "on synthetic defects, peak
+ * inside the defect mask for most images" (the PyTorch-parity half is heatmap.test.ts).
  *
  * A reduced ResNet18 (width 0.25) is trained from random initialisation with the app's own
  * trainer on generated 128×128 images (input 128 → layer4 is 4×4), then, for held-out
@@ -34,7 +34,7 @@ import { preprocessImage } from '../../../electron/imaging/preprocess'
  *
  * Observed while writing this: the peaks sit, on average, about half a cell right of and
  * below the defect. The upsampling follows F.interpolate(align_corners=False) (parity
- * with PyTorch, DECISIONS.md), which puts layer4 cell j at input pixel 32j + 16, while in
+ * with PyTorch, docs/decisions.md, PyTorch parity), which puts layer4 cell j at input pixel 32j + 16, while in
  * torchvision's ResNet (every stride-2 conv/pool padded symmetrically) cell j is centred
  * on input pixel 32j. That shift is what the half-cell allowance also absorbs.
  */

@@ -18,7 +18,7 @@ export function get(map: TensorMap, name: string): Tensor {
   return t
 }
 
-/** max |a − b| / max |b|, the per-tensor parity measure of DECISIONS.md. */
+/** max |a − b| / max |b|, the per-tensor parity measure of docs/decisions.md (PyTorch parity). */
 export function relativeError(a: ArrayLike<number>, b: ArrayLike<number>): number {
   if (a.length !== b.length) throw new Error(`length ${a.length} vs ${b.length}`)
   let diff = 0

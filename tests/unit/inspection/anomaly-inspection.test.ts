@@ -13,7 +13,7 @@ import { generateSyntheticSet } from '../../support/synthetic-defects'
 import { createTinyProject } from './fixture'
 
 /**
- * Classification and anomaly models both active (DECISIONS.md): the part FAILs when either
+ * Classification and anomaly models both active (docs/decisions.md, Verdicts are fail-safe): the part FAILs when either
  * says defect. A small PatchCore model (ResNet18 width 0.25, 64 px, random backbone) fitted
  * on generated good parts scores through the same engine as the classifier.
  */

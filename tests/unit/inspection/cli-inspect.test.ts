@@ -39,7 +39,7 @@ beforeAll(async () => {
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 describe('defect-studio inspect', () => {
-  it('prints one DECISIONS.md JSON line per image and records each in the history', async () => {
+  it('prints one inspect JSON line per image and records each in the history', async () => {
     const { io, out } = capture()
     const code = await runCli(['inspect', '--project', project, '--from', parts, '--json', '--deadline-ms', '60000', '--operator', 'night-shift'], io)
     expect(code).toBe(0)

@@ -6,7 +6,7 @@ import type { ProjectStore } from '../../../electron/store/project-store'
 import { importedProject, maxRelativeDifference, modelWeights, syntheticFolder } from './project-fixture'
 
 /**
- * Cancel + resume equals an uninterrupted run (DECISIONS.md: within 1e-5 per tensor). Two
+ * Cancel + resume equals an uninterrupted run (docs/decisions.md: within 1e-5 per tensor). Two
  * projects hold the same imported images; one trains straight through, the other is
  * cancelled in the middle of epoch 2 (and left marked 'running', as a killed process would
  * leave it) and started again with the same settings, which resumes from the epoch-1

@@ -8,7 +8,7 @@ import { importedProject, syntheticFolder } from './project-fixture'
 
 /**
  * Training a reduced ResNet18 (width 0.25, 64 px) from random initialisation on the shared
- * synthetic defect set, imbalanced 20:1 per defect class (DECISIONS.md), then the
+ * synthetic defect set, imbalanced 20:1 per defect class (docs/decisions.md, Test data stands in for the real thing), then the
  * never-worse gate with a deliberately worse second model.
  *
  * Stated result (measured when this test was written, AVX-512, 2 threads): from epoch 6 on
