@@ -1,18 +1,27 @@
 /**
  * `npm run bench:train`: the trainer end to end (decode + augment + step, prefetching) on
  * generated images, ResNet18 at 224 px, batch 32, for the default freeze preset
- * (all-but-stem) and full fine-tuning (none); peak memory; quick retrain on 1,000 images
- * cold and with a warm embedding cache. When /usr/bin/python3 has torch, PyTorch's numbers
- * for the same step (bench/train-step-torch.py, same thread count) are measured in the same
- * run and printed as ratios, and with --parity both trainers train the same reduced model
- * from the same initial weights on the same synthetic set (scripts/reference/train_reference.py)
- * and their validation accuracies are printed side by side.
+ * (all-but-stem) and full fine-tuning (none), against PyTorch's step for the same preset
+ * (bench/train-step-torch.py, same thread count, when /usr/bin/python3 has torch).
  *
- *   npx tsx bench/train.ts [--steps 3] [--threads 2] [--quick-images 1000] [--parity] [--skip-full] [--skip-quick]
+ * Every measurement runs in its own child process: ours is bench/train-trainer-child.ts (the
+ * whole training job on the generated project), PyTorch's the python script, so each peak
+ * RSS is that process alone and the two are comparable. The sides alternate (ours first,
+ * then PyTorch first) for `--repeats` rounds and the medians are compared; the load average
+ * is printed beside every figure. The SGEMM roofline is measured before and after and the
+ * fraction of it the trainer reached printed. The last line is JSON:
+ *   { "all-but-stem": { "ours": { imagesPerSecond, cpuSecondsPerImage, peakRssMb, loadAverage, runs, … },
+ *                       "torch": { … }, ratio, cpuRatio, memoryRatio, roofline }, "none": { … }, roofline, … }
+ * Also the quick retrain on 1,000 images cold and with a warm embedding cache (in this
+ * process), and with --parity both trainers train the same reduced model from the same
+ * initial weights on the same synthetic set (scripts/reference/train_reference.py), their
+ * validation accuracies printed side by side.
+ *
+ *   npx tsx bench/train.ts [--steps 3] [--threads 2] [--repeats 2] [--quick-images 1000] [--parity] [--skip-full] [--skip-quick]
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
@@ -35,11 +44,13 @@ const { values } = parseArgs({
     parity: { type: 'boolean', default: false },
     'skip-full': { type: 'boolean', default: false },
     'skip-quick': { type: 'boolean', default: false },
-    'parity-epochs': { type: 'string', default: '10' }
+    'parity-epochs': { type: 'string', default: '10' },
+    repeats: { type: 'string', default: '2' }
   }
 })
 const steps = Number(values.steps)
 const threads = Number(values.threads)
+const repeats = Math.max(1, Number(values.repeats))
 const batch = 32
 const size = 224
 const root = await mkdtemp(join(tmpdir(), 'ds-bench-train-'))
@@ -57,76 +68,105 @@ function hasTorch(): boolean {
 const torchAvailable = hasTorch()
 if (!torchAvailable) console.log('PyTorch not found (python3-torch, python3-torchvision): printing our numbers only.')
 
-async function project(name: string, counts: Record<string, number>, opts: { width: number; height: number; valFraction: number }): Promise<{ store: ProjectStore; data: string }> {
+async function project(name: string, counts: Record<string, number>, opts: { width: number; height: number; valFraction: number }): Promise<{ store: ProjectStore; data: string; file: string }> {
   const data = join(root, name)
   await generateSyntheticSet({ root: data, seed: 1, counts, layout: 'imagefolder', colour: 'mixed', width: opts.width, height: opts.height, valFraction: opts.valFraction })
-  const store = createProject(join(root, `${name}.dsproj`))
+  const file = join(root, `${name}.dsproj`)
+  const store = createProject(file)
   const report = await importImages(store, { kind: 'folder', folder: data })
   if (report.imported === 0) throw new Error('bench: import failed')
-  return { store, data }
+  return { store, data, file }
 }
 
-const mb = (): number => process.resourceUsage().maxRSS / 1024
+/** Load average (1 min) of the machine now: figures are only comparable at similar load. */
+const load = (): number => Number(loadavg()[0]!.toFixed(2))
 
-async function trainerThroughput(
-  store: ProjectStore,
-  freeze: FreezePreset
-): Promise<{ imagesPerSecond: number; stepImagesPerSecond: number; cpuSecondsPerImage: number; peakRssMb: number; stepsTimed: number }> {
-  const stamps: number[] = []
-  const cpu: number[] = []
-  const out = await runTrainingJob(projectTrainingData(store), { mode: 'full', size, batch, epochs: 1, freeze, optimizer: 'sgd', lr: 0.001, seed: 0, threads, resume: false, patience: 0 }, {
-    onProgress: () => {
-      stamps.push(performance.now())
-      const u = process.cpuUsage()
-      cpu.push((u.user + u.system) / 1e6)
-    }
+interface Side { imagesPerSecond: number; cpuSecondsPerImage: number; peakRssMb: number; loadAverage: number; stepImagesPerSecond?: number; startRssMb?: number }
+
+/** Our trainer for one preset, in its own process (bench/train-trainer-child.ts). */
+function oursRun(projectFile: string, freeze: FreezePreset): Side {
+  const script = fileURLToPath(new URL('./train-trainer-child.ts', import.meta.url))
+  const before = load()
+  const out = execFileSync(process.execPath, ['--import', 'tsx', script, projectFile, freeze, String(threads), String(size), String(batch)], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, DEFECT_STUDIO_DATA_DIR: join(root, 'appdata') }, maxBuffer: 1 << 24
   })
-  // Steady state: from the end of the first (warm-up) step to the end of the last one,
-  // data loading included. CPU seconds per image (all threads) is the figure that stays
-  // comparable on a machine shared with other work.
-  const timed = stamps.length - 1
+  return { ...(JSON.parse(out.trim().split('\n').pop()!) as Side), loadAverage: (before + load()) / 2 }
+}
+
+/** PyTorch's step for one preset, in its own process, same threads, thread spinning off as ours. */
+function torchRun(freeze: FreezePreset): Side {
+  const script = fileURLToPath(new URL('./train-step-torch.py', import.meta.url))
+  const before = load()
+  const out = execFileSync(python, [script, String(size), String(batch), freeze, String(steps), String(threads)], {
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, OMP_WAIT_POLICY: 'PASSIVE' }
+  })
+  return { ...(JSON.parse(out.trim().split('\n').pop()!) as Side), loadAverage: (before + load()) / 2 }
+}
+
+const median = (xs: number[]): number => {
+  const s = [...xs].sort((a, b) => a - b)
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2
+}
+/** The median of each figure over the repeats (each run in its own process). */
+function summarise(runs: Side[]): Side & { runs: Side[] } {
+  const pick = (k: keyof Side) => (runs.every((r) => typeof r[k] === 'number') ? median(runs.map((r) => r[k] as number)) : undefined)
   return {
-    imagesPerSecond: (timed * batch) / ((stamps.at(-1)! - stamps[0]!) / 1000),
-    stepImagesPerSecond: out.imagesPerSecond,
-    cpuSecondsPerImage: (cpu.at(-1)! - cpu[0]!) / (timed * batch),
-    peakRssMb: mb(),
-    stepsTimed: timed
+    imagesPerSecond: pick('imagesPerSecond')!,
+    cpuSecondsPerImage: pick('cpuSecondsPerImage')!,
+    peakRssMb: pick('peakRssMb')!,
+    loadAverage: pick('loadAverage')!,
+    ...(pick('stepImagesPerSecond') !== undefined ? { stepImagesPerSecond: pick('stepImagesPerSecond') } : {}),
+    ...(pick('startRssMb') !== undefined ? { startRssMb: pick('startRssMb') } : {}),
+    runs
   }
 }
 
-function torchStep(freeze: FreezePreset): { imagesPerSecond: number; peakRssMb: number; cpuSecondsPerImage?: number } | null {
-  if (!torchAvailable) return null
-  const script = fileURLToPath(new URL('./train-step-torch.py', import.meta.url))
-  const out = execFileSync(python, [script, String(size), String(batch), freeze, String(steps), String(threads)], { encoding: 'utf8' })
-  return JSON.parse(out.trim().split('\n').pop()!) as { imagesPerSecond: number; peakRssMb: number; cpuSecondsPerImage?: number }
-}
-
-const sgemmGflops = await measureSgemmGflops(threads)
-const report: Record<string, unknown> = { size, batch, threads, steps, roofline: { sgemmGflops } }
-console.log(`roofline: onnxruntime SGEMM ${sgemmGflops.toFixed(0)} GFLOP/s on ${threads} threads (measured now)`)
+const sgemmBefore = await measureSgemmGflops(threads)
+const report: Record<string, unknown> = { size, batch, threads, steps, repeats, roofline: { sgemmGflops: sgemmBefore } }
+console.log(`roofline: onnxruntime SGEMM ${sgemmBefore.toFixed(0)} GFLOP/s on ${threads} threads (measured now, load average ${load()})`)
 
 if (!values['skip-full']) {
   // 32·(steps+1) training images: one warm-up step and `steps` timed ones.
   const train = batch * (steps + 1)
-  const { store } = await project('full', { ok: Math.round((train - 16) / 0.8), scratch: 20 }, { width: 256, height: 256, valFraction: 0.2 })
-  for (const freeze of ['all-but-stem', 'none'] as FreezePreset[]) {
-    const ours = await trainerThroughput(store, freeze)
-    const torch = torchStep(freeze)
-    const cpuRatio = torch?.cpuSecondsPerImage ? torch.cpuSecondsPerImage / ours.cpuSecondsPerImage : null
-    const gflopPerImage = stepFlopsPerImage({ size, numClasses: 2, freeze }) / 1e9
-    const roofline = { gflopPerImage, limitImagesPerSecond: sgemmGflops / gflopPerImage, fractionReached: (ours.imagesPerSecond * gflopPerImage) / sgemmGflops }
+  const { store, file } = await project('full', { ok: Math.round((train - 16) / 0.8), scratch: 20 }, { width: 256, height: 256, valFraction: 0.2 })
+  store.close()
+  const presets: FreezePreset[] = ['all-but-stem', 'none']
+  const runs = new Map<FreezePreset, { ours: Side[]; torch: Side[] }>(presets.map((p) => [p, { ours: [], torch: [] }]))
+  // Alternate: ours then PyTorch, then PyTorch then ours, so a load change hits both sides.
+  for (let r = 0; r < repeats; r++) {
+    for (const freeze of presets) {
+      const side = runs.get(freeze)!
+      const order = r % 2 === 0 ? ['ours', 'torch'] : ['torch', 'ours']
+      for (const who of order) {
+        if (who === 'ours') side.ours.push(oursRun(file, freeze))
+        else if (torchAvailable) side.torch.push(torchRun(freeze))
+      }
+    }
+  }
+  const sgemmAfter = await measureSgemmGflops(threads)
+  const sgemmGflops = (sgemmBefore + sgemmAfter) / 2
+  report.roofline = { sgemmGflops, sgemmGflopsBefore: sgemmBefore, sgemmGflopsAfter: sgemmAfter }
+  console.log(`roofline after the runs: ${sgemmAfter.toFixed(0)} GFLOP/s (load average ${load()}); the mean ${sgemmGflops.toFixed(0)} is the limit below`)
+  for (const freeze of presets) {
+    const side = runs.get(freeze)!
+    const ours = summarise(side.ours)
+    const torch = side.torch.length ? summarise(side.torch) : null
+    const ratio = torch ? ours.imagesPerSecond / torch.imagesPerSecond : null
+    const cpuRatio = torch ? torch.cpuSecondsPerImage / ours.cpuSecondsPerImage : null
     const memoryRatio = torch ? ours.peakRssMb / torch.peakRssMb : null
-    report[freeze] = { ours, torch, ratio: torch ? ours.imagesPerSecond / torch.imagesPerSecond : null, cpuRatio, memoryRatio, roofline }
+    const gflopPerImage = stepFlopsPerImage({ size, numClasses: 2, freeze }) / 1e9
+    const roofline = { gflopPerImage, sgemmGflops, limitImagesPerSecond: sgemmGflops / gflopPerImage, fractionReached: (ours.imagesPerSecond * gflopPerImage) / sgemmGflops }
+    report[freeze] = { ours, torch, ratio, cpuRatio, memoryRatio, roofline }
     console.log(
-      `${freeze.padEnd(13)} trainer ${ours.imagesPerSecond.toFixed(1)} img/s (step alone ${ours.stepImagesPerSecond.toFixed(1)}), ${ours.cpuSecondsPerImage.toFixed(3)} CPU s/img, peak RSS ${ours.peakRssMb.toFixed(0)} MB` +
+      `${freeze.padEnd(13)} trainer ${ours.imagesPerSecond.toFixed(1)} img/s (step alone ${ours.stepImagesPerSecond?.toFixed(1) ?? '?'}), ${ours.cpuSecondsPerImage.toFixed(3)} CPU s/img, peak RSS ${ours.peakRssMb.toFixed(0)} MB` +
         (torch
-          ? ` | PyTorch step ${torch.imagesPerSecond.toFixed(1)} img/s, ${torch.cpuSecondsPerImage?.toFixed(3) ?? '?'} CPU s/img, ${torch.peakRssMb.toFixed(0)} MB` +
-            ` | speed ratio ours/torch ${(ours.imagesPerSecond / torch.imagesPerSecond).toFixed(2)} (by CPU time ${cpuRatio?.toFixed(2) ?? '?'}), memory ratio ${memoryRatio!.toFixed(2)}`
+          ? ` | PyTorch step ${torch.imagesPerSecond.toFixed(1)} img/s, ${torch.cpuSecondsPerImage.toFixed(3)} CPU s/img, ${torch.peakRssMb.toFixed(0)} MB` +
+            ` | speed ratio ours/torch ${ratio!.toFixed(2)} (by CPU time ${cpuRatio!.toFixed(2)}), memory ratio ${memoryRatio!.toFixed(2)}`
           : '') +
-        ` | ${(roofline.fractionReached * 100).toFixed(0)} % of the SGEMM roofline (${gflopPerImage.toFixed(2)} GFLOP/img)`
+        ` | ${(roofline.fractionReached * 100).toFixed(0)} % of the SGEMM roofline (${gflopPerImage.toFixed(2)} GFLOP/img → ${roofline.limitImagesPerSecond.toFixed(1)} img/s) | load average ${ours.loadAverage.toFixed(1)}` +
+        ` | medians of ${repeats} alternating runs, each in its own process`
     )
   }
-  store.close()
 }
 
 if (!values['skip-quick']) {

@@ -15,6 +15,8 @@ import { classesCommand } from './classes'
 import { demoCommand } from './demo'
 // Adds `models export|import` (model packages) to the models command.
 import './models-package'
+// Adds `models int8` (the INT8 inspection setting of a version).
+import './models-int8'
 
 /**
  * Every `defect-studio` command, in the order `--help` lists them. Add a command by

@@ -2,7 +2,8 @@ import { readdir, readFile, stat } from 'node:fs/promises'
 import { extname, join, resolve } from 'node:path'
 import type { InspectionRecord, NoVerdictReason } from '../../../shared/contract/inspection'
 import { noVerdictMessage } from '../../services/inspection/no-verdict-messages'
-import { openProject } from '../../store/project-store'
+import { openProject, type ProjectStore } from '../../store/project-store'
+import { int8Record, Int8RefusedError, quantiseClassifier } from '../../services/int8-model'
 import { HOT_FOLDER_EXTENSIONS } from '../../services/inspection/hot-folder'
 import { LocalInspectionEngine } from '../../services/inspection/local-engine'
 import { storeModelLoader } from '../../services/inspection/manager'
@@ -23,7 +24,7 @@ export const inspectCommand: CliCommand = {
   summary: 'Inspect images (a file, a folder, or a watched hot folder) and record the verdicts',
   usage: [
     'Usage: defect-studio inspect --project FILE --from DIR|FILE [--watch] [--json]',
-    '         [--deadline-ms N] [--threshold T] [--move] [--operator NAME] [--threads N]',
+    '         [--deadline-ms N] [--threshold T] [--move] [--operator NAME] [--threads N] [--int8]',
     '         [--mqtt URL [--mqtt-line NAME] [--mqtt-qos 0|1]] [--plc HOST:PORT [--plc-mode client|server]]',
     '',
     '  --from DIR|FILE   an image, or a folder of images (not recursive)',
@@ -32,6 +33,9 @@ export const inspectCommand: CliCommand = {
     '  --threshold T     reject when the good class probability is below T (this run only)',
     '  --move            move inspected files to OK/ and NG/ (with --watch)',
     '  --operator NAME   recorded as the actor (default: the OS user)',
+    '  --int8            run the classifier in INT8 (this run): calibrated on the training images and checked',
+    '                    against fp32 on the validation images; refused (exit 2) when it loses > 0.5 point.',
+    '                    "models int8 on" makes it the version\'s setting instead.',
     ...LINE_USAGE,
     '',
     'One line per image; with --json: {"file","verdict","class","scores","modelVersion","latencyMs","partId",...}.',
@@ -47,6 +51,7 @@ export const inspectCommand: CliCommand = {
     move: { type: 'boolean' },
     operator: { type: 'string' },
     threads: { type: 'string' },
+    int8: { type: 'boolean' },
     ...LINE_OPTIONS
   },
   async run(args, io) {
@@ -63,7 +68,17 @@ export const inspectCommand: CliCommand = {
     if (line?.plc?.enabled && watchMode) throw new UsageError('--plc inspects one image per PLC trigger; it cannot be combined with --watch')
 
     const store = openProject(projectFile)
-    const engine = new LocalInspectionEngine(storeModelLoader(store), { threads })
+    let loader = storeModelLoader(store)
+    if (args.values.int8 === true) {
+      const int8 = await int8ForThisRun(store, threads, io, args.json)
+      if (!int8) {
+        store.close()
+        return 2
+      }
+      const base = loader
+      loader = (version) => (version === int8.version ? { ...base(version), int8Ranges: int8.ranges } : base(version))
+    }
+    const engine = new LocalInspectionEngine(loader, { threads })
     const service = new InspectionService({ project: store, engine })
     const print = (record: InspectionRecord): void => printRecord(io, record, args.json)
     let outputs: LineOutputs | null = null
@@ -136,6 +151,33 @@ export const inspectCommand: CliCommand = {
       await engine.release()
       store.close()
     }
+  }
+}
+
+/**
+ * --int8: the active classifier's INT8 ranges, from its stored setting or calibrated and
+ * checked now; null (after saying why) when INT8 is refused.
+ */
+async function int8ForThisRun(store: ProjectStore, threads: number | undefined, io: CliIo, json: boolean): Promise<{ version: number; ranges: Record<string, [number, number]> } | null> {
+  const active = store.models.active('classifier')
+  if (!active) throw new UsageError('--int8 needs an active classifier; train one first (defect-studio train)')
+  const stored = int8Record(store, active.version)
+  if (stored) return { version: active.version, ranges: stored.ranges }
+  try {
+    const { record } = await quantiseClassifier(store, { version: active.version, threads })
+    if (!record.check.accepted) {
+      const message = `INT8 refused for model version ${active.version}: ${record.check.reason}`
+      if (json) printJson(io, { int8: false, refused: message, check: record.check })
+      else io.err(message)
+      return null
+    }
+    if (!json) io.err(`INT8 for this run: ${record.check.reason}`)
+    return { version: active.version, ranges: record.ranges }
+  } catch (error) {
+    if (!(error instanceof Int8RefusedError)) throw error
+    if (json) printJson(io, { int8: false, refused: error.message, check: error.check })
+    else io.err(error.message)
+    return null
   }
 }
 

@@ -41,7 +41,9 @@ export const modelsCommand: CliCommand = {
     'Usage: defect-studio models --project FILE [--json]                       list versions',
     '       defect-studio models --project FILE activate VERSION [--json]      activate (or roll back to) a version',
     '       defect-studio models --project FILE export [VERSION] PACKAGE.dsmodel   one file: ONNX, classes, preprocessing, threshold',
-    '       defect-studio models --project FILE import PACKAGE.dsmodel         add a packaged model (e.g. from another line PC)'
+    '       defect-studio models --project FILE import PACKAGE.dsmodel         add a packaged model (e.g. from another line PC)',
+    '       defect-studio models --project FILE int8 [VERSION] [on|off|status]  inspect in INT8: calibrated on the training images,',
+    '                                                                            refused when it loses > 0.5 point of validation accuracy'
   ].join('\n'),
   options: { project: { type: 'string' } },
   allowPositionals: true,

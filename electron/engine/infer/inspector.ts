@@ -4,6 +4,7 @@ import { decodeRgb, preprocessRgb, type Fit, type Roi } from '../../imaging/prep
 import { createAnomalyScorer, type AnomalyScorer } from '../anomaly/patchcore'
 import { parseResnetWeights } from '../models/weights'
 import type { Heatmap } from './heatmap'
+import { rangesFromJson } from './int8'
 import { Predictor } from './predictor'
 import { createSession, type InferenceSession } from './sessions'
 
@@ -26,6 +27,8 @@ export interface ClassifierModelBytes {
   onnx: Uint8Array
   weights: Uint8Array | null
   size: number
+  /** INT8 calibration ranges (int8.ts, rangesToJson) when the model version runs in INT8; needs weights. */
+  int8Ranges?: Record<string, [number, number]> | null
 }
 
 export interface AnomalyModelBytes {
@@ -152,7 +155,8 @@ export class Inspector {
   private async createClassifier(key: string, bytes: ClassifierModelBytes): Promise<ClassifierRunner> {
     if (bytes.weights) {
       const { weights, numClasses, width } = parseResnetWeights(bytes.weights, key)
-      const predictor = await Predictor.create({ weights, numClasses, width, size: bytes.size, heatmap: true, threads: this.opts.threads })
+      const int8Ranges = bytes.int8Ranges ? rangesFromJson(bytes.int8Ranges) : undefined
+      const predictor = await Predictor.create({ weights, numClasses, width, size: bytes.size, heatmap: true, threads: this.opts.threads, int8Ranges })
       return { kind: 'predictor', predictor, size: bytes.size }
     }
     const { session } = await createSession(bytes.onnx, { threads: this.opts.threads })

@@ -29,6 +29,8 @@ export interface Int8ModelOptions {
   size: number
   /** Output the layer4 map too (heatmaps), dequantised to float32. */
   layer4?: boolean
+  /** Output 'probabilities' [N, C] (softmax of the logits) too, as the fp32 inference model does. */
+  probabilities?: boolean
 }
 
 /** Value name → [min, max] seen on the calibration images. */
@@ -176,6 +178,7 @@ function emitNetwork(net: Net, weights: TensorMap, o: Int8ModelOptions, ranges?:
     }
   }
   g.output(read(net.outputValue), 'logits', 'float32', ['N', o.numClasses])
+  if (o.probabilities && ranges) g.output(g.op1('Softmax', [read(net.outputValue)], { axis: 1 }), 'probabilities', 'float32', ['N', o.numClasses])
   if (o.layer4) {
     const l4 = net.marks.get('layer4')!
     g.output(read(l4), 'layer4', 'float32', ['N', ...net.shapeOf(l4).slice(1)])
@@ -221,6 +224,31 @@ export async function buildResnet18Int8(o: Int8ModelOptions & { calibration: Flo
     await session.release()
   }
   return { model: emitNetwork(net, o.weights, o, ranges).bytes, ranges }
+}
+
+/**
+ * The INT8 model for ranges calibrated earlier (buildResnet18Int8): deterministic and
+ * cheap (no calibration run), so a model version keeps only its ranges (a few hundred
+ * bytes) and the graph is rebuilt from its weights when inspection loads it.
+ */
+export function buildResnet18Int8FromRanges(o: Int8ModelOptions, ranges: ActivationRanges): Uint8Array {
+  return emitNetwork(netFor(o), o.weights, o, ranges).bytes
+}
+
+/** Ranges as plain JSON (value name → [min, max]) and back; bad entries are refused by name. */
+export function rangesToJson(ranges: ActivationRanges): Record<string, [number, number]> {
+  return Object.fromEntries(ranges)
+}
+export function rangesFromJson(json: unknown): ActivationRanges {
+  if (!json || typeof json !== 'object' || Array.isArray(json)) throw new Error('INT8 calibration ranges must be an object of value name → [min, max].')
+  const out: ActivationRanges = new Map()
+  for (const [name, r] of Object.entries(json as Record<string, unknown>)) {
+    if (!Array.isArray(r) || r.length !== 2 || !r.every((v) => typeof v === 'number' && Number.isFinite(v)) || r[0] > r[1]) {
+      throw new Error(`INT8 calibration range "${name}" is not [min, max] of finite numbers.`)
+    }
+    out.set(name, [r[0] as number, r[1] as number])
+  }
+  return out
 }
 
 export interface Int8AccuracyCheck {

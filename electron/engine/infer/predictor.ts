@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node'
 import { decodeRgb, preprocessRgb, type Fit, type InputRegion, type RgbImage, type Roi } from '../../imaging/preprocess'
 import { buildResnet18Inference } from '../models/resnet'
 import type { TensorMap } from '../tensor'
+import { buildResnet18Int8FromRanges, type ActivationRanges } from './int8'
 import { camToImageHeatmap, classActivationMap, normaliseCam, type Heatmap } from './heatmap'
 import { createSession, providerLabel, type ExecutionProviderName, type InferenceSession, type ProviderRequest } from './sessions'
 
@@ -37,6 +38,12 @@ export interface PredictorOptions {
   heatmap?: boolean
   provider?: ProviderRequest
   threads?: number
+  /**
+   * Run the INT8 (static QDQ) model of these weights with these calibration ranges
+   * (int8.ts) instead of fp32. CPU only: the QDQ graph is fused into VNNI kernels there and
+   * is not verified on GPU providers.
+   */
+  int8Ranges?: ActivationRanges
 }
 
 export class Predictor {
@@ -67,15 +74,17 @@ export class Predictor {
 
   /** Build the ONNX model for these weights and open a session on the best provider. */
   static async create(opts: PredictorOptions): Promise<Predictor> {
-    const model = buildResnet18Inference({
-      numClasses: opts.numClasses,
-      width: opts.width,
-      height: opts.size,
-      batch: 'dynamic',
-      weights: opts.weights,
-      outputs: { probabilities: true, layer4: opts.heatmap === true }
-    })
-    const { session, provider, reason } = await createSession(model, { provider: opts.provider, threads: opts.threads })
+    const model = opts.int8Ranges
+      ? buildResnet18Int8FromRanges({ weights: opts.weights, numClasses: opts.numClasses, width: opts.width, size: opts.size, probabilities: true, layer4: opts.heatmap === true }, opts.int8Ranges)
+      : buildResnet18Inference({
+          numClasses: opts.numClasses,
+          width: opts.width,
+          height: opts.size,
+          batch: 'dynamic',
+          weights: opts.weights,
+          outputs: { probabilities: true, layer4: opts.heatmap === true }
+        })
+    const { session, provider, reason } = await createSession(model, { provider: opts.int8Ranges ? 'cpu' : opts.provider, threads: opts.threads })
     const fc = opts.weights.get('fc.weight')!
     const bias = opts.weights.get('fc.bias')!
     return new Predictor(session, provider === 'cpu' ? null : model, opts.threads, opts.numClasses, opts.size, provider, reason, fc.data, bias.data, opts.heatmap === true)

@@ -13,6 +13,8 @@ import type { EngineOutput, EngineRequest, InspectionEngine } from './pipeline'
 export interface ModelBytes {
   onnx: Uint8Array
   weights: Uint8Array | null
+  /** INT8 calibration ranges when the version inspects in INT8 (services/int8-model.ts). */
+  int8Ranges?: Record<string, [number, number]> | null
 }
 export type ModelLoader = (version: number) => ModelBytes
 
@@ -67,8 +69,8 @@ export class LocalInspectionEngine implements InspectionEngine {
   private async ensureLoaded(models: InspectionModelInfo): Promise<ReturnType<typeof inspectionModelKeys>> {
     const keys = inspectionModelKeys(models)
     if (models.classifier && keys.classifier) {
-      const { onnx, weights } = this.loadModel(models.classifier.version)
-      await this.inspector.loadClassifier(keys.classifier, { onnx, weights, size: models.classifier.size })
+      const { onnx, weights, int8Ranges } = this.loadModel(models.classifier.version)
+      await this.inspector.loadClassifier(keys.classifier, { onnx, weights, size: models.classifier.size, int8Ranges })
     }
     if (models.anomaly && keys.anomaly) await this.inspector.loadAnomaly(keys.anomaly, { onnx: this.loadModel(models.anomaly.version).onnx, size: models.anomaly.size })
     return keys

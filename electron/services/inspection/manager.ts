@@ -5,6 +5,7 @@ import type { ModelLoader } from './local-engine'
 import { InspectionService, type InspectionServiceOptions } from './service'
 import { WorkerInspectionEngine } from './worker-engine'
 import { LineOutputs } from '../line/line-outputs'
+import { int8Record } from '../int8-model'
 
 /**
  * One InspectionService per open project: created on first use, closed when the project
@@ -19,7 +20,8 @@ export interface InspectionManagerOptions {
 }
 
 export function storeModelLoader(store: ProjectStore): ModelLoader {
-  return (version) => ({ onnx: store.models.onnx(version), weights: store.models.weights(version) })
+  // A version with INT8 turned on (services/int8-model.ts) runs from its calibration ranges.
+  return (version) => ({ onnx: store.models.onnx(version), weights: store.models.weights(version), int8Ranges: int8Record(store, version)?.ranges ?? null })
 }
 
 export class InspectionManager {

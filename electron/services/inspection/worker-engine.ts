@@ -59,8 +59,8 @@ export class WorkerInspectionEngine implements InspectionEngine {
       const c = models.classifier
       loads.push(
         this.once(keys.classifier, () => {
-          const { onnx, weights } = this.loadModel(c.version)
-          const payload = { key: keys.classifier!, kind: 'classifier' as const, onnx: new Uint8Array(onnx), weights: weights ? new Uint8Array(weights) : null, size: c.size, keep }
+          const { onnx, weights, int8Ranges } = this.loadModel(c.version)
+          const payload = { key: keys.classifier!, kind: 'classifier' as const, onnx: new Uint8Array(onnx), weights: weights ? new Uint8Array(weights) : null, size: c.size, int8Ranges: int8Ranges ?? null, keep }
           return this.host.call('inspect:load', payload, { transfer: [payload.onnx.buffer as ArrayBuffer, ...(payload.weights ? [payload.weights.buffer as ArrayBuffer] : [])] })
         })
       )

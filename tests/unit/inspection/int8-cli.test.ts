@@ -1,0 +1,141 @@
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { runCli } from '../../../electron/cli/index'
+import { Predictor } from '../../../electron/engine/infer/predictor'
+import { buildResnet18Inference, initResnet18Weights } from '../../../electron/engine/models/resnet'
+import { writeSafetensors } from '../../../electron/engine/models/safetensors'
+import { PreprocessedSet } from '../../../electron/engine/train/evaluate'
+import type { TensorMap } from '../../../electron/engine/tensor'
+import { importImages } from '../../../electron/services/import-service'
+import { int8Record, quantiseClassifier } from '../../../electron/services/int8-model'
+import { rangesFromJson, type ActivationRanges } from '../../../electron/engine/infer/int8'
+import { projectDataset } from '../../../electron/services/training-data'
+import { createProject, openProject, type ProjectStore } from '../../../electron/store/project-store'
+import { generateSyntheticSet } from '../../support/synthetic-defects'
+
+/**
+ * The INT8 option end to end through the CLI: `models int8` (the version's setting) and
+ * `inspect --int8` (this run), both calibrated on the project's training images and checked
+ * against fp32 on its validation images. Two generated models make the check's outcome
+ * known in advance: one whose fc bias makes class 0 win every image by far (INT8 cannot
+ * change a prediction: accepted), one whose logits are near ties (INT8 flips some
+ * predictions; the validation labels are set to fp32's own predictions, so every flip is
+ * lost accuracy: refused).
+ */
+const classes = ['ok', 'scratch', 'spot']
+const width = 0.25
+const size = 32
+let dir: string
+let project: string
+let parts: string
+let decisive: number
+let ties: number
+
+function capture() {
+  const out: string[] = []
+  const err: string[] = []
+  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out, err }
+}
+
+function addModel(store: ProjectStore, weights: TensorMap, activate: boolean): number {
+  const onnx = buildResnet18Inference({ numClasses: classes.length, width, height: size, batch: 'dynamic', weights, outputs: { probabilities: true } })
+  return store.models.add({
+    kind: 'classifier', architecture: 'resnet18@0.25', classes, onnx, weights: writeSafetensors(weights),
+    metrics: {}, config: { size, fit: 'whole', width }, dataFingerprint: 'test', threshold: 0.5, activate
+  }).version
+}
+
+beforeAll(async () => {
+  process.env.DEFECT_STUDIO_DATA_DIR = join(tmpdir(), 'ds-data')
+  dir = mkdtempSync(join(tmpdir(), 'ds-int8-cli-'))
+  parts = join(dir, 'gen')
+  await generateSyntheticSet({ root: parts, seed: 4, counts: { ok: 16, scratch: 8, spot: 8 }, layout: 'imagefolder', width: 40, height: 40, valFraction: 0.5 })
+  const store = createProject(join(dir, 'line.dsproj'))
+  project = store.file
+  expect((await importImages(store, { kind: 'folder', folder: parts })).imported).toBe(32)
+  store.classes.update(store.classes.findByName('ok')!.id, { isGood: true })
+
+  const a = initResnet18Weights({ numClasses: classes.length, width, seed: 3 })
+  a.get('fc.bias')!.data.set([50, 0, 0])
+  decisive = addModel(store, a, true)
+
+  // Near ties: fc stays fp32 in the INT8 graph, so the fc bias can put the boundary between
+  // classes 0 and 1 exactly half-way between fp32's and INT8's margin on the image where the
+  // two differ most: there they predict different classes (class 2 never wins).
+  const b = initResnet18Weights({ numClasses: classes.length, width, seed: 3 })
+  b.get('fc.bias')!.data.set([0, 0, -100])
+  const data = projectDataset(store)
+  const set = new PreprocessedSet(data.val, size, 'whole')
+  const marginsOf = async (int8Ranges?: ActivationRanges): Promise<number[]> => {
+    const predictor = await Predictor.create({ weights: b, numClasses: classes.length, width, size, provider: 'cpu', threads: 1, int8Ranges })
+    const out: number[] = []
+    for (let i = 0; i < data.val.length; i++) {
+      const l = (await predictor.runBatch(await set.tensor(i), 1)).logits
+      out.push(l[0]! - l[1]!)
+    }
+    await predictor.release()
+    return out
+  }
+  const probe = addModel(store, b, false)
+  const { record } = await quantiseClassifier(store, { version: probe, threads: 1 })
+  const fp32 = await marginsOf()
+  const int8 = await marginsOf(rangesFromJson(record.ranges))
+  const widest = fp32.reduce((best, m, i) => (Math.abs(m - int8[i]!) > Math.abs(fp32[best]! - int8[best]!) ? i : best), 0)
+  const shift = (fp32[widest]! + int8[widest]!) / 2
+  b.get('fc.bias')!.data.set([-shift / 2, shift / 2, -100])
+  ties = addModel(store, b, false)
+  // Validation labels = fp32's predictions of this model: fp32 scores 100 %, each INT8 flip is a loss.
+  const rows = store.images.listLabelled().filter((r) => r.split === 'val')
+  expect(rows.length).toBe(data.val.length)
+  const predicted = await marginsOf()
+  predicted.forEach((m, i) => {
+    const k = m > 0 ? 0 : 1
+    store.labels.set([rows.find((r) => r.sha256 === data.val[i]!.key)!.id], store.classes.findByName(classes[k]!)!.id)
+  })
+  store.close()
+}, 120_000)
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+describe('INT8 inspection option', () => {
+  it('turns INT8 on for a version whose accuracy it keeps, stores the check and inspects with it', async () => {
+    const on = capture()
+    expect(await runCli(['models', '--project', project, 'int8', String(decisive), 'on', '--json'], on.io)).toBe(0)
+    const r = JSON.parse(on.out[0]!) as { int8: boolean; check: { accepted: boolean; lost: number; images: number; fp32Accuracy: number; int8Accuracy: number } }
+    expect(r.int8).toBe(true)
+    expect(r.check.accepted).toBe(true)
+    expect(r.check.lost).toBe(0)
+    expect(r.check.images).toBe(16)
+    const store = openProject(project)
+    expect(int8Record(store, decisive)?.check.accepted).toBe(true)
+    store.close()
+
+    const run = capture()
+    expect(await runCli(['inspect', '--project', project, '--from', join(parts, 'val', 'ok'), '--int8', '--json', '--deadline-ms', '60000'], run.io)).toBe(0)
+    const lines = run.out.map((l) => JSON.parse(l) as { verdict: string; class: string; modelVersion: number })
+    expect(lines.length).toBe(8)
+    expect(lines.every((l) => l.verdict === 'PASS' && l.class === 'ok' && l.modelVersion === decisive)).toBe(true)
+
+    const off = capture()
+    expect(await runCli(['models', '--project', project, 'int8', String(decisive), 'off'], off.io)).toBe(0)
+    const after = openProject(project)
+    expect(int8Record(after, decisive)).toBeNull()
+    after.close()
+  }, 120_000)
+
+  it('refuses INT8 when it loses more than half a point, says by how much, and stores nothing', async () => {
+    const on = capture()
+    expect(await runCli(['models', '--project', project, 'int8', String(ties), 'on'], on.io)).toBe(2)
+    expect(on.err.join('\n')).toMatch(/INT8 refused for model version \d+: INT8 loses \d+\.\d points of accuracy against fp32 \(.* vs 100\.0 % on 16 validation images\), more than 0\.5; the fp32 model is used\./)
+    const store = openProject(project)
+    expect(int8Record(store, ties)).toBeNull()
+    store.models.activate(ties)
+    store.close()
+
+    const run = capture()
+    expect(await runCli(['inspect', '--project', project, '--from', join(parts, 'val', 'ok'), '--int8'], run.io)).toBe(2)
+    expect(run.err.join('\n')).toMatch(/INT8 refused/)
+    expect(run.out).toEqual([]) // nothing was inspected
+  }, 120_000)
+})
