@@ -1,0 +1,63 @@
+/**
+ * What bench/inspect-ui.ts runs in the page before the app loads (as a script, so it needs
+ * no DOM types here): it watches the verdict element and the camera's <video>.
+ *
+ * - A verdict is "painted" at the first animation frame after the verdict element got a new
+ *   part id; its latency is that time minus the capture time the element carries
+ *   (data-captured-at: the record's time, which is the frame's capturedAt). Two verdicts
+ *   before one paint: the first is counted as superseded (never on screen).
+ * - Camera frames: requestVideoFrameCallback on the screen's video, counted while recording.
+ * Times are Date.now(), the clock the screen stamps frames with.
+ */
+export interface ProbeReport {
+  painted: Array<{ part: string; capturedAt: number; paintedAt: number }>
+  superseded: number
+  cameraFrames: number
+}
+
+export const PAGE_PROBE = `(() => {
+  const state = { recording: false, painted: [], superseded: 0, cameraFrames: 0, lastPart: null, pending: null, frameScheduled: false }
+  const onPaint = () => {
+    state.frameScheduled = false
+    const p = state.pending
+    state.pending = null
+    if (p && state.recording) state.painted.push({ part: p.part, capturedAt: p.capturedAt, paintedAt: Date.now() })
+  }
+  const check = () => {
+    const el = document.querySelector('[data-testid="inspect-verdict"]')
+    const part = el && el.getAttribute('data-part-id')
+    if (!el || !part || part === state.lastPart) return
+    state.lastPart = part
+    if (state.pending && state.recording) state.superseded++
+    state.pending = { part, capturedAt: Date.parse(el.getAttribute('data-captured-at') || '') }
+    if (!state.frameScheduled) {
+      state.frameScheduled = true
+      requestAnimationFrame(onPaint)
+    }
+  }
+  window.__inspectBench = {
+    begin() {
+      state.painted = []
+      state.superseded = 0
+      state.cameraFrames = 0
+      state.recording = true
+    },
+    end() {
+      state.recording = false
+      return { painted: state.painted, superseded: state.superseded, cameraFrames: state.cameraFrames }
+    },
+    watchVideo() {
+      const video = document.querySelector('[data-testid="inspect-video"]')
+      if (!video || !video.requestVideoFrameCallback) return false
+      const tick = () => {
+        if (state.recording) state.cameraFrames++
+        video.requestVideoFrameCallback(tick)
+      }
+      video.requestVideoFrameCallback(tick)
+      return true
+    }
+  }
+  const start = () => new MutationObserver(check).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-part-id'] })
+  if (document.body) start()
+  else document.addEventListener('DOMContentLoaded', start)
+})()`
