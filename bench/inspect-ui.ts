@@ -176,7 +176,7 @@ async function measure(page: Page, model: ModelKind, heatmap: boolean): Promise<
 
 async function runModel(model: ModelKind, project: string, video: string, profileRoot: string): Promise<ConfigResult[]> {
   const profileDir = values['profile-server']
-  const server = await startBrowserMode({ args: ['--project', project], ...(profileDir ? { env: { NODE_OPTIONS: `--cpu-prof --cpu-prof-dir=${join(profileDir, model)}` } } : {}) })
+  const server = await startBrowserMode({ args: ['--project', project], ...(profileDir ? { nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, model)}`] } : {}) })
   let context: BrowserContext | null = null
   const pageErrors: string[] = []
   try {

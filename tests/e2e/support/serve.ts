@@ -30,12 +30,12 @@ export class ServeStartError extends Error {
  * with a fresh data folder, and resolve once it prints its "listening" line. The built
  * renderer must exist (npm run build); the test says so instead of showing a blank page.
  */
-export async function startBrowserMode(opts: { args?: string[]; env?: Record<string, string>; timeoutMs?: number } = {}): Promise<BrowserModeServer> {
+export async function startBrowserMode(opts: { args?: string[]; env?: Record<string, string>; timeoutMs?: number; nodeArgs?: string[] } = {}): Promise<BrowserModeServer> {
   if (!existsSync(join(REPO_ROOT, 'out', 'renderer', 'index.html'))) {
     throw new ServeStartError('out/renderer/index.html is missing: run "npm run build" first (npm run test:e2e does).', '')
   }
   const dataDir = await mkdtemp(join(tmpdir(), 'ds-e2e-data-'))
-  const child = spawn(process.execPath, [join(REPO_ROOT, 'bin', 'defect-studio.js'), 'serve', '--port', '0', '--json', ...(opts.args ?? [])], {
+  const child = spawn(process.execPath, [...(opts.nodeArgs ?? []), join(REPO_ROOT, 'bin', 'defect-studio.js'), 'serve', '--port', '0', '--json', ...(opts.args ?? [])], {
     cwd: REPO_ROOT,
     env: { ...process.env, DEFECT_STUDIO_DATA_DIR: dataDir, ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe']
