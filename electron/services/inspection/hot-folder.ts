@@ -45,6 +45,8 @@ export class HotFolder {
   private watcher: FSWatcher | null = null
   private readonly queue: string[] = []
   private readonly queued = new Set<string>()
+  /** Files already reported as not images (reported again only when they change). */
+  private readonly namedNonImages = new Set<string>()
   private working = false
   private paused = false
   private idleWaiters: Array<() => void> = []
@@ -66,15 +68,18 @@ export class HotFolder {
       usePolling: this.options.usePolling ?? false,
       interval: this.options.pollMs ?? 100,
       awaitWriteFinish: { stabilityThreshold: this.stabilityMs, pollInterval: this.options.pollMs ?? 100 },
-      ignored: (path, stats) => {
+      // Other files are not ignored: a PDF or a text file dropped here is named as "not an image" (enqueue).
+      ignored: (path) => {
         const name = basename(path)
-        if (name.startsWith('.') || name.endsWith('.tmp') || name.endsWith('.part')) return true
-        return Boolean(stats?.isFile()) && !HOT_FOLDER_EXTENSIONS.has(extname(name).toLowerCase())
+        return name.startsWith('.') || name.endsWith('.tmp') || name.endsWith('.part')
       }
     })
     this.watcher = watcher
     watcher.on('add', (path) => this.enqueue(path))
-    watcher.on('change', (path) => this.enqueue(path))
+    watcher.on('change', (path) => {
+      this.namedNonImages.delete(resolve(path))
+      this.enqueue(path)
+    })
     watcher.on('error', (error) => this.options.onError?.(`Hot folder watcher: ${(error as Error).message}`))
     await new Promise<void>((resolveReady) => watcher.once('ready', () => resolveReady()))
   }
@@ -106,7 +111,14 @@ export class HotFolder {
     const full = resolve(path)
     // Only files directly in the folder (OK/ and NG/ are ours).
     if (resolve(full, '..') !== this.folder) return
-    if (!HOT_FOLDER_EXTENSIONS.has(extname(full).toLowerCase())) return
+    if (!HOT_FOLDER_EXTENSIONS.has(extname(full).toLowerCase())) {
+      // Said once per file (a change says it again), at once: waiting would not make it an image.
+      if (!this.namedNonImages.has(full)) {
+        this.namedNonImages.add(full)
+        this.options.onError?.(`"${basename(full)}" is not an image (only ${[...HOT_FOLDER_EXTENSIONS].join(', ')} files are inspected); it is skipped.`)
+      }
+      return
+    }
     if (this.queued.has(full)) return
     this.queued.add(full)
     this.queue.push(full)
@@ -181,6 +193,12 @@ export class HotFolder {
       if (now.size === last.size && now.mtimeMs === last.mtimeMs && now.size > 0) {
         const bytes = await readRegularFile(file, MAX_IMAGE_FILE_BYTES).catch(() => null)
         if (!bytes) return null
+        // Writers put the header first: a stable file without an image header is not an
+        // image still being written, and no amount of waiting makes it one.
+        if (bytes.length === now.size && !imageFormatOf(bytes)) {
+          this.options.onError?.(`"${basename(file)}" is not an image: its contents are not PNG, JPEG, BMP, TIFF or WebP (named ${extname(file)}). It is skipped; it will be looked at again when it changes.`)
+          return null
+        }
         if (bytes.length === now.size && looksComplete(file, bytes)) return { bytes, size: now.size, mtimeMs: now.mtimeMs }
       }
       if (Date.now() - started > timeout) {
@@ -200,6 +218,17 @@ export class HotFolder {
     for (let i = 1; await exists(target); i++) target = join(dir, `${stem}-${i}${ext}`)
     await rename(file, target).catch((error: Error) => this.options.onError?.(`Could not move "${file}" to ${sub}/: ${error.message}`))
   }
+}
+
+/** The image format named by the file's first bytes (its signature), or null when none matches. */
+export function imageFormatOf(bytes: Buffer): 'png' | 'jpeg' | 'bmp' | 'tiff' | 'webp' | null {
+  const starts = (...sig: number[]): boolean => bytes.length >= sig.length && sig.every((b, i) => bytes[i] === b)
+  if (starts(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a)) return 'png'
+  if (starts(0xff, 0xd8, 0xff)) return 'jpeg'
+  if (starts(0x42, 0x4d)) return 'bmp'
+  if (starts(0x49, 0x49, 0x2a, 0x00) || starts(0x4d, 0x4d, 0x00, 0x2a)) return 'tiff'
+  if (bytes.length >= 12 && bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP') return 'webp'
+  return null
 }
 
 /** JPEG must end with EOI (FFD9, maybe followed by padding); PNG with the IEND chunk. */

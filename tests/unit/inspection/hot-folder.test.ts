@@ -47,6 +47,7 @@ afterEach(async () => {
 
 function startFolder(opts: { moveToOkNg?: boolean } = {}) {
   const seen: Array<{ file: string; bytes: Buffer }> = []
+  const errors: string[] = []
   let id = 0
   const folder = new HotFolder({
     folder: watchDir,
@@ -54,13 +55,14 @@ function startFolder(opts: { moveToOkNg?: boolean } = {}) {
     stabilityMs: 150,
     pollMs: 50,
     moveToOkNg: opts.moveToOkNg,
+    onError: (message) => errors.push(message),
     inspect: async (file, bytes) => {
       seen.push({ file, bytes })
       return { verdict: file.includes('bad') ? 'FAIL' : 'PASS', inspectionId: ++id }
     }
   })
   folders.push(folder)
-  return { folder, seen }
+  return { folder, seen, errors }
 }
 
 describe('HotFolder', () => {
@@ -124,6 +126,26 @@ describe('HotFolder', () => {
     for (let i = 0; i < 100 && seen.length < 1; i++) await sleep(50)
     await folder.whenIdle()
     expect(seen.map((s) => s.file)).toEqual([join(watchDir, 'p1.png')])
+  })
+
+  it('names a non-image as such at once, whether it is called .png or .txt, and inspects the images beside it', async () => {
+    const { folder, seen, errors } = startFolder()
+    await folder.start()
+    const started = Date.now()
+    await writeFile(join(watchDir, 'report.png'), 'this is a text file, not a picture\n')
+    await writeFile(join(watchDir, 'notes.txt'), 'shift notes')
+    await writeFile(join(watchDir, 'good.png'), await pngBytes(3))
+    for (let i = 0; i < 100 && (errors.length < 2 || seen.length < 1); i++) await sleep(50)
+    await folder.whenIdle()
+    // Within seconds (the stability window), not after the 60 s "incomplete" timeout.
+    expect(Date.now() - started).toBeLessThan(5_000)
+    expect(errors.find((e) => e.includes('"report.png"'))).toMatch(/"report.png" is not an image: its contents are not PNG, JPEG/)
+    expect(errors.find((e) => e.includes('"notes.txt"'))).toMatch(/"notes.txt" is not an image \(only \.png, \.jpg/)
+    expect(errors.some((e) => /incomplete/.test(e))).toBe(false)
+    expect(seen.map((s) => s.file)).toEqual([join(watchDir, 'good.png')])
+    // Said once, not on every poll.
+    await sleep(400)
+    expect(errors.length).toBe(2)
   })
 
   it('recognises truncated PNG and JPEG files', async () => {
