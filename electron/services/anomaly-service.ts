@@ -383,7 +383,7 @@ export class AnomalyService {
       ...this.deps.defaults,
       ...Object.fromEntries(Object.entries(request).filter(([, v]) => v !== undefined)),
       ...(this.deps.engine ? { engine: this.deps.engine } : {}),
-      onProgress: (p) => this.deps.emit('anomaly:progress', p)
+      onProgress: (p) => this.emitForFitProject('anomaly:progress', p)
     })
       .then((r) =>
         this.finish({
@@ -412,7 +412,12 @@ export class AnomalyService {
     this.last = done
     this.lastFile = this.fitFile
     this.state = done.status === 'done' ? 'done' : 'error'
-    this.deps.emit('anomaly:done', done)
+    this.emitForFitProject('anomaly:done', done)
+  }
+
+  /** A fit keeps going when another project is opened, but only its own project's screens hear of it. */
+  private emitForFitProject(event: 'anomaly:progress' | 'anomaly:done', payload: unknown): void {
+    if (this.fitFile === openFile(this.deps.project)) this.deps.emit(event, payload)
   }
 
   /** Resolves when the current fit (if any) has ended. */
@@ -420,9 +425,12 @@ export class AnomalyService {
     await this.job
   }
 
-  status(): { state: 'idle' | 'training' | 'done' | 'error'; last: AnomalyDonePayload | null } {
+  status(): { state: 'idle' | 'training' | 'done' | 'error'; last: AnomalyDonePayload | null; busyElsewhere?: { projectPath: string } } {
+    const open = openFile(this.deps.project)
+    // A fit of another project is going: it holds the engine, but it is not this project's.
+    if (this.state === 'training' && this.fitFile !== open) return { state: 'idle', last: null, busyElsewhere: { projectPath: this.fitFile! } }
     // Another project is open than the one the last fit used: that result is not its.
-    if (this.state !== 'training' && this.lastFile !== null && this.lastFile !== openFile(this.deps.project)) return { state: 'idle', last: null }
+    if (this.state !== 'training' && this.lastFile !== null && this.lastFile !== open) return { state: 'idle', last: null }
     return { state: this.state, last: this.last }
   }
 

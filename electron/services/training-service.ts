@@ -104,7 +104,10 @@ export class TrainingService {
 
   /** Start a run; resolves once it has a run id (or fails before starting). */
   async start(request: TrainRequest): Promise<{ runId: number | null; resumed: boolean }> {
-    if (this.state === 'training' || this.state === 'stopping') throw new UserFacingError('conflict', 'A training run is already in progress. Wait for it or cancel it first.')
+    if (this.state === 'training' || this.state === 'stopping') {
+      const where = this.runFile !== openFile(this.deps.project) ? ` in another project (${this.runFile})` : ''
+      throw new UserFacingError('conflict', `A training run is already in progress${where}. Wait for it or cancel it first.`)
+    }
     const store = this.deps.project()
     const { augment, ...rest } = request
     const options: Omit<TrainJobOptions, 'backbone'> = { ...this.deps.defaults, ...rest, mode: request.mode ?? 'full' }
@@ -132,9 +135,9 @@ export class TrainingService {
         },
         onProgress: (runId, p) => {
           this.progress = { runId, ...p, accuracy: Number.isFinite(p.accuracy) ? p.accuracy : 0 }
-          this.deps.emit('training:progress', this.progress)
+          this.emitForRunProject('training:progress', this.progress)
         },
-        onEpoch: (runId, r) => this.deps.emit('training:epoch', { runId, ...r })
+        onEpoch: (runId, r) => this.emitForRunProject('training:epoch', { runId, ...r })
       })
       .then((outcome) => {
         this.finish({
@@ -165,7 +168,16 @@ export class TrainingService {
     this.lastFile = this.runFile
     this.state = done.status === 'failed' ? 'error' : done.status === 'done' ? 'done' : 'idle'
     this.abort = null
-    this.deps.emit('training:done', done)
+    this.emitForRunProject('training:done', done)
+  }
+
+  /**
+   * A run keeps going when another project is opened (it has its own store connection),
+   * but its events belong to its project: screens showing another project never hear them.
+   * Reopening the run's project reloads its state through status() and runs().
+   */
+  private emitForRunProject(event: 'training:progress' | 'training:epoch' | 'training:done', payload: unknown): void {
+    if (this.runFile === openFile(this.deps.project)) this.deps.emit(event, payload)
   }
 
   /** Stop at the next step; the last epoch checkpoint stays for resuming. */
@@ -183,8 +195,11 @@ export class TrainingService {
 
   status(): TrainingStatusDto {
     const busy = this.state === 'training' || this.state === 'stopping'
+    const open = openFile(this.deps.project)
+    // A run of another project is going: not this project's run, but it holds the trainer.
+    if (busy && this.runFile !== open) return { state: 'idle', runId: null, progress: null, last: null, busyElsewhere: { projectPath: this.runFile! } }
     // Another project is open than the one the last run trained: that result is not its.
-    if (!busy && this.lastFile !== null && this.lastFile !== openFile(this.deps.project)) return { state: 'idle', runId: null, progress: null, last: null }
+    if (!busy && this.lastFile !== null && this.lastFile !== open) return { state: 'idle', runId: null, progress: null, last: null }
     return { state: this.state, runId: this.runId, progress: this.progress, last: this.last }
   }
 

@@ -74,7 +74,7 @@ export const AnomalyProgressPayload = z.object({ phase: z.string(), done: z.numb
 
 export const anomalyChannels = {
   'anomaly:train': request<typeof AnomalyTrainRequest, { started: boolean }>(AnomalyTrainRequest, 'Start fitting an anomaly model from the good images; progress and the result arrive as events.'),
-  'anomaly:status': request<z.ZodObject<{}>, { state: 'idle' | 'training' | 'done' | 'error'; last: AnomalyDonePayload | null }>(
+  'anomaly:status': request<z.ZodObject<{}>, { state: 'idle' | 'training' | 'done' | 'error'; last: AnomalyDonePayload | null; busyElsewhere?: { projectPath: string } }>(
     z.object({}).strict(),
     'Whether an anomaly fit is running, and the last result.'
   ),

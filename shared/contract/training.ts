@@ -209,6 +209,8 @@ export interface TrainingStatusDto {
   runId: number | null
   progress: TrainingProgressPayload | null
   last: TrainingDonePayload | null
+  /** Set while a run of ANOTHER project holds the trainer (its progress is not shown here). */
+  busyElsewhere?: { projectPath: string }
 }
 
 export const trainingChannels = {

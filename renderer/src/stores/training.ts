@@ -35,6 +35,8 @@ export const useTrainingStore = defineStore('training', () => {
   const last = ref<TrainingDonePayload | null>(null)
   const error = ref<string | null>(null)
   const loading = ref(false)
+  /** The project whose run holds the trainer while this one is open (its run is not shown here). */
+  const busyElsewhere = ref<string | null>(null)
   let unsubscribers: Array<() => void> = []
 
   async function load(): Promise<void> {
@@ -45,6 +47,7 @@ export const useTrainingStore = defineStore('training', () => {
       runId.value = status.runId
       progress.value = status.progress
       last.value = status.last
+      busyElsewhere.value = status.busyElsewhere?.projectPath ?? null
       const runs = await api.request('training:runs', {})
       // The run to show: the live one, else the newest.
       const run = runs.find((r) => r.id === status.runId) ?? runs[0] ?? null
@@ -124,10 +127,11 @@ export const useTrainingStore = defineStore('training', () => {
     epochs.value = []
     last.value = null
     error.value = null
+    busyElsewhere.value = null
   }
   resetOnProjectSwitch(reset)
 
   const busy = computed(() => state.value === 'training' || state.value === 'stopping')
 
-  return { state, runId, progress, steps, epochs, last, error, loading, busy, load, subscribe, unsubscribe, start, cancel, reset }
+  return { state, runId, progress, steps, epochs, last, error, loading, busy, busyElsewhere, load, subscribe, unsubscribe, start, cancel, reset }
 })

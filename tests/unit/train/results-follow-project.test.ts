@@ -47,6 +47,41 @@ describe('training and anomaly results follow the open project', () => {
     expect(service.status().last?.modelVersion).toBe(1)
   })
 
+  it('a run still going in A is not shown in B, its events do not reach B, and A shows it again', async () => {
+    let finish!: () => void
+    let progress!: () => void
+    const runner = {
+      run: async (_file: string, _options: unknown, hooks: { onStart: (s: { runId: number; resumedFromEpoch: null }) => void; onProgress: (runId: number, p: unknown) => void }) => {
+        hooks.onStart({ runId: 9, resumedFromEpoch: null })
+        const p = { epoch: 1, epochs: 3, step: 1, stepsPerEpoch: 2, loss: 1, accuracy: 0.5, imagesPerSecond: 1, etaSeconds: 1, provider: 'cpu', lr: 0.01 }
+        progress = () => hooks.onProgress(9, p)
+        await new Promise<void>((resolve) => (finish = resolve))
+        return { runId: 9, status: 'done', modelVersion: 2, activated: true, reason: 'better', metrics: null, imagesPerSecond: 1 }
+      }
+    } as unknown as TrainingRunner
+    const events: Array<{ event: string; open: string }> = []
+    const service = new TrainingService({ project: () => open, emit: (event) => events.push({ event, open: open.file }), runner })
+    open = a
+    await service.start({ mode: 'quick' })
+    progress()
+    expect(service.status().state).toBe('training')
+    open = b
+    progress()
+    expect(service.status()).toEqual({ state: 'idle', runId: null, progress: null, last: null, busyElsewhere: { projectPath: a.file } })
+    await expect(service.start({ mode: 'quick' })).rejects.toThrow(/already in progress in another project/)
+    open = a
+    expect(service.status()).toMatchObject({ state: 'training', runId: 9, progress: { runId: 9, epoch: 1 } })
+    open = b
+    finish()
+    await service.idle()
+    // B heard nothing of A's run, not even its end; A gets its result on return.
+    expect(events.filter((e) => e.open === b.file)).toEqual([])
+    expect(events.filter((e) => e.open === a.file).map((e) => e.event)).toEqual(['training:progress'])
+    expect(service.status().last).toBeNull()
+    open = a
+    expect(service.status()).toMatchObject({ state: 'done', last: { modelVersion: 2 } })
+  })
+
   it('the last anomaly fit shows in its own project only', async () => {
     const service = new AnomalyService({ project: () => open, emit: () => undefined })
     open = a
