@@ -36,6 +36,7 @@ const TRAIN: Field[] = [
   { testid: 'train-setting-lr', schema: TrainRequest.shape.lr, typical: [0.001, 0.01, 0.0003] },
   { testid: 'train-setting-size', schema: TrainRequest.shape.size, typical: [64, 224, 320] },
   { testid: 'train-setting-seed', schema: TrainRequest.shape.seed, typical: [0, 42] },
+  { testid: 'train-setting-patience', schema: TrainRequest.shape.patience, typical: [0, 5, 20] },
   { testid: 'anomaly-frr', schema: AnomalyTrainRequest.shape.targetFrr, scale: 100, typical: [1, 0.5, 2, 5, 0.1] },
   { testid: 'anomaly-coreset', schema: AnomalyTrainRequest.shape.coresetFraction, scale: 100, typical: [10, 1, 2.5, 25] }
 ]

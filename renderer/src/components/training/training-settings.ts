@@ -12,6 +12,8 @@ export interface TrainSettingsDraft {
   lr: string | number
   size: string | number
   seed: string | number
+  /** Early-stopping patience in epochs; 0 = never stop early. */
+  patience: string | number
   freeze: '' | 'head' | 'last-stage' | 'all-but-stem' | 'none'
   optimizer: '' | 'sgd' | 'adamw'
   fit: '' | 'crop' | 'whole'
@@ -31,7 +33,8 @@ export const NUMBER_FIELDS = {
   batch: { label: 'Batch size', limits: numberLimits(TrainRequest.shape.batch) },
   lr: { label: 'Learning rate', limits: numberLimits(TrainRequest.shape.lr) },
   size: { label: 'Image size', limits: numberLimits(TrainRequest.shape.size) },
-  seed: { label: 'Seed', limits: numberLimits(TrainRequest.shape.seed) }
+  seed: { label: 'Seed', limits: numberLimits(TrainRequest.shape.seed) },
+  patience: { label: 'Early-stopping patience', limits: numberLimits(TrainRequest.shape.patience) }
 } as const satisfies Record<string, { label: string; limits: NumberLimits }>
 
 export function draftFromSettings(s: AdvancedTrainSettings): TrainSettingsDraft {
@@ -42,6 +45,7 @@ export function draftFromSettings(s: AdvancedTrainSettings): TrainSettingsDraft 
     lr: text(s.lr),
     size: text(s.size),
     seed: text(s.seed),
+    patience: text(s.patience),
     freeze: s.freeze ?? '',
     optimizer: s.optimizer ?? '',
     fit: s.fit ?? '',
