@@ -296,6 +296,8 @@ export class InspectionService {
     if (known.length > 0 && !known.includes(className)) {
       throw new UserFacingError('failed', `"${className}" is not a class of this project (${known.join(', ')}). Pick one of them.`)
     }
+    const contradiction = correctionContradiction(verdict, className, this.options.project.classes.list())
+    if (contradiction) throw new UserFacingError('invalid-payload', contradiction, [`className: ${contradiction}`])
     const record = this.history.setOverride(id, { verdict, className, actor: this.actor() })!
     const img = this.history.image(id)
     if (!img) return { record, imageId: null }
@@ -416,4 +418,17 @@ function safePattern(pattern: string | null, strict = false): PartIdPattern | nu
     if (strict) throw new UserFacingError('failed', (error as Error).message)
     return null
   }
+}
+
+/**
+ * Why a correction contradicts itself, or null when it does not: PASS goes with the good
+ * class, FAIL with a defect class. Without a good class marked nothing can contradict
+ * (every class is just a name), so any pair is accepted.
+ */
+export function correctionContradiction(verdict: Verdict, className: string, classes: ReadonlyArray<{ name: string; isGood: boolean }>): string | null {
+  const good = classes.find((c) => c.isGood)
+  if (!good) return null
+  if (verdict === 'PASS' && className !== good.name) return `A PASS correction must use the good class "${good.name}", not "${className}": a part that passes has no defect. Use FAIL with "${className}", or PASS with "${good.name}".`
+  if (verdict === 'FAIL' && className === good.name) return `A FAIL correction needs a defect class, not the good class "${good.name}". Use PASS with "${good.name}", or FAIL with one of the defect classes.`
+  return null
 }

@@ -72,4 +72,19 @@ describe('inspection handlers', () => {
     if (frame.value.record.verdict === 'FAIL') expect(media).toMatchObject({ contentType: 'image/png' })
     else expect(media).toBeNull()
   })
+
+  it('refuses a correction that contradicts itself (PASS with a defect class, FAIL with the good class), saying why', async () => {
+    const list = (await router.handle('history:list', {}, ctx)) as { ok: true; value: { rows: Array<{ id: number }> } }
+    const id = list.value.rows[0]!.id
+    const passDefect = (await router.handle('history:override', { id, verdict: 'PASS', className: 'scratch' }, ctx)) as { ok: false; error: { code: string; message: string } }
+    expect(passDefect).toMatchObject({ ok: false, error: { code: 'invalid-payload' } })
+    expect(passDefect.error.message).toMatch(/A PASS correction must use the good class "ok", not "scratch"/)
+    const failGood = (await router.handle('history:override', { id, verdict: 'FAIL', className: 'ok' }, ctx)) as { ok: false; error: { code: string; message: string } }
+    expect(failGood).toMatchObject({ ok: false, error: { code: 'invalid-payload' } })
+    expect(failGood.error.message).toMatch(/A FAIL correction needs a defect class, not the good class "ok"/)
+    // Nothing was recorded by the refused ones; a consistent one goes through.
+    const after = (await router.handle('history:list', {}, ctx)) as { ok: true; value: { rows: Array<{ id: number; override: unknown }> } }
+    expect(after.value.rows.find((r) => r.id === id)!.override).toBeNull()
+    expect(await router.handle('history:override', { id, verdict: 'FAIL', className: 'scratch' }, ctx)).toMatchObject({ ok: true, value: { record: { override: { verdict: 'FAIL', className: 'scratch' } } } })
+  })
 })
