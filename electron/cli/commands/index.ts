@@ -13,6 +13,7 @@ import { inspectCommand } from './inspect'
 import { plcSimCommand } from './plc-sim'
 import { classesCommand } from './classes'
 import { demoCommand } from './demo'
+import { historyCommand } from './history'
 // Adds `models export|import` (model packages) to the models command.
 import './models-package'
 // Adds `models int8` (the INT8 inspection setting of a version).
@@ -29,5 +30,5 @@ export const commands: CliCommand[] = [
   predictCommand, weightsCommand,
   importCommand, classesCommand, exportCommand, infoCommand,
   trainCommand, evalCommand, modelsCommand,
-  inspectCommand, plcSimCommand
+  inspectCommand, historyCommand, plcSimCommand
 ]
