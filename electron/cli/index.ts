@@ -3,6 +3,7 @@ import { busyMessage, isBusyError } from '../store/errors'
 import { parseCommandArgs, UsageError, type CliIo } from './command'
 import { commands } from './commands/index'
 import { userWorkingFolder } from './user-cwd'
+import { processIo } from './process-io'
 
 /**
  * `defect-studio` entry point. Every command accepts --json; errors exit non-zero with a
@@ -70,10 +71,7 @@ function globalHelp(): string {
 export async function main(): Promise<void> {
   const folder = userWorkingFolder(process.env, process.cwd())
   if (folder !== process.cwd()) process.chdir(folder)
-  const code = await runCli(process.argv.slice(2), {
-    out: (line) => process.stdout.write(line + '\n'),
-    err: (line) => process.stderr.write(line + '\n')
-  })
+  const code = await runCli(process.argv.slice(2), processIo())
   // Long-running commands (serve, inspect --watch) return only when they are done.
   process.exitCode = code
 }
