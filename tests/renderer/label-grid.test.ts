@@ -61,7 +61,7 @@ describe('LabelGrid', () => {
     const wrapper = mountGrid(makeItems(3))
     const tiles = wrapper.findAll('[data-testid="label-tile"]')
     expect(tiles[0]!.text()).toContain('ok')
-    expect(tiles[1]!.get('[data-testid="tile-suggestion"]').text()).toBe('scratch? 42 %')
+    expect(tiles[1]!.get('[data-testid="tile-suggestion"]').text()).toBe('scratch? 42%')
     expect(tiles[2]!.text()).toContain('unlabelled')
     expect(tiles[0]!.get('img').attributes('src')).toBe('thumb://1')
   })

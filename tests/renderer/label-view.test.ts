@@ -134,7 +134,7 @@ describe('label view', () => {
     const viewer = wrapper.get('[data-testid="label-viewer"]')
     expect(viewer.get('[data-testid="viewer-image"]').attributes('src')).toMatch(/^fake-image:\/\/2\?v=/)
     await viewer.get('[data-testid="viewer-zoom-in"]').trigger('click')
-    expect(viewer.get('[data-testid="viewer-zoom"]').text()).toBe('125 %')
+    expect(viewer.get('[data-testid="viewer-zoom"]').text()).toBe('125%')
     await viewer.trigger('keydown', { key: '2' })
     await flushPromises()
     // Labelled, and the viewer moved on to the next image.

@@ -75,10 +75,3 @@ export function useApi(): ApiClient {
   if (!api) throw new Error('useApi(): no API client provided; main.ts (or the test) must app.provide(API_KEY, client).')
   return api
 }
-
-/** The message to show a person for any failure thrown by request(). */
-export function errorMessage(error: unknown): string {
-  if (error instanceof ApiError) return error.message
-  if (error instanceof Error) return error.message
-  return String(error)
-}

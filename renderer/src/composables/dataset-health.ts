@@ -1,7 +1,8 @@
 /**
  * What a person should know about a labelled set before training, from per-class counts:
  * imbalance (and what to do about it), classes with no validation or too few images, and
- * a missing good class. Pure, so the Label and Train screens say the same thing.
+ * a missing good class. Pure, so the Label and Train screens say the same thing. `text` is
+ * the English sentence; the fields beside it let a screen say it in the user's language.
  */
 export interface HealthClass {
   name: string
@@ -12,7 +13,7 @@ export interface HealthClass {
 
 export type HealthIssue =
   | { kind: 'no-good-class'; text: string }
-  | { kind: 'imbalance'; text: string; ratio: number }
+  | { kind: 'imbalance'; text: string; ratio: number; most: string; mostCount: number; least: string; leastCount: number; share: number }
   | { kind: 'no-validation'; text: string; classes: string[] }
   | { kind: 'too-few'; text: string; classes: string[] }
 
@@ -36,6 +37,11 @@ export function datasetHealth(classes: readonly HealthClass[]): HealthIssue[] {
       issues.push({
         kind: 'imbalance',
         ratio,
+        most: most.name,
+        mostCount: total(most),
+        least: least.name,
+        leastCount: total(least),
+        share: total(most) / labelled.reduce((s, c) => s + total(c), 0),
         text:
           `The classes are imbalanced: "${most.name}" has ${total(most)} images, "${least.name}" ${total(least)} (${Math.round(ratio)}:1). ` +
           `Label more images of the small classes if you can; keep "Class-weighted loss" on auto (it turns on beyond ${IMBALANCE_RATIO}:1); ` +

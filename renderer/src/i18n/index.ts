@@ -6,7 +6,7 @@ import zhCN from './messages/zh-CN'
 
 /**
  * Every string a person reads on screen comes from here (vue-i18n, Composition API mode).
- * English and Simplified Chinese are complete (tests/renderer/i18n.test.ts compares the
+ * English and Simplified Chinese are complete (tests/renderer/i18n-keys.test.ts compares the
  * keys); the language follows the system unless the user picked one. Numbers and dates go
  * through `n()` / `d()` with the formats below, so each locale writes them its own way.
  * The CLI does not use this: it stays English.
@@ -51,7 +51,15 @@ function systemLanguages(): readonly string[] {
 export const localePreference = storedPreference<LocalePreference>('ds.locale', LOCALE_PREFERENCES, 'system')
 export const activeLocale = computed<Locale>(() => (localePreference.value === 'system' ? detectLocale(systemLanguages()) : localePreference.value))
 
-export function createAppI18n(locale: Locale = activeLocale.value) {
+type AppI18n = ReturnType<typeof buildI18n>
+let appI18n: AppI18n | null = null
+
+export function createAppI18n(locale: Locale = activeLocale.value): AppI18n {
+  appI18n = buildI18n(locale)
+  return appI18n
+}
+
+function buildI18n(locale: Locale) {
   return createI18n<[Messages], Locale, false>({
     legacy: false,
     locale,
@@ -71,4 +79,22 @@ export function installLocale(i18n: ReturnType<typeof createAppI18n>): void {
     i18n.global.locale.value = locale
     if (typeof document !== 'undefined') document.documentElement.lang = locale
   })
+}
+
+/**
+ * For code outside components (Pinia stores): the app's i18n, created once by main.ts (or
+ * by the test setup). Before that it answers in English from the reference messages.
+ */
+export function translate(key: string, params: Record<string, unknown> = {}, plural?: number): string {
+  if (!appI18n) appI18n = buildI18n('en')
+  return plural === undefined ? appI18n.global.t(key, params) : appI18n.global.t(key, params, plural)
+}
+
+export function currentLocale(): Locale {
+  return appI18n ? (appI18n.global.locale.value as Locale) : 'en'
+}
+
+export function formatNumber(value: number, format: keyof typeof numberFormat): string {
+  if (!appI18n) appI18n = buildI18n('en')
+  return appI18n.global.n(value, format)
 }

@@ -6,6 +6,7 @@ import type { LabelClass, LabelGridItem } from '../components/labelling/label-ty
 import { applyLabelFilter, defaultLabelFilter, type LabelFilter } from '../composables/label-filters'
 import { applyClick, type SelectionState } from '../composables/selection'
 import { errorMessage, useApi } from '../api/index'
+import { translate } from '../i18n/index'
 import { resetOnProjectSwitch } from './project-scope'
 
 /** images:list pages are at most 2,000 items (shared/contract/images.ts). */
@@ -164,20 +165,39 @@ export const useLabellingStore = defineStore('labelling', () => {
   async function assignByIndex(classIndex: number): Promise<boolean> {
     const cls = classes.value[classIndex]
     if (!cls) {
-      error.value = `There is no class ${classIndex + 1}: add one in the class list first.`
+      error.value = translate('label.noClassAt', { n: classIndex + 1 })
       return false
     }
     return assign(cls.id)
   }
 
-  async function undo(): Promise<void> {
+  /** Revert the last labelling action; true when something was undone. */
+  async function undo(): Promise<boolean> {
     try {
       const result = await api.request('images:undo-label', {})
       canUndo.value = result.undone
-      if (!result.undone) error.value = 'Nothing to undo.'
+      if (!result.undone) error.value = translate('label.nothingToUndo')
       await load()
+      return result.undone
     } catch (e) {
       error.value = errorMessage(e)
+      return false
+    }
+  }
+
+  /** Remove the targeted images from the project (the screen asks first); how many went. */
+  async function deleteImages(): Promise<number> {
+    const ids = targets()
+    if (ids.length === 0) return 0
+    try {
+      const r = await api.request('images:delete', { imageIds: ids })
+      error.value = null
+      selection.value = { selected: new Set(), anchor: null }
+      await load()
+      return r.deleted
+    } catch (e) {
+      error.value = errorMessage(e)
+      return 0
     }
   }
 
@@ -190,7 +210,7 @@ export const useLabellingStore = defineStore('labelling', () => {
     suggesting.value = true
     try {
       const r = await api.request('images:suggest', { scope })
-      suggestNote.value = `Model v${r.modelVersion} predicted ${r.predicted} image${r.predicted === 1 ? '' : 's'}${r.failed ? ` (${r.failed} could not be read)` : ''}.`
+      suggestNote.value = translate(r.failed ? 'label.suggestNoteFailed' : 'label.suggestNote', { version: r.modelVersion, n: r.predicted, failed: r.failed }, r.predicted)
       // Reload even when nothing new was predicted: the active model may have changed.
       await load()
     } catch (e) {
@@ -231,21 +251,25 @@ export const useLabellingStore = defineStore('labelling', () => {
       error.value = errorMessage(e)
     }
     if (accepted > 0) {
-      suggestNote.value = `Accepted ${accepted} suggestion${accepted === 1 ? '' : 's'}.`
+      suggestNote.value = translate('label.accepted', { n: accepted }, accepted)
       void loadClasses()
     }
     return accepted
   }
 
   // ---- classes ----
-  async function classAction(action: () => Promise<unknown>): Promise<void> {
+  /** True when the store accepted the change. */
+  async function classAction(action: () => Promise<unknown>): Promise<boolean> {
+    let ok = false
     try {
       await action()
       error.value = null
+      ok = true
     } catch (e) {
       error.value = errorMessage(e)
     }
     await load()
+    return ok
   }
   const createClass = (name: string) => classAction(() => api.request('classes:create', { name }))
   const renameClass = (id: number, name: string) => classAction(() => api.request('classes:update', { id, name }))
@@ -313,6 +337,7 @@ export const useLabellingStore = defineStore('labelling', () => {
     loading,
     error,
     canUndo,
+    deleteImages,
     importing,
     importProgress,
     importReport,

@@ -1,0 +1,28 @@
+import { ApiError } from '../api/client'
+import { currentLocale, translate } from './index'
+import { localizeServerMessage, rejectReasonKey } from './server-messages'
+
+/**
+ * The message to show a person for any failure thrown by request(), in the app's language.
+ * English shows the services' own sentence unchanged (the CLI prints the same one); other
+ * languages get it from the catalogue (see server-messages.ts).
+ */
+export function errorMessage(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error)
+  if (currentLocale() === 'en') return message
+  return serverMessage(message, error instanceof ApiError ? error.code : undefined)
+}
+
+/** A sentence the services sent (an error, a problem, a refusal) in the app's language. */
+export function serverMessage(message: string, code?: ApiError['code']): string {
+  if (currentLocale() === 'en') return message
+  const { key, params } = localizeServerMessage(message, code)
+  return translate(key, params)
+}
+
+/** Why an imported file was refused: the services' reason in English, its code's sentence otherwise. */
+export function rejectReason(code: string, reason: string): string {
+  const key = rejectReasonKey(code)
+  if (currentLocale() === 'en' || !key) return reason
+  return translate(key)
+}
