@@ -27,6 +27,25 @@ const layer = (what, forbidden, why) => ({
 })
 const above = (...names) => names
 
+// All SQL lives in electron/store/ (its README): the rest of the main process reaches the
+// project and history files through repositories only. Calls that run SQL on a
+// better-sqlite3 connection (prepare, exec, pragma) and the driver import are refused
+// elsewhere; `/re/.exec(text)` on a regular expression literal stays allowed.
+const noSql = 'SQL lives in electron/store/ only: add a method to a repository there (electron/store/README.md) and call it.'
+const sqlOnlyInStore = {
+  files: ['electron/**/*.ts'],
+  ignores: ['electron/store/**'],
+  rules: {
+    'no-restricted-syntax': [
+      'error',
+      { selector: "CallExpression[callee.property.name=/^(prepare|pragma)$/]", message: noSql },
+      { selector: "CallExpression[callee.property.name='exec']:not([callee.object.regex])", message: noSql },
+      { selector: "ImportDeclaration[source.value='better-sqlite3']", message: noSql },
+      { selector: "ImportExpression[source.value='better-sqlite3']", message: noSql }
+    ]
+  }
+}
+
 export default tseslint.config(
   { ignores: ['out/**', 'dist/**', 'node_modules/**', 'test-artifacts/**', '.tmp/**', 'renderer/dist/**'] },
   js.configs.recommended,
@@ -58,6 +77,7 @@ export default tseslint.config(
   layer('engine', above('store', 'services', 'main', 'preload', 'server', 'cli', 'renderer'), 'The engine imports nothing of ours above it (only shared/ and imaging/): take what it needs as a parameter or an interface the caller fills (see engine/train/training-data.ts).'),
   layer('store', above('engine', 'imaging', 'services', 'main', 'preload', 'server', 'cli', 'renderer'), 'The store imports only shared/: it is the database layer under everything.'),
   layer('imaging', above('engine', 'store', 'services', 'main', 'preload', 'server', 'cli', 'renderer'), 'imaging/ is a leaf (sharp + shared/ only).'),
+  sqlOnlyInStore,
   layer('services', above('main', 'preload', 'server', 'cli', 'renderer'), 'Services are used by main, server and CLI, never the other way round: move the shared piece down into services/ or shared/.'),
   {
     files: ['renderer/**/*.{ts,vue}'],

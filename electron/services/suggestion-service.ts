@@ -146,15 +146,9 @@ async function runBatch(runner: ClassifierRunner, tensors: Float32Array[], size:
   return rows
 }
 
-/** Image ids of a scope, in import order. */
+/** Image ids of a scope, in import order (see ImagesRepository.ids). */
 export function imageIdsOf(store: ProjectStore, scope: 'unlabelled' | 'all' | 'val'): number[] {
-  const sql =
-    scope === 'all'
-      ? 'SELECT id FROM images ORDER BY id'
-      : scope === 'unlabelled'
-        ? 'SELECT i.id FROM images i LEFT JOIN labels l ON l.image_id = i.id WHERE l.image_id IS NULL ORDER BY i.id'
-        : "SELECT i.id FROM images i JOIN splits s ON s.image_id = i.id JOIN labels l ON l.image_id = i.id WHERE s.split = 'val' ORDER BY i.id"
-  return (store.db.prepare(sql).all() as Array<{ id: number }>).map((r) => r.id)
+  return store.images.ids(scope)
 }
 
 /** Suggestion per image from the ACTIVE classifier's stored predictions, as project class ids. */

@@ -70,15 +70,19 @@ export function openDatabase(file: string, opts: OpenDbOptions = {}): Db {
   }
 }
 
-/** Apply every migration newer than PRAGMA user_version, each in its own transaction. */
-export function migrate(db: Db, list: readonly Migration[] = migrations): number {
+/**
+ * Apply every migration newer than PRAGMA user_version, each in its own transaction, and
+ * mark the file with `applicationId` (the project's by default; the inspection history
+ * file has its own, electron/store/history/history-store.ts).
+ */
+export function migrate(db: Db, list: readonly Migration[] = migrations, applicationId = APPLICATION_ID): number {
   let version = db.pragma('user_version', { simple: true }) as number
   for (const m of list) {
     if (m.version <= version) continue
     if (m.version !== version + 1) throw new Error(`Migration ${m.version} (${m.name}) follows ${version}: the list has a gap.`)
     db.transaction(() => {
       db.exec(m.sql)
-      db.pragma(`application_id = ${APPLICATION_ID}`)
+      db.pragma(`application_id = ${applicationId}`)
       db.pragma(`user_version = ${m.version}`)
     }).immediate()
     version = m.version

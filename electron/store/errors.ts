@@ -41,3 +41,14 @@ export function isBusyError(error: unknown): boolean {
 export function busyMessage(file?: string): string {
   return `The project${file ? ` "${file}"` : ''} is busy: another program (a CLI import or training, another Defect Studio window, browser mode) is writing to it and did not finish within ${BUSY_TIMEOUT_MS / 1000} s. Nothing was lost; try again when it has finished.`
 }
+
+/** The inspection history file beside a project could not be opened or created. */
+export class HistoryOpenError extends Error {
+  constructor(
+    readonly file: string,
+    reason: string
+  ) {
+    super(`Could not open the inspection history "${file}": ${reason}. Check that the folder is writable, or move the damaged file away (a new history starts).`)
+    this.name = 'HistoryOpenError'
+  }
+}

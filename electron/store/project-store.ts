@@ -31,9 +31,10 @@ export class ProjectStore {
   readonly embeddings: EmbeddingCacheRepository
   readonly predictions: PredictionsRepository
 
+  /** Private: everything above the store goes through the repositories (no SQL outside electron/store). */
   constructor(
     readonly file: string,
-    readonly db: Db
+    private readonly db: Db
   ) {
     this.settings = new SettingsRepository(db)
     this.classes = new ClassesRepository(db)

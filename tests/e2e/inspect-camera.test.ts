@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HistoryDb } from '../../electron/services/inspection/history-db'
+import { HistoryStore } from '../../electron/store/history/history-store'
 import { generateSyntheticSet } from '../support/synthetic-defects'
 import { createTinyProject } from '../unit/inspection/fixture'
 import { CHROMIUM_PATH, ChromiumMissingError, openApp, saveScreenshot } from './support/browser'
@@ -80,10 +80,10 @@ describe('live inspection with a fake camera (Chromium, browser mode)', () => {
     const inspected = Number(await page.getByTestId('count-inspected').textContent())
 
     // Every verdict on screen is in the history file beside the project.
-    const history = new HistoryDb(join(dir, 'line.history.sqlite'))
+    const history = HistoryStore.open(join(dir, 'line.history.sqlite'))
     let rows
     try {
-      rows = history.list({}, { limit: 1000, offset: 0 })
+      rows = history.inspections.list({}, { limit: 1000, offset: 0 })
     } finally {
       history.close()
     }

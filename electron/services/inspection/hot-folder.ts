@@ -3,8 +3,8 @@ import { mkdir, rename, stat } from 'node:fs/promises'
 import { MAX_IMAGE_FILE_BYTES, readRegularFile } from '../../engine/models/read-limited'
 import { basename, extname, join, resolve } from 'node:path'
 import type { Verdict } from '../../../shared/contract/inspection'
-import type { HistoryDb } from './history-db'
-import { sha256 } from './history-db'
+import type { HistoryStore } from '../../store/history/history-store'
+import { sha256 } from './sha256'
 
 /**
  * Hot folder: each new image is inspected once, and only once it is completely written.
@@ -21,7 +21,7 @@ export const HOT_FOLDER_EXTENSIONS = new Set(['.png', '.jpg', '.jpeg', '.bmp', '
 
 export interface HotFolderOptions {
   folder: string
-  history: HistoryDb
+  history: HistoryStore
   /** Inspect one complete file; resolves with its verdict. */
   inspect: (file: string, bytes: Buffer) => Promise<{ verdict: Verdict; inspectionId: number }>
   moveToOkNg?: boolean
@@ -154,20 +154,12 @@ export class HotFolder {
     if (!complete) return
     const { bytes, size, mtimeMs } = complete
     const hash = sha256(bytes)
-    const seen = this.options.history.db
-      .prepare('SELECT size, mtime_ms, sha256 FROM hot_folder_seen WHERE path = ?')
-      .get(file) as { size: number; mtime_ms: number; sha256: string } | undefined
-    if (seen && seen.size === size && seen.mtime_ms === Math.trunc(mtimeMs) && seen.sha256 === hash) return
+    const seen = this.options.history.hotFolder.seen(file)
+    if (seen && seen.size === size && seen.mtimeMs === Math.trunc(mtimeMs) && seen.sha256 === hash) return
 
     const { verdict, inspectionId } = await this.options.inspect(file, bytes)
     this.inspectedCount++
-    this.options.history.db
-      .prepare(
-        `INSERT INTO hot_folder_seen (path, size, mtime_ms, sha256, inspection_id, time) VALUES (?,?,?,?,?,?)
-         ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime_ms = excluded.mtime_ms, sha256 = excluded.sha256,
-           inspection_id = excluded.inspection_id, time = excluded.time`
-      )
-      .run(file, size, Math.trunc(mtimeMs), hash, inspectionId, new Date().toISOString())
+    this.options.history.hotFolder.markSeen(file, { size, mtimeMs, sha256: hash }, inspectionId)
     if (this.options.moveToOkNg) await this.move(file, verdict === 'PASS' ? 'OK' : 'NG')
   }
 

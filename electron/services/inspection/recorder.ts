@@ -1,5 +1,5 @@
 import type { InspectionRecord, InspectionSettings } from '../../../shared/contract/inspection'
-import type { HistoryDb } from './history-db'
+import type { HistoryStore } from '../../store/history/history-store'
 import { JsonlLog } from './jsonl-log'
 import { toResultJson } from './result-json'
 import { WebhookSender } from './webhook'
@@ -11,7 +11,7 @@ import { WebhookSender } from './webhook'
  * line). Images are kept for every reject and for one PASS in `passSampleEvery`.
  */
 export interface RecorderOptions {
-  history: HistoryDb
+  history: HistoryStore
   settings: () => InspectionSettings
   onIncident?: (kind: string, detail: string) => void
   /** Tests shorten the webhook's retry timing. */
@@ -29,7 +29,7 @@ export class InspectionRecorder {
 
   constructor(private readonly options: RecorderOptions) {
     this.webhook = new WebhookSender({
-      db: options.history.db,
+      outbox: options.history.webhookOutbox,
       ...options.webhook,
       onError: (message) => options.onIncident?.('webhook-retry', message)
     })
@@ -39,7 +39,7 @@ export class InspectionRecorder {
   record(record: InspectionRecord, image: Buffer): InspectionRecord {
     const settings = this.options.settings()
     const keep = image.length > 0 && this.shouldKeep(record, settings)
-    const stored = this.options.history.insert(record, keep ? { bytes: image, mime: sniffMime(image) } : null)
+    const stored = this.options.history.inspections.insert(record, keep ? { bytes: image, mime: sniffMime(image) } : null)
     if (keep && ++this.keptSinceRetention >= RETENTION_EVERY) this.applyRetention()
     const line = toResultJson(stored)
     if (settings.jsonlPath) this.jsonlFor(settings.jsonlPath).append(line)
@@ -59,7 +59,7 @@ export class InspectionRecorder {
   applyRetention(): void {
     this.keptSinceRetention = 0
     const s = this.options.settings()
-    const { deleted } = this.options.history.applyRetention({
+    const { deleted } = this.options.history.images.applyRetention({
       maxDays: s.retentionDays,
       maxBytes: s.retentionMaxMb ? s.retentionMaxMb * 1024 * 1024 : null
     })

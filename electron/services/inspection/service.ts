@@ -12,10 +12,12 @@ import {
   type InspectionStatus,
   type Verdict
 } from '../../../shared/contract/inspection'
+import { HistoryStore } from '../../store/history/history-store'
 import type { ProjectStore } from '../../store/project-store'
 import { importImages } from '../import-service'
 import { NotFoundError, UserFacingError } from '../errors'
-import { HistoryDb, sha256 } from './history-db'
+import { historyCsv } from './history-csv'
+import { sha256 } from './sha256'
 import { HotFolder } from './hot-folder'
 import { compilePartIdPattern, counterPartId, partIdFromFileName, type PartIdPattern } from './part-id'
 import { InspectionPipeline, type InspectionEngine, type PipelineFrame, type PipelineOutcome } from './pipeline'
@@ -48,7 +50,7 @@ const LAST_FAILURES = 12
 export const MODEL_CHECK_MS = 1000
 
 export class InspectionService {
-  readonly history: HistoryDb
+  readonly history: HistoryStore
   readonly recorder: InspectionRecorder
   private readonly pipeline: InspectionPipeline
   private settingsValue: InspectionSettings
@@ -64,7 +66,7 @@ export class InspectionService {
 
   constructor(private readonly options: InspectionServiceOptions) {
     const { project } = options
-    this.history = options.historyFile ? new HistoryDb(options.historyFile) : HistoryDb.forProject(project.file)
+    this.history = options.historyFile ? HistoryStore.open(options.historyFile) : HistoryStore.forProject(project.file)
     this.settingsValue = loadSettings(project)
     this.partPattern = safePattern(this.settingsValue.partIdPattern)
     this.recorder = new InspectionRecorder({
@@ -271,16 +273,16 @@ export class InspectionService {
   // ---- history -------------------------------------------------------------------------
 
   listHistory(filter: HistoryFilter, page: { limit: number; offset: number }): { total: number; rows: InspectionRecord[] } {
-    return this.history.list(filter, page)
+    return this.history.inspections.list(filter, page)
   }
 
   exportCsv(filter: HistoryFilter): { csv: string; rows: number } {
-    return this.history.exportCsv(filter)
+    return historyCsv(this.history.inspections, filter)
   }
 
   /** The kept image of one inspection, served by URL (ds-image://inspection/<id>, /media/inspection/<id>). */
   image(id: number): { mime: string; bytes: Uint8Array } {
-    const img = this.history.image(id)
+    const img = this.history.images.get(id)
     if (!img) throw new NotFoundError(`A kept image for inspection ${id}`)
     return { mime: img.mime, bytes: img.bytes }
   }
@@ -290,7 +292,7 @@ export class InspectionService {
    * labelling set with the corrected class (through the import service, as any import).
    */
   async override(id: number, verdict: Verdict, className: string): Promise<{ record: InspectionRecord; imageId: number | null }> {
-    const existing = this.history.get(id)
+    const existing = this.history.inspections.get(id)
     if (!existing) throw new NotFoundError(`Inspection ${id}`)
     const known = this.knownClasses()
     if (known.length > 0 && !known.includes(className)) {
@@ -298,8 +300,8 @@ export class InspectionService {
     }
     const contradiction = correctionContradiction(verdict, className, this.options.project.classes.list())
     if (contradiction) throw new UserFacingError('invalid-payload', contradiction, [`className: ${contradiction}`])
-    const record = this.history.setOverride(id, { verdict, className, actor: this.actor() })!
-    const img = this.history.image(id)
+    const record = this.history.inspections.setOverride(id, { verdict, className, actor: this.actor() })!
+    const img = this.history.images.get(id)
     if (!img) return { record, imageId: null }
     const imageId = await this.addToLabellingSet(existing, img, className)
     return { record, imageId }
@@ -347,7 +349,7 @@ export class InspectionService {
 
   private partIdFor(frame: PipelineFrame): string {
     const fromName = frame.file ? partIdFromFileName(basename(frame.file), this.partPattern) : null
-    return fromName ?? counterPartId(this.history.nextCounter('partId'))
+    return fromName ?? counterPartId(this.history.meta.nextCounter('partId'))
   }
 
   private resolveModelsSafely(): InspectionModelInfo {
@@ -393,7 +395,7 @@ export class InspectionService {
 
   private incident(kind: string, detail: string): void {
     try {
-      this.history.recordIncident(kind, detail)
+      this.history.incidents.record(kind, detail)
     } catch {
       // The history itself failing must not stop inspection; the event still goes out.
     }

@@ -1,13 +1,13 @@
-import type Database from 'better-sqlite3'
+import type { WebhookOutboxRepository, WebhookOutboxRow } from '../../store/history/webhook-outbox-repo'
 
 /**
  * Webhook delivery: POST one JSON body per result. Each body is first written to a
- * persisted outbox (SQLite, the history file) and then sent by a background loop, so
+ * persisted outbox (the history file's webhook outbox) and then sent by a background loop, so
  * inspection never waits on the network and nothing is lost across failures or
  * restarts. Delivery is in order; a failing endpoint is retried with exponential backoff.
  */
 export interface WebhookOptions {
-  db: Database.Database
+  outbox: WebhookOutboxRepository
   /** Per-attempt timeout. */
   timeoutMs?: number
   /** Backoff after the first failure, doubling up to maxBackoffMs. */
@@ -15,13 +15,6 @@ export interface WebhookOptions {
   maxBackoffMs?: number
   onError?: (message: string) => void
   fetchImpl?: typeof fetch
-}
-
-interface OutboxRow {
-  id: number
-  url: string
-  body: string
-  attempts: number
 }
 
 export class WebhookSender {
@@ -44,15 +37,12 @@ export class WebhookSender {
 
   /** Persist one body for `url` and return at once; delivery happens in the background. */
   enqueue(url: string, body: unknown): void {
-    const now = Date.now()
-    this.options.db
-      .prepare('INSERT INTO webhook_outbox (url, body, attempts, next_attempt_ms, created_ms) VALUES (?, ?, 0, ?, ?)')
-      .run(url, JSON.stringify(body), now, now)
+    this.options.outbox.enqueue(url, JSON.stringify(body))
     if (!this.running) this.schedule(0)
   }
 
   pending(): number {
-    return (this.options.db.prepare('SELECT COUNT(*) AS n FROM webhook_outbox').get() as { n: number }).n
+    return this.options.outbox.count()
   }
 
   deliveredCount(): number {
@@ -87,16 +77,14 @@ export class WebhookSender {
     try {
       for (;;) {
         if (this.closed) return
-        const row = this.options.db.prepare('SELECT id, url, body, attempts, next_attempt_ms FROM webhook_outbox ORDER BY id LIMIT 1').get() as
-          | (OutboxRow & { next_attempt_ms: number })
-          | undefined
+        const row = this.options.outbox.oldest()
         if (!row) {
           const waiters = this.idleWaiters
           this.idleWaiters = []
           for (const w of waiters) w()
           return
         }
-        const wait = row.next_attempt_ms - Date.now()
+        const wait = row.nextAttemptMs - Date.now()
         if (wait > 0) {
           this.schedule(wait)
           return
@@ -104,14 +92,12 @@ export class WebhookSender {
         const error = await this.post(row)
         if (this.closed) return
         if (error === null) {
-          this.options.db.prepare('DELETE FROM webhook_outbox WHERE id = ?').run(row.id)
+          this.options.outbox.remove(row.id)
           this.delivered++
         } else {
           const attempts = row.attempts + 1
           const backoff = Math.min(this.maxBackoffMs, this.baseBackoffMs * 2 ** Math.min(attempts - 1, 20))
-          this.options.db
-            .prepare('UPDATE webhook_outbox SET attempts = ?, next_attempt_ms = ?, last_error = ? WHERE id = ?')
-            .run(attempts, Date.now() + backoff, error, row.id)
+          this.options.outbox.markFailed(row.id, attempts, Date.now() + backoff, error)
           if (attempts === 1 || attempts % 10 === 0) {
             this.options.onError?.(`Webhook ${row.url} failed (${error}); attempt ${attempts}, retrying in ${Math.round(backoff)} ms. Results wait in the outbox.`)
           }
@@ -123,7 +109,7 @@ export class WebhookSender {
   }
 
   /** One attempt: null on a 2xx answer, else the reason. */
-  private async post(row: OutboxRow): Promise<string | null> {
+  private async post(row: WebhookOutboxRow): Promise<string | null> {
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(), this.timeoutMs)
     try {

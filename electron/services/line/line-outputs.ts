@@ -2,7 +2,6 @@ import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs'
 import type { InspectionRecord } from '../../../shared/contract/inspection'
 import type { LineSettings, LineStatus } from '../../../shared/contract/line'
 import type { ProjectStore } from '../../store/project-store'
-import { LineOutboxRepository } from '../../store/repositories/line-outbox-repo'
 import { toResultJson } from '../inspection/result-json'
 import type { InspectionService } from '../inspection/service'
 import { loadLineSettings, patchLineSettings, publicLineSettings, SETTING_LINE, type LineSettingsPatch } from './line-settings'
@@ -124,7 +123,7 @@ export class LineOutputs {
       }
     }
     this.mqtt = new MqttOutput({
-      outbox: new LineOutboxRepository(this.options.service.history.db),
+      outbox: this.options.service.history.lineOutbox,
       url: s.url,
       verdictTopic: topics.verdict,
       statusTopic: topics.status,
@@ -219,7 +218,7 @@ export class LineOutputs {
 
   private incident(kind: string, detail: string): void {
     try {
-      this.options.service.history.recordIncident(kind, detail)
+      this.options.service.history.incidents.record(kind, detail)
     } catch {
       // A failing history must not stop the line outputs; the event still goes out.
     }

@@ -1,6 +1,6 @@
 import { connect, type IClientOptions, type MqttClient } from 'mqtt'
 import type { LineOutputCounters, LineStatus } from '../../../shared/contract/line'
-import type { LineOutboxRepository } from '../../store/repositories/line-outbox-repo'
+import type { LineOutboxRepository } from '../../store/history/line-outbox-repo'
 
 /**
  * Verdicts to an MQTT broker (MQTT.js). Each verdict is written to the persisted outbox

@@ -151,6 +151,20 @@ export class ImagesRepository {
     return r ? { id: r.id, originalName: r.original_name, sourcePath: r.source_path } : undefined
   }
 
+  /**
+   * Image ids of a scope, in import order: every image, those without a label, or the
+   * labelled validation images.
+   */
+  ids(scope: 'unlabelled' | 'all' | 'val'): number[] {
+    const sql =
+      scope === 'all'
+        ? 'SELECT id FROM images ORDER BY id'
+        : scope === 'unlabelled'
+          ? 'SELECT i.id FROM images i LEFT JOIN labels l ON l.image_id = i.id WHERE l.image_id IS NULL ORDER BY i.id'
+          : "SELECT i.id FROM images i JOIN splits s ON s.image_id = i.id JOIN labels l ON l.image_id = i.id WHERE s.split = 'val' ORDER BY i.id"
+    return (this.db.prepare(sql).all() as Array<{ id: number }>).map((r) => r.id)
+  }
+
   count(): number {
     return (this.db.prepare('SELECT count(*) AS n FROM images').get() as { n: number }).n
   }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../../../electron/cli/index'
-import { HistoryDb } from '../../../electron/services/inspection/history-db'
+import { HistoryStore } from '../../../electron/store/history/history-store'
 import { createProject } from '../../../electron/store/project-store'
 import { generateSyntheticSet } from '../../support/synthetic-defects'
 import { createTinyProject } from './fixture'
@@ -52,9 +52,9 @@ describe('defect-studio inspect', () => {
       expect(l.actor).toBe('night-shift')
       expect(typeof l.latencyMs).toBe('number')
     }
-    const history = new HistoryDb(join(dir, 'line.history.sqlite'))
+    const history = HistoryStore.open(join(dir, 'line.history.sqlite'))
     try {
-      const rows = history.list({}, { limit: 100, offset: 0 }).rows
+      const rows = history.inspections.list({}, { limit: 100, offset: 0 }).rows
       expect(rows.length).toBe(files.length)
       expect(new Set(rows.map((r) => r.id))).toEqual(new Set(lines.map((l) => l.inspectionId)))
       expect(rows.every((r) => r.source === 'cli' && r.actor === 'night-shift')).toBe(true)

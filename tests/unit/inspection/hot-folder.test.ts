@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import sharp from 'sharp'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
-import { HistoryDb } from '../../../electron/services/inspection/history-db'
+import { HistoryStore } from '../../../electron/store/history/history-store'
 import { HotFolder, looksComplete } from '../../../electron/services/inspection/hot-folder'
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms))
@@ -31,13 +31,13 @@ async function writeSlowly(file: string, bytes: Buffer, pieces: number, pauseMs:
 
 let dir: string
 let watchDir: string
-let history: HistoryDb
+let history: HistoryStore
 const folders: HotFolder[] = []
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'ds-hot-'))
   watchDir = join(dir, 'in')
   mkdirSync(watchDir)
-  history = new HistoryDb(join(dir, 'p.history.sqlite'))
+  history = HistoryStore.open(join(dir, 'p.history.sqlite'))
 })
 afterEach(async () => {
   for (const f of folders.splice(0)) await f.stop()

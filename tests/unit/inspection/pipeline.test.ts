@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import type { InspectionModelInfo, InspectionRecord } from '../../../shared/contract/inspection'
-import { HistoryDb } from '../../../electron/services/inspection/history-db'
+import { HistoryStore } from '../../../electron/store/history/history-store'
 import { InspectionPipeline, type EngineOutput, type EngineRequest, type InspectionEngine } from '../../../electron/services/inspection/pipeline'
 
 /**
@@ -38,10 +38,10 @@ const scoreOf = (image: Buffer): EngineOutput => {
 }
 
 let dir: string
-let history: HistoryDb
+let history: HistoryStore
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'ds-pipeline-'))
-  history = new HistoryDb(join(dir, 'p.history.sqlite'))
+  history = HistoryStore.open(join(dir, 'p.history.sqlite'))
 })
 afterEach(() => {
   history.close()
@@ -59,10 +59,10 @@ function makePipeline(engine: InspectionEngine, opts: { deadlineMs?: number; wat
     watchdogMs: opts.watchdogMs,
     actor: () => 'tester',
     nextPartId: () => `P-${++counter}`,
-    sink: (record, image) => history.insert(record, record.verdict === 'PASS' ? null : { bytes: image, mime: 'image/png' }),
+    sink: (record, image) => history.inspections.insert(record, record.verdict === 'PASS' ? null : { bytes: image, mime: 'image/png' }),
     onIncident: (kind, detail) => {
       incidents.push(kind)
-      history.recordIncident(kind, detail)
+      history.incidents.record(kind, detail)
     },
     onModelSwap: (s) => swaps.push(`${s.kind}:${s.from}->${s.to}`),
     onResult: (r) => results.push(r)
@@ -96,7 +96,7 @@ describe('InspectionPipeline', () => {
     // The newest frame is never dropped.
     expect(settled[59]!.dropped).toBe(false)
     // Nothing lost from the record: every inspected frame is in the history, with its verdict.
-    const { total, rows } = history.list({}, { limit: 1000, offset: 0 })
+    const { total, rows } = history.inspections.list({}, { limit: 1000, offset: 0 })
     expect(total).toBe(inspected.length)
     expect(new Set(rows.map((r) => r.id))).toEqual(new Set(inspected.map((o) => o.record!.id)))
     for (const o of inspected) expect(o.record).toMatchObject({ modelVersion: 3, actor: 'tester', source: 'camera' })
@@ -122,8 +122,8 @@ describe('InspectionPipeline', () => {
     expect(outcomes.every((o) => !o.dropped)).toBe(true)
     expect(outcomes.map((o) => (o.dropped ? '' : o.record.verdict))).toEqual(Array.from({ length: 12 }, (_, i) => (i % 2 === 0 ? 'PASS' : 'FAIL')))
     expect(pipeline.stats().dropped).toBe(0)
-    expect(history.list({}).total).toBe(12)
-    expect(history.list({ verdict: 'FAIL' }).rows.every((r) => r.imageKept)).toBe(true)
+    expect(history.inspections.list({}).total).toBe(12)
+    expect(history.inspections.list({ verdict: 'FAIL' }).rows.every((r) => r.imageKept)).toBe(true)
   })
 
   it('gives NO_VERDICT (a reject) on an engine error, a late verdict and no model, and records each', async () => {
@@ -152,9 +152,9 @@ describe('InspectionPipeline', () => {
 
     const s = pipeline.stats()
     expect(s).toMatchObject({ inspected: 4, noVerdict: 4, passed: 0, failRate: 1 })
-    expect(history.list({ verdict: 'NO_VERDICT' }).total).toBe(4)
+    expect(history.inspections.list({ verdict: 'NO_VERDICT' }).total).toBe(4)
     // Rejects keep their image for review.
-    expect(history.list({ verdict: 'NO_VERDICT' }).rows.every((r) => r.imageKept)).toBe(true)
+    expect(history.inspections.list({ verdict: 'NO_VERDICT' }).rows.every((r) => r.imageKept)).toBe(true)
   })
 
   it('restarts a hung engine (watchdog), records the incident and carries on', async () => {
@@ -165,7 +165,7 @@ describe('InspectionPipeline', () => {
     expect(hung).toMatchObject({ record: { verdict: 'NO_VERDICT', reason: 'deadline' } })
     expect(engine.restarts.length).toBe(1)
     expect(incidents).toContain('watchdog-restart')
-    expect(history.incidents().map((i) => i.kind)).toContain('watchdog-restart')
+    expect(history.incidents.list().map((i) => i.kind)).toContain('watchdog-restart')
     hang = false
     const next = await pipeline.submit({ image: frameImage(2), capturedAt: Date.now(), source: 'camera', triggered: true })
     expect(next).toMatchObject({ record: { verdict: 'PASS' } })

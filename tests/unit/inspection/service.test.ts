@@ -6,9 +6,10 @@ import { generateSyntheticSet } from '../../support/synthetic-defects'
 import { LocalInspectionEngine } from '../../../electron/services/inspection/local-engine'
 import { storeModelLoader } from '../../../electron/services/inspection/manager'
 import { InspectionService } from '../../../electron/services/inspection/service'
-import { HistoryDb } from '../../../electron/services/inspection/history-db'
+import { HistoryStore } from '../../../electron/store/history/history-store'
 import type { ProjectStore } from '../../../electron/store/project-store'
 import { addTinyModel, createTinyProject } from './fixture'
+import { connectionOf } from '../../support/store-connection'
 
 /**
  * The service with the real engine (ONNX Runtime, a tiny generated ResNet18): a generated
@@ -87,11 +88,11 @@ describe('InspectionService with the ONNX engine', () => {
   it('gives NO_VERDICT without an active model and for an undecodable image, counted as rejects', async () => {
     const bad = await service.submit({ image: Buffer.from('not an image'), capturedAt: Date.now(), source: 'file', triggered: true, file: 'broken.png' })
     expect(bad).toMatchObject({ dropped: false, record: { verdict: 'NO_VERDICT', reason: 'bad-image', file: 'broken.png' } })
-    store.db.prepare('UPDATE models SET active = 0').run()
+    connectionOf(store).prepare('UPDATE models SET active = 0').run()
     const none = await service.inspectFile(files[0]!, 'file')
     expect(none).toMatchObject({ dropped: false, record: { verdict: 'NO_VERDICT', reason: 'no-model', modelVersion: null } })
     expect(service.status().stats).toMatchObject({ noVerdict: 2, failRate: 1 })
-    expect(service.history.incidents().length).toBeGreaterThan(0)
+    expect(service.history.incidents.list().length).toBeGreaterThan(0)
   })
 
   it('serves the external trigger on loopback once a port is set, and asks the screen for a frame', async () => {
@@ -122,8 +123,8 @@ describe('InspectionService with the ONNX engine', () => {
     expect(store.labels.get(imageId!)).toBe(store.classes.findByName('ok')!.id)
     await expect(service.override(o.record.id, 'FAIL', 'no-such-class')).rejects.toThrow(/not a class/)
     // The history lives in its own file beside the project.
-    const beside = new HistoryDb(join(dir, 'line.history.sqlite'))
-    expect(beside.list({}).total).toBe(1)
+    const beside = HistoryStore.open(join(dir, 'line.history.sqlite'))
+    expect(beside.inspections.list({}).total).toBe(1)
     beside.close()
   })
 })

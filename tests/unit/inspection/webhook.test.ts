@@ -5,10 +5,11 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, beforeEach, describe, expect, it } from 'vitest'
 import { DEFAULT_INSPECTION_SETTINGS, type InspectionModelInfo } from '../../../shared/contract/inspection'
-import { HistoryDb } from '../../../electron/services/inspection/history-db'
+import { HistoryStore } from '../../../electron/store/history/history-store'
 import { InspectionPipeline } from '../../../electron/services/inspection/pipeline'
 import { InspectionRecorder } from '../../../electron/services/inspection/recorder'
 import { WebhookSender } from '../../../electron/services/inspection/webhook'
+import { connectionOf } from '../../support/store-connection'
 
 /** A loopback endpoint that answers 500 to the first `failures` requests, then 200. */
 function flakyServer(failures: number, delayMs = 0) {
@@ -34,10 +35,10 @@ function flakyServer(failures: number, delayMs = 0) {
 }
 
 let dir: string
-let history: HistoryDb
+let history: HistoryStore
 beforeEach(() => {
   dir = mkdtempSync(join(tmpdir(), 'ds-webhook-'))
-  history = new HistoryDb(join(dir, 'p.history.sqlite'))
+  history = HistoryStore.open(join(dir, 'p.history.sqlite'))
 })
 afterEach(() => {
   history.close()
@@ -49,7 +50,7 @@ describe('WebhookSender', () => {
     const server = flakyServer(3)
     const url = await server.start()
     const errors: string[] = []
-    const sender = new WebhookSender({ db: history.db, baseBackoffMs: 20, maxBackoffMs: 100, onError: (m) => errors.push(m) })
+    const sender = new WebhookSender({ outbox: history.webhookOutbox, baseBackoffMs: 20, maxBackoffMs: 100, onError: (m) => errors.push(m) })
     for (let i = 0; i < 10; i++) sender.enqueue(url, { partId: `P${i}` })
     // enqueue returned without waiting for any delivery.
     expect(sender.deliveredCount()).toBe(0)
@@ -67,17 +68,17 @@ describe('WebhookSender', () => {
 
   it('keeps undelivered results in the persisted outbox across a restart', async () => {
     const down = 'http://127.0.0.1:9/unreachable' // discard port: connection refused
-    const first = new WebhookSender({ db: history.db, baseBackoffMs: 10_000 })
+    const first = new WebhookSender({ outbox: history.webhookOutbox, baseBackoffMs: 10_000 })
     first.enqueue(down, { partId: 'A' })
     first.enqueue(down, { partId: 'B' })
     await new Promise((r) => setTimeout(r, 200))
     first.close()
-    expect(history.db.prepare('SELECT COUNT(*) AS n FROM webhook_outbox').get()).toEqual({ n: 2 })
+    expect(history.webhookOutbox.count()).toBe(2)
     // The endpoint comes back; a new process re-points the rows (the URL is config) and delivers.
     const server = flakyServer(0)
     const url = await server.start()
-    history.db.prepare('UPDATE webhook_outbox SET url = ?, next_attempt_ms = 0').run(url)
-    const second = new WebhookSender({ db: history.db, baseBackoffMs: 10 })
+    connectionOf(history).prepare('UPDATE webhook_outbox SET url = ?, next_attempt_ms = 0').run(url)
+    const second = new WebhookSender({ outbox: history.webhookOutbox, baseBackoffMs: 10 })
     await second.drained()
     second.close()
     await server.stop()

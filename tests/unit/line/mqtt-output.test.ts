@@ -4,9 +4,8 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { connectAsync, type MqttClient } from 'mqtt'
 import { afterEach, describe, expect, it } from 'vitest'
-import { HistoryDb } from '../../../electron/services/inspection/history-db'
+import { HistoryStore } from '../../../electron/store/history/history-store'
 import { MqttOutput, parseTrigger, type MqttOutputOptions } from '../../../electron/services/line/mqtt-output'
-import { LineOutboxRepository } from '../../../electron/store/repositories/line-outbox-repo'
 import { MOSQUITTO, startBroker, type TestBroker } from './broker'
 import { TcpCutter } from './tcp-cutter'
 
@@ -28,9 +27,9 @@ async function historyFile(): Promise<string> {
   return join(dir, 'line.history.sqlite')
 }
 
-function output(file: string, url: string, extra: Partial<MqttOutputOptions> = {}): { out: MqttOutput; history: HistoryDb } {
-  const history = new HistoryDb(file)
-  const out = new MqttOutput({ outbox: new LineOutboxRepository(history.db), url, ...TOPICS, qos: 1, reconnectPeriodMs: 100, connectTimeoutMs: 2000, ...extra })
+function output(file: string, url: string, extra: Partial<MqttOutputOptions> = {}): { out: MqttOutput; history: HistoryStore } {
+  const history = HistoryStore.open(file)
+  const out = new MqttOutput({ outbox: history.lineOutbox, url, ...TOPICS, qos: 1, reconnectPeriodMs: 100, connectTimeoutMs: 2000, ...extra })
   out.start()
   cleanup.push(async () => {
     await out.close()

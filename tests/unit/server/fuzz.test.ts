@@ -11,6 +11,7 @@ import { createAppServices, type AppServices } from '../../../electron/services/
 import { importImages } from '../../../electron/services/import-service'
 import { createProject, openProject } from '../../../electron/store/project-store'
 import { generateSyntheticSet, mulberry32 } from '../../support/synthetic-defects'
+import { connectionOf } from '../../support/store-connection'
 
 /**
  * Issue 12 item 9: a standing fuzz test. Random and hostile messages for every contract
@@ -263,7 +264,7 @@ describe('fuzz: every contract channel over browser mode', () => {
     const store = openProject(project)
     try {
       expect(store.integrityCheck()).toBe('ok')
-      expect(store.db.pragma('foreign_key_check')).toEqual([])
+      expect(connectionOf(store).pragma('foreign_key_check')).toEqual([])
       // Random ids may legitimately delete or relabel images; what remains must be whole.
       const images = store.images.list({}, { offset: 0, limit: 1000 }).items
       expect(images.length).toBeLessThanOrEqual(7)

@@ -9,6 +9,7 @@ import { verifyDecodes } from '../../../electron/imaging/decode'
 import { importImages } from '../../../electron/services/import-service'
 import { openProject } from '../../../electron/store/project-store'
 import { generateSyntheticSet, mulberry32 } from '../../support/synthetic-defects'
+import { connectionOf } from '../../support/store-connection'
 
 /**
  * Kill -9 an importing (then relabelling) child at random, logged moments, at least 20
@@ -92,8 +93,8 @@ async function checkProject(project: string): Promise<{ images: number }> {
   const store = openProject(project)
   try {
     expect(store.integrityCheck()).toBe('ok')
-    expect(store.db.pragma('foreign_key_check')).toEqual([])
-    const count = (sql: string) => (store.db.prepare(sql).get() as { n: number }).n
+    expect(connectionOf(store).pragma('foreign_key_check')).toEqual([])
+    const count = (sql: string) => (connectionOf(store).prepare(sql).get() as { n: number }).n
     const images = count('SELECT count(*) AS n FROM images')
     // Whole images only: every image has its bytes and its thumbnail, nothing dangles.
     expect(count('SELECT count(*) AS n FROM image_data')).toBe(images)

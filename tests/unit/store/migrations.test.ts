@@ -7,6 +7,7 @@ import { APPLICATION_ID, migrate, openDatabase } from '../../../electron/store/d
 import { ProjectFileError } from '../../../electron/store/errors'
 import { migrations } from '../../../electron/store/migrations/index'
 import { createProject, openProject } from '../../../electron/store/project-store'
+import { connectionOf } from '../../support/store-connection'
 
 let dir: string
 beforeAll(async () => {
@@ -38,13 +39,13 @@ describe('migrations', () => {
   it('build the whole schema from an empty file, with the durability pragmas set', () => {
     const store = createProject(join(dir, 'fresh.dsproj'))
     try {
-      const tables = store.db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all()
+      const tables = connectionOf(store).prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all()
       expect(tables).toEqual(EXPECTED_TABLES)
-      expect(store.db.pragma('user_version', { simple: true })).toBe(migrations.length)
-      expect(store.db.pragma('application_id', { simple: true })).toBe(APPLICATION_ID)
-      expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal')
-      expect(store.db.pragma('foreign_keys', { simple: true })).toBe(1)
-      expect(store.db.pragma('synchronous', { simple: true })).toBe(2) // FULL
+      expect(connectionOf(store).pragma('user_version', { simple: true })).toBe(migrations.length)
+      expect(connectionOf(store).pragma('application_id', { simple: true })).toBe(APPLICATION_ID)
+      expect(connectionOf(store).pragma('journal_mode', { simple: true })).toBe('wal')
+      expect(connectionOf(store).pragma('foreign_keys', { simple: true })).toBe(1)
+      expect(connectionOf(store).pragma('synchronous', { simple: true })).toBe(2) // FULL
       expect(store.integrityCheck()).toBe('ok')
     } finally {
       store.close()
@@ -57,7 +58,7 @@ describe('migrations', () => {
     createProject(file).close()
     const store = openProject(file)
     try {
-      expect(migrate(store.db)).toBe(migrations.length)
+      expect(migrate(connectionOf(store))).toBe(migrations.length)
     } finally {
       store.close()
     }
@@ -68,7 +69,7 @@ describe('migrations', () => {
       const file = join(dir, `old-${v}.dsproj`)
       openDatabase(file, { create: true, migrations: migrations.slice(0, v) }).close()
       const store = openProject(file)
-      expect(store.db.pragma('user_version', { simple: true })).toBe(migrations.length)
+      expect(connectionOf(store).pragma('user_version', { simple: true })).toBe(migrations.length)
       store.close()
     }
   })

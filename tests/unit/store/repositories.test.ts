@@ -6,6 +6,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
 import { createProject, type ProjectStore } from '../../../electron/store/project-store'
 import type { NewImage } from '../../../electron/store/repositories/images-repo'
 import { StoreConflictError } from '../../../electron/store/errors'
+import { connectionOf } from '../../support/store-connection'
 
 let dir: string
 let store: ProjectStore
@@ -159,7 +160,7 @@ describe('images: listing and paging', () => {
     expect(store.images.list({ search: '-14999.' }).items.map((i) => i.originalName)).toEqual(['img-14999.png'])
     expect(store.images.list({ search: '%' }).total).toBe(0) // LIKE wildcards are literal
     // Filters by class go through the label index, not a scan of every image.
-    const plan = store.db
+    const plan = connectionOf(store)
       .prepare('EXPLAIN QUERY PLAN SELECT i.id FROM images i LEFT JOIN labels l ON l.image_id = i.id WHERE l.class_id = ? ORDER BY i.id LIMIT 50')
       .all(1) as Array<{ detail: string }>
     expect(plan.map((p) => p.detail).join(' | ')).toMatch(/labels_class/)
@@ -214,7 +215,7 @@ describe('models, runs, checkpoints, embeddings, settings', () => {
     expect(store.runs.epochs(run.id).map((e) => e.metrics.loss)).toEqual([0.9, 0.5])
     for (let e = 1; e <= 4; e++) store.checkpoints.save({ runId: run.id, epoch: e, step: e * 10, state: { e }, weights: Buffer.from([e]) }, 2)
     expect(store.checkpoints.latest(run.id)).toMatchObject({ epoch: 4, state: { e: 4 } })
-    expect((store.db.prepare('SELECT count(*) AS n FROM checkpoints').get() as { n: number }).n).toBe(2)
+    expect((connectionOf(store).prepare('SELECT count(*) AS n FROM checkpoints').get() as { n: number }).n).toBe(2)
     expect(store.runs.markRunningAsInterrupted()).toBe(1)
     expect(store.runs.finish(run.id, { status: 'failed', error: 'boom' })).toMatchObject({ status: 'failed', error: 'boom' })
   })

@@ -4,6 +4,7 @@ import { runTrainingJob, type TrainJobOptions } from '../../../electron/engine/t
 import { projectTrainingData } from '../../../electron/services/training-data'
 import type { ProjectStore } from '../../../electron/store/project-store'
 import { importedProject, maxRelativeDifference, modelWeights, syntheticFolder } from './project-fixture'
+import { connectionOf } from '../../support/store-connection'
 
 /**
  * Cancel + resume equals an uninterrupted run (docs/decisions.md: within 1e-5 per tensor). Two
@@ -64,7 +65,7 @@ describe('resume after cancel', () => {
     expect(b.checkpoints.latest(first.runId)?.epoch).toBe(1)
     // A process killed mid-run leaves its run 'running'; the next start treats it as
     // interrupted and resumes it the same way.
-    b.db.prepare("UPDATE training_runs SET status = 'running', finished_at = NULL WHERE id = ?").run(first.runId)
+    connectionOf(b).prepare("UPDATE training_runs SET status = 'running', finished_at = NULL WHERE id = ?").run(first.runId)
 
     const resumed = await runTrainingJob(projectTrainingData(b), OPTS)
     expect(resumed.runId).toBe(first.runId)

@@ -1,10 +1,11 @@
-import type Database from 'better-sqlite3'
+import type { Db } from '../db'
 
 /**
- * Persisted outbox of line messages (MQTT today), in the inspection history file: a message
- * is written here before any attempt to send it and deleted only once the broker has taken
- * it, so nothing is lost while the broker is away or the app restarts. Oldest first: the
- * sender takes one row at a time, which keeps the order.
+ * Persisted outbox of line messages (MQTT today), in the inspection history file (table
+ * made by migrations/0002-line-outbox.ts): a message is written here before any attempt
+ * to send it and deleted only once the broker has taken it, so nothing is lost while the
+ * broker is away or the app restarts. Oldest first: the sender takes one row at a time,
+ * which keeps the order.
  */
 export interface LineOutboxRow {
   id: number
@@ -15,15 +16,8 @@ export interface LineOutboxRow {
   attempts: number
 }
 
-/** The table, created by the history file's migration 2 (electron/services/inspection/history-db.ts). */
-export const LINE_OUTBOX_SQL = `CREATE TABLE line_outbox (
-     id INTEGER PRIMARY KEY, target TEXT NOT NULL, topic TEXT NOT NULL, body TEXT NOT NULL,
-     qos INTEGER NOT NULL CHECK (qos IN (0, 1)), attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT, created_ms INTEGER NOT NULL
-   );
-   CREATE INDEX line_outbox_target ON line_outbox(target, id);`
-
 export class LineOutboxRepository {
-  constructor(private readonly db: Database.Database) {}
+  constructor(private readonly db: Db) {}
 
   enqueue(target: string, topic: string, body: string, qos: 0 | 1): number {
     const info = this.db.prepare('INSERT INTO line_outbox (target, topic, body, qos, created_ms) VALUES (?, ?, ?, ?, ?)').run(target, topic, body, qos, Date.now())
