@@ -45,11 +45,11 @@ describe('honest metrics for every model version', () => {
     const wrapper = mount(ModelsView, { global: { ...global, plugins: [...global.plugins, router()] } })
     await useAppStatusStore().load()
     await flushPromises()
-    expect(wrapper.get('[data-testid="model-accuracy-2"]').text()).toBe('60.0 %')
-    expect(wrapper.get('[data-testid="model-baseline-2"]').text()).toBe('70.5 %')
-    expect(wrapper.get('[data-testid="model-missed-2"]').text()).toBe('80.0 % (47 of 59)')
-    expect(wrapper.get('[data-testid="model-false-rejects-2"]').text()).toBe('10.0 % (14 of 141)')
-    expect(wrapper.get('[data-testid="model-warning-2"]').text()).toContain('Worse than always answering the good class: 60.0 % accuracy against a 70.5 % baseline')
+    expect(wrapper.get('[data-testid="model-accuracy-2"]').text()).toBe('60.0%')
+    expect(wrapper.get('[data-testid="model-baseline-2"]').text()).toBe('70.5%')
+    expect(wrapper.get('[data-testid="model-missed-2"]').text()).toBe('80.0% (47 of 59)')
+    expect(wrapper.get('[data-testid="model-false-rejects-2"]').text()).toBe('10.0% (14 of 141)')
+    expect(wrapper.get('[data-testid="model-warning-2"]').text()).toContain('Worse than always answering the good class: 60.0% accuracy against a 70.5% baseline')
     expect(wrapper.find('[data-testid="model-warning-1"]').exists()).toBe(false)
   })
 
@@ -59,7 +59,7 @@ describe('honest metrics for every model version', () => {
       { 'models:list': () => [{ ...rejectsAll, metrics: { ...rejectsAll.metrics, perClass: [{ class: 'free', precision: 0, recall: 0, support: 141 }], confusion: { labels: ['free', 'crack'], matrix: [[0, 141], [0, 59]] } } }] },
       { TrainingChart: { template: '<div />', props: ['steps', 'epochs'] }, Echarts: { template: '<div />', props: ['option'] } }
     )
-    expect(wrapper.get('[data-testid="metrics-false-rejects"]').text()).toBe('100.0 % (141 of 141)')
+    expect(wrapper.get('[data-testid="metrics-false-rejects"]').text()).toBe('100.0% (141 of 141)')
     const warnings = wrapper.findAll('[data-testid="metrics-warning"]').map((w) => w.text())
     expect(warnings.some((w) => w.includes('Every good image of the validation set was rejected'))).toBe(true)
     expect(warnings.some((w) => w.includes('Worse than always answering the good class'))).toBe(true)

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest'
 import { ApiError } from '../../renderer/src/api/client'
 import { createAppI18n } from '../../renderer/src/i18n/index'
-import { errorMessage, rejectReason } from '../../renderer/src/i18n/errors'
+import { errorMessage, rejectReason, serverMessage } from '../../renderer/src/i18n/errors'
 import { localizeServerMessage, REJECT_CODES } from '../../renderer/src/i18n/server-messages'
 import { NoProjectError, NotFoundError } from '../../electron/services/errors'
 import { busyMessage, StoreNotFoundError } from '../../electron/store/errors'
@@ -22,17 +22,23 @@ const SAMPLES: Array<[string, string]> = [
   ['A class cannot be merged into itself.', 'errors.mergeSelf'],
   ['A class name cannot be empty.', 'errors.classNameEmpty'],
   ['A training run is already in progress. Wait for it or cancel it first.', 'errors.trainingRunning'],
+  ['A training run is already in progress in another project (/p/b.dsproj). Wait for it or cancel it first.', 'errors.trainingRunningElsewhere'],
   ['An import is already running. Wait for it to finish or cancel it first.', 'errors.importRunning'],
   ['No classifier is active. Train one on the Train screen (or activate a version) to get suggestions.', 'errors.noClassifier'],
   ['"dent" is not a class of this project (free, scratch). Pick one of them.', 'errors.notAClass'],
   ['Export folder "/tmp/x" is not empty. Choose an empty or new folder.', 'errors.exportNotEmpty'],
-  ['"line1.dsmodel" is not a full path: give the whole path, e.g. /home/me/line1.dsmodel.', 'errors.notFullPath']
+  ['"line1.dsmodel" is not a full path: give the whole path, e.g. /home/me/line1.dsmodel.', 'errors.notFullPath'],
+  ['No active model yet: the new model is activated.', 'server.gateFirst'],
+  ['Defect recall would drop from 90.0% (v2) to 80.0%: the active model stays.', 'server.gateRecallDrop'],
+  ['Defect recall 95.0% (was 90.0%) and accuracy 97.0% (was 96.0%) on the same validation images: the new model is activated.', 'server.gateBetter'],
+  ['Accuracy 80.0% is below the 96.8% of always answering "free": this model is worse than no model. Label more defect images or check the labels, then retrain.', 'server.warnBelowBaseline'],
+  ['No defect image of the validation set was caught (2 of 2 passed as "free").', 'server.warnNoneCaught']
 ]
 
 /** The constant part of each copied sentence, which must still be in the services' source. */
-const STEMS = ['is active. Activate another version before deleting it.', 'already exists. Choose another name.', 'already exists. Merge the classes instead of renaming.', 'A class cannot be merged into itself.', 'A class name cannot be empty.', 'A training run is already in progress.', 'An import is already running.', 'No classifier is active.', 'is not a class of this project', 'is not empty. Choose an empty or new folder.', 'is not a full path']
+const STEMS = ['No active model yet: the new model is activated.', 'the active model stays.', 'on the same validation images: the new model is activated.', 'of always answering', 'this model is worse than no model.', 'No defect image of the validation set was caught', 'Every good image of the validation set was rejected', 'is active. Activate another version before deleting it.', 'already exists. Choose another name.', 'already exists. Merge the classes instead of renaming.', 'A class cannot be merged into itself.', 'A class name cannot be empty.', 'A training run is already in progress', ' in another project (', '. Wait for it or cancel it first.', 'An import is already running.', 'No classifier is active.', 'is not a class of this project', 'is not empty. Choose an empty or new folder.', 'is not a full path']
 
-const SERVICE_SOURCES = Object.values(import.meta.glob<string>(['/electron/services/**/*.ts', '/electron/store/**/*.ts'], { query: '?raw', import: 'default', eager: true }))
+const SERVICE_SOURCES = Object.values(import.meta.glob<string>(['/electron/services/**/*.ts', '/electron/store/**/*.ts', '/electron/engine/train/**/*.ts'], { query: '?raw', import: 'default', eager: true }))
 
 describe('server messages in the user language', () => {
   afterEach(() => {
@@ -40,7 +46,7 @@ describe('server messages in the user language', () => {
   })
 
   it('recognises the services’ own sentences', () => {
-    for (const [sentence, key] of SAMPLES) expect(localizeServerMessage(sentence).key, sentence).toBe(key)
+    for (const [sentence, key] of SAMPLES) expect(localizeServerMessage(sentence)?.key, sentence).toBe(key)
   })
 
   it('the copied sentences are still the ones the services write', () => {
@@ -63,8 +69,9 @@ describe('server messages in the user language', () => {
     }
   })
 
-  it('an unknown sentence keeps its detail under a sentence for its code', () => {
+  it('an unknown sentence keeps its detail under a sentence for its code; one that is not an error is shown as sent', () => {
     createAppI18n('zh-CN')
+    expect(serverMessage('Some new engine remark.')).toBe('Some new engine remark.')
     expect(errorMessage(new ApiError('x', { code: 'failed', message: '"x" failed: disk on fire' }))).toBe('操作失败："x" failed: disk on fire')
     expect(errorMessage(new ApiError('x', { code: 'no-project', message: 'anything' }))).toBe('没有打开的项目。请先新建或打开一个项目。')
   })

@@ -184,7 +184,7 @@ describe('misclassified gallery', () => {
     expect(items.map((i) => i.attributes('data-image-id'))).toEqual(['5', '9'])
     expect(items[0]!.get('img').attributes('src')).toBe('fake-image://5?thumb=1')
     expect(items[0]!.text()).toContain('scratch → ok')
-    expect(items[0]!.text()).toContain('87 %')
+    expect(items[0]!.text()).toContain('87%')
     await items[1]!.trigger('click')
     await flushPromises()
     expect(router.currentRoute.value.path).toBe('/label')

@@ -110,7 +110,7 @@ describe('train view', () => {
     await flushPromises()
     expect(wrapper.get('[data-testid="training-activated"]').text()).toBe('activated')
     expect(wrapper.get('[data-testid="training-results"]').text()).toContain('v2')
-    expect(wrapper.get('[data-testid="per-class-scratch"]').text()).toContain('80.0 %')
+    expect(wrapper.get('[data-testid="per-class-scratch"]').text()).toContain('80.0%')
     expect(wrapper.find('[data-testid="training-cancel"]').exists()).toBe(false)
   })
 

@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { translate } from '../i18n/index'
 
 /**
  * Limits of a numeric field, read from the contract's zod schema for it, so the form, the
@@ -48,20 +49,20 @@ export function numberInputAttrs(l: NumberLimits): { min?: number; max?: number;
 export function numberProblem(raw: string | number, l: NumberLimits, label: string, unit = ''): string | null {
   const text = String(raw).trim()
   const value = Number(text)
-  if (text === '' || !Number.isFinite(value)) return `${label} must be a number.`
-  if (l.integer && !Number.isInteger(value)) return `${label} must be a whole number.`
+  if (text === '' || !Number.isFinite(value)) return translate('limits.notNumber', { label })
+  if (l.integer && !Number.isInteger(value)) return translate('limits.notWhole', { label })
   const belowMin = l.min !== null && (l.exclusiveMin ? value <= l.min : value < l.min)
   const aboveMax = l.max !== null && (l.exclusiveMax ? value >= l.max : value > l.max)
   if (!belowMin && !aboveMax) return null
-  return `${label} must be ${rangeText(l, unit)}.`
+  return translate('limits.outOfRange', { label, range: rangeText(l, unit) })
 }
 
-/** "between 1 and 500", "above 0 and at most 10 %", "at least 0". */
+/** "between 1 and 500", "above 0 and at most 10 %", "at least 0" (in the app's language). */
 export function rangeText(l: NumberLimits, unit = ''): string {
-  const lo = l.min === null ? null : l.exclusiveMin ? `above ${fmt(l.min)}` : `at least ${fmt(l.min)}`
-  const hi = l.max === null ? null : l.exclusiveMax ? `below ${fmt(l.max)}${unit}` : `at most ${fmt(l.max)}${unit}`
-  if (l.min !== null && l.max !== null && !l.exclusiveMin && !l.exclusiveMax) return `between ${fmt(l.min)} and ${fmt(l.max)}${unit}`
-  return [lo, hi].filter(Boolean).join(' and ')
+  const lo = l.min === null ? null : translate(l.exclusiveMin ? 'limits.above' : 'limits.atLeast', { value: fmt(l.min) })
+  const hi = l.max === null ? null : translate(l.exclusiveMax ? 'limits.below' : 'limits.atMost', { value: fmt(l.max) + unit })
+  if (l.min !== null && l.max !== null && !l.exclusiveMin && !l.exclusiveMax) return translate('limits.between', { min: fmt(l.min), max: fmt(l.max) + unit })
+  return [lo, hi].filter(Boolean).join(translate('limits.and'))
 }
 
 const fmt = (v: number) => String(Number(v.toPrecision(12)))

@@ -9,15 +9,17 @@ import { localizeServerMessage, rejectReasonKey } from './server-messages'
  */
 export function errorMessage(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error)
-  if (currentLocale() === 'en') return message
-  return serverMessage(message, error instanceof ApiError ? error.code : undefined)
+  return serverMessage(message, error instanceof ApiError ? error.code : 'failed')
 }
 
-/** A sentence the services sent (an error, a problem, a refusal) in the app's language. */
+/**
+ * A sentence the services sent (an error, a reason, a warning) in the app's language. One
+ * the catalogue does not know is shown as sent (under its error code's sentence for errors).
+ */
 export function serverMessage(message: string, code?: ApiError['code']): string {
   if (currentLocale() === 'en') return message
-  const { key, params } = localizeServerMessage(message, code)
-  return translate(key, params)
+  const found = localizeServerMessage(message, code)
+  return found ? translate(found.key, found.params) : message
 }
 
 /** Why an imported file was refused: the services' reason in English, its code's sentence otherwise. */

@@ -34,6 +34,7 @@ const numberFormat = {
   decimal3: { minimumFractionDigits: 3, maximumFractionDigits: 3 },
   percent: { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 },
   percent0: { style: 'percent', maximumFractionDigits: 0 },
+  percent2: { style: 'percent', minimumFractionDigits: 2, maximumFractionDigits: 2 },
   bytes: { notation: 'compact', maximumFractionDigits: 1 }
 } as const
 const dateFormat = {

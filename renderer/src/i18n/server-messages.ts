@@ -29,6 +29,7 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/^Class name "(?<name>.+)" is longer than 100 characters\./, 'errors.classNameLong'],
   [/^A class name cannot contain control characters\./, 'errors.classNameControl'],
   [/^Colour "(?<colour>.+)" is not of the form #rrggbb\./, 'errors.colour'],
+  [/^A training run is already in progress in another project \((?<file>.+)\)\./, 'errors.trainingRunningElsewhere'],
   [/^A training run is already in progress\./, 'errors.trainingRunning'],
   [/^An import is already running\./, 'errors.importRunning'],
   [/^An anomaly model is already being fitted\./, 'errors.anomalyRunning'],
@@ -50,7 +51,20 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/^(?<what>.+) "(?<path>.+)" must be an absolute path\./, 'errors.notAbsolute'],
   [/^(?<what>.+) "(?<path>.+)" was not found\./, 'errors.pathNotFound'],
   [/^(?<what>.+) "(?<path>.+)" is not a folder\b/, 'errors.notAFolder'],
-  [/^(?<what>.+) "(?<path>.+)" is not a regular file\b/, 'errors.notAFile']
+  [/^(?<what>.+) "(?<path>.+)" is not a regular file\b/, 'errors.notAFile'],
+  // Not errors: what a finished run says (engine/train/gate.ts, training-service.ts) and the
+  // warnings stored with a model's metrics (engine/train/pass-fail.ts).
+  [/^No active model yet: the new model is activated\./, 'server.gateFirst'],
+  [/^The class list changed \((?<from>.*) → (?<to>.*)\): activate the new model yourself/, 'server.gateClassesChanged'],
+  [/^Defect recall would drop from (?<from>.+?) \(v(?<version>\d+)\) to (?<to>.+?): the active model stays\./, 'server.gateRecallDrop'],
+  [/^Accuracy would drop from (?<from>.+?) \(v(?<version>\d+)\) to (?<to>.+?): the active model stays\./, 'server.gateAccuracyDrop'],
+  [/^Defect recall (?<recall>.+?) \(was (?<wasRecall>.+?)\) and accuracy (?<accuracy>.+?) \(was (?<wasAccuracy>.+?)\) on the same validation images: the new model is activated\./, 'server.gateBetter'],
+  [/^Training was cancelled; start it again/, 'server.trainingCancelled'],
+  [/^Quick retrain was cancelled\./, 'server.quickCancelled'],
+  [/^No class is marked good, so no part can pass or fail\./, 'server.warnNoGood'],
+  [/^Accuracy (?<accuracy>.+?) is below the (?<baseline>.+?) of always answering "(?<good>.+)": this model is worse than no model\./, 'server.warnBelowBaseline'],
+  [/^No defect image of the validation set was caught \((?<missed>\d+) of (?<defects>\d+) passed as "(?<good>.+)"\)\./, 'server.warnNoneCaught'],
+  [/^Every good image of the validation set was rejected \((?<rejected>\d+) of (?<good>\d+)\)\./, 'server.warnAllRejected']
 ]
 
 /** Sentences for each error code, used when the message itself is not one we know. */
@@ -65,13 +79,14 @@ const BY_CODE: Record<CallErrorCode, string> = {
   'no-project': 'errors.noProject'
 }
 
-export function localizeServerMessage(message: string, code?: CallErrorCode): Localized {
+/** The catalogue entry for a sentence; null for one we do not know that is not an error. */
+export function localizeServerMessage(message: string, code?: CallErrorCode): Localized | null {
   for (const [re, key] of PATTERNS) {
     const m = re.exec(message)
     if (m) return { key, params: { ...(m.groups ?? {}) } }
   }
   if (code === 'no-project') return { key: BY_CODE['no-project'] }
-  return { key: code ? BY_CODE[code] : 'errors.code.failed', params: { detail: message } }
+  return code ? { key: BY_CODE[code], params: { detail: message } } : null
 }
 
 /** Why an imported file was refused (the services' RejectCode), in the user's language. */

@@ -8,6 +8,7 @@ import type {
   TrainRequest
 } from '../../../shared/contract/training'
 import { errorMessage, useApi } from '../api/index'
+import { serverMessage } from '../i18n/errors'
 import { resetOnProjectSwitch } from './project-scope'
 
 /** One point of the live step curve: x in epochs (1.5 = halfway through epoch 2). */
@@ -78,7 +79,7 @@ export const useTrainingStore = defineStore('training', () => {
       api.on('training:done', (d) => {
         last.value = d
         state.value = d.status === 'failed' ? 'error' : 'done'
-        if (d.status === 'failed') error.value = d.reason
+        if (d.status === 'failed') error.value = serverMessage(d.reason, 'failed')
       })
     ]
   }

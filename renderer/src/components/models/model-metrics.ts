@@ -1,4 +1,6 @@
 import type { ModelVersionDto } from '../../../../shared/contract/training'
+import { formatNumber, translate } from '../../i18n/index'
+import { serverMessage } from '../../i18n/errors'
 
 /**
  * A model version's validation figures in the words a QA engineer judges it by: accuracy
@@ -16,15 +18,16 @@ export interface MetricsView {
   warnings: string[]
 }
 
-export const pct = (v: unknown, digits = 1): string => (typeof v === 'number' && Number.isFinite(v) ? `${(v * 100).toFixed(digits)} %` : '—')
+/** A rate as the app's language writes a percentage (one decimal); '—' when not measured. */
+export const pct = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v) ? formatNumber(v, 'percent') : '—')
 
 export function metricsView(v: Pick<ModelVersionDto, 'metrics' | 'kind'>): MetricsView {
   const m = v.metrics
-  const rate = (r: unknown, n: unknown, of: unknown) => (typeof r === 'number' ? `${pct(r)} (${String(n)} of ${String(of)})` : '—')
+  const rate = (r: unknown, n: unknown, of: unknown) => (typeof r === 'number' ? translate('train.metrics.rate', { rate: pct(r), n: String(n), of: String(of) }) : '—')
   const worse = typeof m.accuracy === 'number' && typeof m.baseline === 'number' && m.accuracy < m.baseline
-  const warnings = Array.isArray(m.warnings) ? m.warnings.filter((w): w is string => typeof w === 'string') : []
-  if (worse && !warnings.some((w) => /baseline|always/i.test(w)))
-    warnings.unshift(`Worse than always answering the good class: ${pct(m.accuracy)} accuracy against a ${pct(m.baseline)} baseline.`)
+  const warnings = Array.isArray(m.warnings) ? m.warnings.filter((w): w is string => typeof w === 'string').map((w) => serverMessage(w)) : []
+  const saysBaseline = Array.isArray(m.warnings) && m.warnings.some((w) => typeof w === 'string' && /baseline|always/i.test(w))
+  if (worse && !saysBaseline) warnings.unshift(translate('train.metrics.worse', { accuracy: pct(m.accuracy), baseline: pct(m.baseline) }))
   return {
     accuracy: pct(m.accuracy),
     balancedAccuracy: pct(m.balancedAccuracy),

@@ -1,5 +1,6 @@
 import { TrainRequest } from '../../../../shared/contract/training'
 import { numberLimits, numberProblem, type NumberLimits } from '../../composables/number-limits'
+import { translate } from '../../i18n/index'
 import type { AdvancedTrainSettings } from '../../stores/training'
 
 /**
@@ -28,13 +29,14 @@ export interface TrainSettingsDraft {
 export const AUGMENT_KEYS = ['randomResizedCrop', 'horizontalFlip', 'colorJitter', 'rotation'] as const
 
 /** Numeric fields: their limits are the 'training:start' schema's (shared/contract/training.ts). */
+/** `label` is the field's message key (its name in the app's language). */
 export const NUMBER_FIELDS = {
-  epochs: { label: 'Epochs', limits: numberLimits(TrainRequest.shape.epochs) },
-  batch: { label: 'Batch size', limits: numberLimits(TrainRequest.shape.batch) },
-  lr: { label: 'Learning rate', limits: numberLimits(TrainRequest.shape.lr) },
-  size: { label: 'Image size', limits: numberLimits(TrainRequest.shape.size) },
-  seed: { label: 'Seed', limits: numberLimits(TrainRequest.shape.seed) },
-  patience: { label: 'Early-stopping patience', limits: numberLimits(TrainRequest.shape.patience) }
+  epochs: { label: 'train.settings.epochs', limits: numberLimits(TrainRequest.shape.epochs) },
+  batch: { label: 'train.settings.batch', limits: numberLimits(TrainRequest.shape.batch) },
+  lr: { label: 'train.settings.lr', limits: numberLimits(TrainRequest.shape.lr) },
+  size: { label: 'train.settings.sizeName', limits: numberLimits(TrainRequest.shape.size) },
+  seed: { label: 'train.settings.seed', limits: numberLimits(TrainRequest.shape.seed) },
+  patience: { label: 'train.settings.patienceName', limits: numberLimits(TrainRequest.shape.patience) }
 } as const satisfies Record<string, { label: string; limits: NumberLimits }>
 
 export function draftFromSettings(s: AdvancedTrainSettings): TrainSettingsDraft {
@@ -67,7 +69,7 @@ export function parseSettingsDraft(d: TrainSettingsDraft): { settings: AdvancedT
   for (const key of Object.keys(NUMBER_FIELDS) as Array<keyof typeof NUMBER_FIELDS>) {
     const raw = String(d[key]).trim()
     if (raw === '') continue
-    const problem = numberProblem(raw, NUMBER_FIELDS[key].limits, NUMBER_FIELDS[key].label)
+    const problem = numberProblem(raw, NUMBER_FIELDS[key].limits, translate(NUMBER_FIELDS[key].label))
     if (problem) errors[key] = problem
     else settings[key] = Number(raw)
   }
