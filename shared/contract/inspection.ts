@@ -77,6 +77,23 @@ export interface InspectionModelInfo {
   problem?: { reason: NoVerdictReason; message: string } | null
 }
 
+/** Thresholds of the part-presence rule (shared/inspection/part-presence.ts). */
+export const PartPresenceSettings = z
+  .object({
+    /** A pixel has changed when its gray level moved by at least this much. */
+    pixelDelta: z.number().int().min(1).max(255),
+    /** Something is on the belt when at least this fraction of pixels differs from the empty belt. */
+    presentFraction: z.number().min(0.001).max(1),
+    /** The picture is still when less than this fraction of pixels changed since the previous frame. */
+    stillFraction: z.number().min(0.001).max(1),
+    /** Still frames in a row before the part is inspected. */
+    settleFrames: z.number().int().min(1).max(100),
+    /** Empty-belt frames in a row before the part counts as gone. */
+    emptyFrames: z.number().int().min(1).max(100)
+  })
+  .strict()
+export type PartPresenceSettings = z.infer<typeof PartPresenceSettings>
+
 export const InspectionSettings = z
   .object({
     /** Project override of the model version's threshold (null = use the model's). */
@@ -95,8 +112,15 @@ export const InspectionSettings = z
     heatmap: z.boolean(),
     roi: InspectionRoi.nullable(),
     triggerMode: z.enum(['continuous', 'trigger']),
-    /** Continuous mode: frames per second sent to the engine. */
+    /** Continuous mode: frames per second sent to the engine (part presence: frames looked at). */
     rateHz: z.number().min(0.1).max(60),
+    /**
+     * Continuous mode: 'part-presence' inspects each part once, when it stands still in front
+     * of the camera after the empty belt; 'every-frame' inspects every frame (for lines whose
+     * parts are placed by an external trigger or never stop).
+     */
+    continuousRule: z.enum(['part-presence', 'every-frame']),
+    presence: PartPresenceSettings,
     operator: z.string().max(200).nullable(),
     /** HTTP trigger `POST /trigger` on 127.0.0.1:port (null = off; 0 = any free port). */
     triggerPort: z.number().int().min(0).max(65535).nullable()
@@ -118,6 +142,8 @@ export const DEFAULT_INSPECTION_SETTINGS: InspectionSettings = {
   roi: null,
   triggerMode: 'continuous',
   rateHz: 5,
+  continuousRule: 'part-presence',
+  presence: { pixelDelta: 25, presentFraction: 0.02, stillFraction: 0.01, settleFrames: 3, emptyFrames: 3 },
   operator: null,
   triggerPort: null
 }

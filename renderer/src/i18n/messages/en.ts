@@ -85,6 +85,14 @@ const en = {
     saveSettings: 'Save settings'
   },
   inspect: {
+    anomalyRule: 'anomaly model v{version}, reject when its score ≥ {threshold}',
+    continuousRule: 'Continuous rule',
+    rulePresence: 'One verdict per part (part presence)',
+    ruleEveryFrame: 'Every frame (externally placed parts)',
+    relearnBelt: 'Relearn the empty belt',
+    presenceThresholds: 'Part detection thresholds',
+    presence: { learning: 'Learning the empty belt: keep it clear', empty: 'Belt empty: waiting for a part', arriving: 'Part arriving…', inspected: 'Part inspected: waiting for it to leave' },
+    presenceField: { presentFraction: 'Part present when the belt changed in', stillFraction: 'Still when the picture changed in less than', pixelDelta: 'A pixel changed by at least (gray levels)', settleFrames: 'Still frames before inspecting', emptyFrames: 'Empty frames before the part counts as gone' },
     noProjectHelp: 'Open a project on the Projects screen first.',
     toProjects: 'Go to Projects',
     noModel: 'No active model: every part gets NO VERDICT (counted as a reject). Train one, or import a model package on the Models screen.',

@@ -82,6 +82,14 @@ const zhCN: typeof en = {
     saveSettings: '保存设置'
   },
   inspect: {
+    anomalyRule: '异常检测模型 v{version}，分数 ≥ {threshold} 时判为不合格',
+    continuousRule: '连续模式规则',
+    rulePresence: '每个工件一个结果（工件到位检测）',
+    ruleEveryFrame: '每一帧（由外部放置工件）',
+    relearnBelt: '重新学习空传送带',
+    presenceThresholds: '工件检测阈值',
+    presence: { learning: '正在学习空传送带：请保持空置', empty: '传送带为空：等待工件', arriving: '工件进入中…', inspected: '工件已检测：等待其离开' },
+    presenceField: { presentFraction: '画面变化达到此比例时判定有工件', stillFraction: '画面变化低于此比例时判定静止', pixelDelta: '像素灰度变化至少（灰度级）', settleFrames: '检测前需要的静止帧数', emptyFrames: '判定工件离开前需要的空帧数' },
     noProjectHelp: '请先在“项目”页面打开一个项目。',
     toProjects: '前往项目',
     noModel: '没有启用的模型：每个工件都判为“无结论”（计为不合格）。请训练一个模型，或在“模型”页面导入模型包。',
