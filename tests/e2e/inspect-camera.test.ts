@@ -32,7 +32,9 @@ describe('live inspection with a fake camera (Chromium, browser mode)', () => {
     // Threshold 0.99: the tiny random model never reaches it, so every part FAILs and keeps its image.
     const store = createTinyProject(dir, { threshold: 0.99 })
     // A loaded CI box must not turn verdicts into NO_VERDICT (deadline); that path has its own tests.
-    store.settings.set('inspection', { deadlineMs: 60_000 })
+    // Every frame counts here (the frame path under test); part presence has its own test
+    // (inspect-presence.test.ts).
+    store.settings.set('inspection', { deadlineMs: 60_000, continuousRule: 'every-frame' })
     projectFile = store.file
     store.close()
     const { files } = await generateSyntheticSet({ root: join(dir, 'parts'), seed: 21, counts: { ok: 4, scratch: 2, spot: 2 }, width: 160, height: 120, colour: 'rgb' })

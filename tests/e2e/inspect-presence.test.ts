@@ -88,19 +88,21 @@ describe('part presence and the trigger key on the Inspect screen (Chromium, bro
     // The camera (a looping video) may have been at a part when the session started, which
     // the rule would learn as the belt: as an operator would, relearn the belt once it is
     // clear, here right after a part left (the video's own pixels say when).
-    const brightness = (): Promise<number> =>
-      page.evaluate(() => {
-        const v = document.querySelector<HTMLVideoElement>('[data-testid="inspect-video"]')!
-        const c = document.createElement('canvas')
-        c.width = 32
-        c.height = 24
-        const ctx = c.getContext('2d')!
-        ctx.drawImage(v, 0, 0, 32, 24)
-        const d = ctx.getImageData(0, 0, 32, 24).data
-        let sum = 0
-        for (let i = 0; i < d.length; i += 4) sum += d[i + 1]!
-        return sum / (d.length / 4)
-      })
+    // Mean green level of the video, 32×24 (a page script: this file is typed for Node).
+    const brightness = async (): Promise<number> =>
+      Number(
+        await page.evaluate(`(() => {
+          const c = document.createElement('canvas')
+          c.width = 32
+          c.height = 24
+          const ctx = c.getContext('2d')
+          ctx.drawImage(document.querySelector('[data-testid="inspect-video"]'), 0, 0, 32, 24)
+          const d = ctx.getImageData(0, 0, 32, 24).data
+          let sum = 0
+          for (let i = 0; i < d.length; i += 4) sum += d[i + 1]
+          return sum / (d.length / 4)
+        })()`)
+      )
     // A part is brighter than the belt: a drop of the mean level after a bright stretch is a part leaving.
     let brightest = -Infinity
     const partLeft = async (): Promise<boolean> => {

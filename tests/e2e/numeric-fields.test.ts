@@ -6,7 +6,7 @@ import type { z } from 'zod'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { TrainRequest } from '../../shared/contract/training'
 import { AnomalyTrainRequest } from '../../shared/contract/anomaly'
-import { HistoryFilter, InspectionSettings } from '../../shared/contract/inspection'
+import { HistoryFilter, InspectionSettings, PartPresenceSettings } from '../../shared/contract/inspection'
 import { numberLimits } from '../../renderer/src/composables/number-limits'
 import { launchChromium, openApp, type E2eBrowser } from './support/browser'
 import { startBrowserMode, type BrowserModeServer } from './support/serve'
@@ -44,6 +44,14 @@ const PROJECT: Field[] = [{ testid: 'project-image-size', schema: TrainRequest.s
 const INSPECT: Field[] = [
   { testid: 'inspect-rate', schema: InspectionSettings.shape.rateHz, typical: [5, 1, 2.5, 10, 0.5] },
   { testid: 'inspect-trigger-port', schema: InspectionSettings.shape.triggerPort, typical: [8080, 0], typeOnly: true, restore: '' }
+]
+const P = PartPresenceSettings.shape
+const PRESENCE: Field[] = [
+  { testid: 'inspect-presence-presentFraction', schema: P.presentFraction, scale: 100, typical: [2, 0.5, 10] },
+  { testid: 'inspect-presence-stillFraction', schema: P.stillFraction, scale: 100, typical: [1, 0.5, 5] },
+  { testid: 'inspect-presence-pixelDelta', schema: P.pixelDelta, typical: [25, 10, 60] },
+  { testid: 'inspect-presence-settleFrames', schema: P.settleFrames, typical: [3, 1, 10] },
+  { testid: 'inspect-presence-emptyFrames', schema: P.emptyFrames, typical: [3, 1, 10] }
 ]
 const HISTORY: Field[] = [{ testid: 'history-model', schema: HistoryFilter.shape.modelVersion, typical: [1, 12] }]
 
@@ -131,6 +139,8 @@ describe('numeric fields accept their whole documented range (Chromium, browser 
     await page.getByTestId('inspect-rate').waitFor()
     expect(await page.getByTestId('inspect-rate').inputValue()).toBe('5')
     await checkFields(page, INSPECT)
+    await page.getByTestId('inspect-presence-thresholds').click()
+    await checkFields(page, PRESENCE)
 
     await page.getByTestId('nav-history').click()
     await page.getByTestId('history-model').waitFor()
