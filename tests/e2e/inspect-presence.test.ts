@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { HistoryDb } from '../../electron/services/inspection/history-db'
+import { HistoryStore } from '../../electron/store/history/history-store'
 import { encodeImage, renderPart } from '../../electron/services/demo/parts'
 import { createTinyProject } from '../unit/inspection/fixture'
 import { CHROMIUM_PATH, ChromiumMissingError, openApp } from './support/browser'
@@ -123,9 +123,9 @@ describe('part presence and the trigger key on the Inspect screen (Chromium, bro
     await page.getByTestId('inspect-start').waitFor({ state: 'visible' })
     expect(Number(await counted.textContent())).toBe(before + 3)
 
-    const history = new HistoryDb(historyFile)
+    const history = HistoryStore.open(historyFile)
     try {
-      const rows = history.list({}, { limit: 100, offset: 0 })
+      const rows = history.inspections.list({}, { limit: 100, offset: 0 })
       expect(rows.total).toBe(before + 3)
       expect(new Set(rows.rows.map((r) => r.partId)).size).toBe(before + 3)
     } finally {
