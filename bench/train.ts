@@ -17,7 +17,8 @@
  * initial weights on the same synthetic set (scripts/reference/train_reference.py), their
  * validation accuracies printed side by side.
  *
- *   npx tsx bench/train.ts [--steps 3] [--threads 2] [--repeats 2] [--quick-images 1000] [--parity] [--skip-full] [--skip-quick]
+ *   npx tsx bench/train.ts [--steps 3] [--threads 2] [--repeats 2] [--presets all-but-stem,none] [--skip-torch]
+ *                          [--quick-images 1000] [--parity] [--skip-full] [--skip-quick]
  */
 import { execFileSync } from 'node:child_process'
 import { mkdtemp, rm, writeFile } from 'node:fs/promises'
@@ -45,7 +46,9 @@ const { values } = parseArgs({
     'skip-full': { type: 'boolean', default: false },
     'skip-quick': { type: 'boolean', default: false },
     'parity-epochs': { type: 'string', default: '10' },
-    repeats: { type: 'string', default: '2' }
+    repeats: { type: 'string', default: '2' },
+    presets: { type: 'string', default: 'all-but-stem,none' },
+    'skip-torch': { type: 'boolean', default: false }
   }
 })
 const steps = Number(values.steps)
@@ -65,8 +68,8 @@ function hasTorch(): boolean {
     return false
   }
 }
-const torchAvailable = hasTorch()
-if (!torchAvailable) console.log('PyTorch not found (python3-torch, python3-torchvision): printing our numbers only.')
+const torchAvailable = !values['skip-torch'] && hasTorch()
+if (!torchAvailable) console.log(values['skip-torch'] ? 'PyTorch skipped (--skip-torch): printing our numbers only.' : 'PyTorch not found (python3-torch, python3-torchvision): printing our numbers only.')
 
 async function project(name: string, counts: Record<string, number>, opts: { width: number; height: number; valFraction: number }): Promise<{ store: ProjectStore; data: string; file: string }> {
   const data = join(root, name)
@@ -81,7 +84,7 @@ async function project(name: string, counts: Record<string, number>, opts: { wid
 /** Load average (1 min) of the machine now: figures are only comparable at similar load. */
 const load = (): number => Number(loadavg()[0]!.toFixed(2))
 
-interface Side { imagesPerSecond: number; cpuSecondsPerImage: number; peakRssMb: number; loadAverage: number; stepImagesPerSecond?: number; startRssMb?: number }
+interface Side { imagesPerSecond: number; cpuSecondsPerImage: number; peakRssMb: number; loadAverage: number; stepImagesPerSecond?: number; startRssMb?: number; stepsPeakRssMb?: number }
 
 /** Our trainer for one preset, in its own process (bench/train-trainer-child.ts). */
 function oursRun(projectFile: string, freeze: FreezePreset): Side {
@@ -117,6 +120,7 @@ function summarise(runs: Side[]): Side & { runs: Side[] } {
     loadAverage: pick('loadAverage')!,
     ...(pick('stepImagesPerSecond') !== undefined ? { stepImagesPerSecond: pick('stepImagesPerSecond') } : {}),
     ...(pick('startRssMb') !== undefined ? { startRssMb: pick('startRssMb') } : {}),
+    ...(pick('stepsPeakRssMb') !== undefined ? { stepsPeakRssMb: pick('stepsPeakRssMb') } : {}),
     runs
   }
 }
@@ -130,7 +134,7 @@ if (!values['skip-full']) {
   const train = batch * (steps + 1)
   const { store, file } = await project('full', { ok: Math.round((train - 16) / 0.8), scratch: 20 }, { width: 256, height: 256, valFraction: 0.2 })
   store.close()
-  const presets: FreezePreset[] = ['all-but-stem', 'none']
+  const presets = values.presets.split(',') as FreezePreset[]
   const runs = new Map<FreezePreset, { ours: Side[]; torch: Side[] }>(presets.map((p) => [p, { ours: [], torch: [] }]))
   // Alternate: ours then PyTorch, then PyTorch then ours, so a load change hits both sides.
   for (let r = 0; r < repeats; r++) {
@@ -158,7 +162,7 @@ if (!values['skip-full']) {
     const roofline = { gflopPerImage, sgemmGflops, limitImagesPerSecond: sgemmGflops / gflopPerImage, fractionReached: (ours.imagesPerSecond * gflopPerImage) / sgemmGflops }
     report[freeze] = { ours, torch, ratio, cpuRatio, memoryRatio, roofline }
     console.log(
-      `${freeze.padEnd(13)} trainer ${ours.imagesPerSecond.toFixed(1)} img/s (step alone ${ours.stepImagesPerSecond?.toFixed(1) ?? '?'}), ${ours.cpuSecondsPerImage.toFixed(3)} CPU s/img, peak RSS ${ours.peakRssMb.toFixed(0)} MB` +
+      `${freeze.padEnd(13)} trainer ${ours.imagesPerSecond.toFixed(1)} img/s (step alone ${ours.stepImagesPerSecond?.toFixed(1) ?? '?'}), ${ours.cpuSecondsPerImage.toFixed(3)} CPU s/img, peak RSS ${ours.peakRssMb.toFixed(0)} MB (${ours.stepsPeakRssMb?.toFixed(0) ?? '?'} until the last step)` +
         (torch
           ? ` | PyTorch step ${torch.imagesPerSecond.toFixed(1)} img/s, ${torch.cpuSecondsPerImage.toFixed(3)} CPU s/img, ${torch.peakRssMb.toFixed(0)} MB` +
             ` | speed ratio ours/torch ${ratio!.toFixed(2)} (by CPU time ${cpuRatio!.toFixed(2)}), memory ratio ${memoryRatio!.toFixed(2)}`

@@ -123,7 +123,7 @@ export function resetProviderFailures(): void {
  */
 export async function createSession(
   model: Uint8Array,
-  opts: { provider?: ProviderRequest; threads?: number; memoryPattern?: boolean } = {}
+  opts: { provider?: ProviderRequest; threads?: number; memoryPattern?: boolean; spinning?: boolean } = {}
 ): Promise<{ session: InferenceSession; provider: ExecutionProviderName; reason: string }> {
   const { request, note } = requestedProvider(opts.provider)
   const avail = providerAvailability()
@@ -165,10 +165,14 @@ export async function createSession(
  * freed chunks instead. For the training step (hundreds of large activations) this cut
  * peak RSS by a third at the same speed (electron/engine/train/README.md, "Memory").
  */
-function sessionOptions(providers: string[], { threads, memoryPattern }: { threads?: number; memoryPattern?: boolean }): ort.InferenceSession.SessionOptions {
+function sessionOptions(providers: string[], { threads, memoryPattern, spinning }: { threads?: number; memoryPattern?: boolean; spinning?: boolean }): ort.InferenceSession.SessionOptions {
   return {
     executionProviders: providers,
     ...(memoryPattern === false ? { enableMemPattern: false } : {}),
+    // spinning false: idle intra-op threads sleep instead of busy-waiting between kernels.
+    // For a multi-second training step the wake-up latency is nothing, and spinning only
+    // burns CPU that decode, the UI or other processes could use (electron/engine/train/README.md).
+    ...(spinning === false ? { extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } } } : {}),
     graphOptimizationLevel: 'all',
     // Errors only: a missing GPU library is reported through `reason`, not as a log dump.
     logSeverityLevel: 3,

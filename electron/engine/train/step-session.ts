@@ -31,7 +31,8 @@ export interface StepSessionOptions {
 export class StepSession {
   private constructor(
     private readonly step: TrainStepGraph,
-    private readonly session: ort.InferenceSession,
+    /** null while suspended (suspend()); the next run() opens it again. */
+    private session: ort.InferenceSession | null,
     readonly provider: ExecutionProviderName,
     private readonly opts: StepSessionOptions,
     private readonly feeds: Map<string, ort.Tensor>,
@@ -74,9 +75,20 @@ export class StepSession {
       const shape = step.shapes.get(name)!
       feeds.set(name, new ort.Tensor('float32', given ? new Float32Array(given.data) : new Float32Array(elementCount(shape)), shape))
     }
-    // No pre-planned memory pattern: peak RSS of the step −35 % at the same CPU time (engine measurement).
-    const { session, provider } = await createSession(step.model, { provider: opts.provider ?? 'auto', threads: opts.threads, memoryPattern: false })
+    const { session, provider } = await openStepSession(step.model, opts)
     return new StepSession(step, session, provider, opts, feeds, paramNames)
+  }
+
+  /**
+   * Release the onnxruntime session (and with it the arena that holds the step's peak
+   * memory) but keep every tensor the steps carry; the next run() opens the session again.
+   * The trainer suspends at the end of each epoch so validation and the checkpoint do not
+   * stack on top of the step's arena (electron/engine/train/README.md, "Memory").
+   */
+  async suspend(): Promise<void> {
+    const s = this.session
+    this.session = null
+    await s?.release()
   }
 
   /** One optimizer step on a (padded) batch; returns the batch loss and logits [B, C]. */
@@ -90,6 +102,7 @@ export class StepSession {
     inputs[step.inputs.lr] = new ort.Tensor('float32', new Float32Array([lr]), [1])
     // 1-based (AdamW bias correction; SGD ignores it).
     inputs[step.inputs.step] = new ort.Tensor('float32', new Float32Array([globalStep + 1]), [1])
+    this.session ??= (await openStepSession(step.model, { ...opts, provider: this.provider })).session
     const out = await this.session.run(inputs)
     for (const name of [...step.trainableNames, ...step.stateNames, ...step.bufferNames]) {
       const next = out[step.outputs.updated(name)]
@@ -110,7 +123,7 @@ export class StepSession {
   }
 
   release(): Promise<void> {
-    return this.session.release()
+    return this.suspend()
   }
 
   private snapshot(names: string[]): TensorMap {
@@ -121,4 +134,12 @@ export class StepSession {
     }
     return out
   }
+}
+
+/**
+ * No pre-planned memory pattern: peak RSS of the step −35 % at the same CPU time; no thread
+ * spinning between kernels (electron/engine/train/README.md).
+ */
+function openStepSession(model: Uint8Array, opts: StepSessionOptions): Promise<{ session: ort.InferenceSession; provider: ExecutionProviderName }> {
+  return createSession(model, { provider: opts.provider ?? 'auto', threads: opts.threads, memoryPattern: false, spinning: false })
 }

@@ -225,6 +225,9 @@ export async function runTrainer(config: TrainerConfig, data: { train: TrainSamp
         })
       }
       if (cancelled) break
+      // The step's arena goes before validation and the checkpoint allocate theirs; the next
+      // epoch's first step opens the session again (electron/engine/train/README.md, "Memory").
+      await session.suspend()
 
       // Validation with the epoch's weights (BN in eval mode: running statistics).
       const current = snapshotWeights()
@@ -279,7 +282,10 @@ export async function validate(weights: TensorMap, config: Pick<TrainerConfig, '
   const model = buildResnet18Inference({ numClasses: config.classes.length, width: config.width, height: config.size, batch: 'dynamic', weights })
   const { session } = await createSession(model, { provider: config.provider ?? 'auto', threads: config.threads })
   try {
-    const logits = await runLogits(session, set, config.classes.length)
+    // Small chunks: validation runs while the step session still holds its arena (the step's
+    // peak), so its own activations stack on top of it; 8 images keep that small
+    // (electron/engine/train/README.md, "Memory").
+    const logits = await runLogits(session, set, config.classes.length, 8)
     return evaluateLogits(logits, set.samples, config.classes, config.goodClass)
   } finally {
     await session.release()
