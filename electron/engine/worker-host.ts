@@ -4,7 +4,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker, type ResourceLimits } from 'node:worker_threads'
-import type { HostToWorker, PayloadOfHandler, ResultOfHandler, Transferable, WorkerErrorInfo, WorkerToHost } from './worker/protocol'
+import type { HostToWorker, PayloadOfHandler, ProgressOfHandler, ResultOfHandler, Transferable, WorkerErrorInfo, WorkerToHost } from './worker/protocol'
 import type { WorkerHandlers, WorkerRequestType } from './worker/handlers/index'
 
 /**
@@ -63,6 +63,21 @@ export interface WorkerHostOptions {
   resourceLimits?: ResourceLimits
 }
 
+/** What `call` sends, gets back and reports along the way for one request type, from its handler. */
+export type WorkerPayload<T extends WorkerRequestType> = PayloadOfHandler<WorkerHandlers[T]>
+export type WorkerResult<T extends WorkerRequestType> = ResultOfHandler<WorkerHandlers[T]>
+export type WorkerProgress<T extends WorkerRequestType> = ProgressOfHandler<WorkerHandlers[T]>
+export interface WorkerCallOptions<T extends WorkerRequestType> {
+  onProgress?: (data: WorkerProgress<T>) => void
+  transfer?: Transferable[]
+  signal?: AbortSignal
+}
+
+/** The typed side of the host that services use (tests may pass their own). */
+export interface EngineCaller {
+  call<T extends WorkerRequestType>(type: T, payload: WorkerPayload<T>, opts?: WorkerCallOptions<T>): Promise<WorkerResult<T>>
+}
+
 interface Pending {
   type: string
   resolve: (value: unknown) => void
@@ -93,7 +108,13 @@ function tsxEsmApiUrl(): string {
   return pathToFileURL(join(dirname(pkgFile), pkg.exports['./esm/api']!.import.default)).href
 }
 
-export class WorkerHost extends EventEmitter {
+/** The host's own events: its state, and each crash. */
+export interface WorkerHostEvents {
+  state: [{ state: WorkerState; detail?: string }]
+  crashed: [CrashReport]
+}
+
+export class WorkerHost extends EventEmitter<WorkerHostEvents> implements EngineCaller {
   private worker: Worker | null = null
   private readonly pending = new Map<number, Pending>()
   private nextId = 1
@@ -166,10 +187,6 @@ export class WorkerHost extends EventEmitter {
   }
 
   private onMessage(m: WorkerToHost): void {
-    if (m.kind === 'event') {
-      this.emit('event', { type: m.type, data: m.data })
-      return
-    }
     if (m.kind === 'ready') return
     const p = this.pending.get(m.id)
     if (!p) return
@@ -206,18 +223,15 @@ export class WorkerHost extends EventEmitter {
   }
 
   /** Send a request and wait for its result. Progress messages go to onProgress. */
-  async call<T extends WorkerRequestType>(
-    type: T,
-    payload: PayloadOfHandler<WorkerHandlers[T]>,
-    opts: { onProgress?: (data: unknown) => void; transfer?: Transferable[]; signal?: AbortSignal } = {}
-  ): Promise<ResultOfHandler<WorkerHandlers[T]>> {
+  async call<T extends WorkerRequestType>(type: T, payload: WorkerPayload<T>, opts: WorkerCallOptions<T> = {}): Promise<WorkerResult<T>> {
     if (this.stateValue === 'error') throw new WorkerUnavailableError('it crashed repeatedly')
     await this.start()
     const worker = this.worker
     if (!worker) throw new WorkerUnavailableError('it stopped while starting')
     const id = this.nextId++
     return new Promise((resolve, reject) => {
-      this.pending.set(id, { type, resolve: resolve as (v: unknown) => void, reject, onProgress: opts.onProgress })
+      // The worker answers this id with the result and progress of handler `type`.
+      this.pending.set(id, { type, resolve: resolve as (v: unknown) => void, reject, onProgress: opts.onProgress as ((data: unknown) => void) | undefined })
       if (opts.signal) {
         opts.signal.addEventListener('abort', () => this.worker?.postMessage({ kind: 'cancel', id } satisfies HostToWorker), { once: true })
       }

@@ -1,6 +1,6 @@
 import { parentPort } from 'node:worker_threads'
 import { isTransferring, type HandlerContext, type HandlerDef, type HostToWorker, type Transferable, type WorkerToHost } from './worker/protocol'
-import { createWorkerHandlers, type EngineWorkerDeps } from './worker/handlers/index'
+import { createWorkerHandlers, type EngineWorkerDeps, type WorkerHandlers, type WorkerRequestType } from './worker/handlers/index'
 
 /**
  * The engine worker thread: receives requests from worker-host.ts, runs the handler
@@ -15,7 +15,11 @@ export function serveEngineWorker(deps: EngineWorkerDeps): void {
   const port = parentPort
 
   const controllers = new Map<number, AbortController>()
-  const handlers = createWorkerHandlers(deps) as unknown as Record<string, HandlerDef<unknown, unknown>>
+  const handlers: WorkerHandlers = createWorkerHandlers(deps)
+  const isRequestType = (type: string): type is WorkerRequestType => Object.prototype.hasOwnProperty.call(handlers, type)
+  // The payload crossed the thread boundary as a structured clone; the host's typed `call`
+  // built it for this request type, so the handler takes it as its own payload type.
+  const handlerFor = (type: string): HandlerDef<unknown, unknown, unknown> | undefined => (isRequestType(type) ? handlers[type] : undefined)
 
   function send(message: WorkerToHost, transfer?: Transferable[]): void {
     port.postMessage(message, transfer)
@@ -30,16 +34,15 @@ export function serveEngineWorker(deps: EngineWorkerDeps): void {
   })
 
   async function handle(id: number, type: string, payload: unknown): Promise<void> {
-    const handler = Object.prototype.hasOwnProperty.call(handlers, type) ? handlers[type] : undefined
+    const handler = handlerFor(type)
     if (!handler) {
       send({ kind: 'response', id, ok: false, error: { name: 'UnknownRequestError', message: `The engine worker has no handler for "${type}".` } })
       return
     }
     const controller = new AbortController()
     controllers.set(id, controller)
-    const ctx: HandlerContext = {
+    const ctx: HandlerContext<unknown> = {
       progress: (data, transfer) => send({ kind: 'progress', id, data }, transfer),
-      emit: (eventType, data) => send({ kind: 'event', type: eventType, data }),
       signal: controller.signal
     }
     try {

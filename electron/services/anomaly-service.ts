@@ -1,3 +1,4 @@
+import type { EmitEvent } from '../../shared/contract/index'
 import type { Fit, Roi } from '../imaging/preprocess'
 import type { ProjectStore } from '../store/project-store'
 import type { ModelVersion } from '../store/repositories/models-repo'
@@ -7,8 +8,9 @@ import { resolveStartingBackbone } from '../engine/models/starting-backbone'
 import { backboneDirs } from './app-info'
 import { createRng } from '../engine/train/rng'
 import { coresetSize } from '../engine/anomaly/coreset'
-import { PATCHCORE_DEFAULTS } from '../engine/anomaly/patchcore'
-import { fitFromImages, scoreFromImages, type FitFromImagesRequest, type FitFromImagesResult, type ImageInput, type ImageScore, type ScoreFromImagesRequest, type SkippedImage } from '../engine/anomaly/image-jobs'
+import { PATCHCORE_DEFAULTS, type PatchCoreProgress } from '../engine/anomaly/patchcore'
+import { fitFromImages, scoreFromImages, type FitFromImagesRequest, type FitFromImagesResult, type ImageInput, type ScoreFromImagesRequest, type ScoreFromImagesResult } from '../engine/anomaly/image-jobs'
+import type { EngineCaller } from '../engine/worker-host'
 import { auroc, calibrateThreshold, f1BestThreshold, rocCurve, type Calibration, type RocPoint } from '../engine/anomaly/threshold'
 import type { AnomalyDonePayload } from '../../shared/contract/anomaly'
 import { UserFacingError } from './errors'
@@ -58,8 +60,8 @@ export const AUROC_TOLERANCE = 0.005
 
 /** Where fitting and scoring run: in this process, or the engine worker (workerAnomalyEngine). */
 export interface AnomalyEngine {
-  fit(req: FitFromImagesRequest, onProgress?: (p: { phase: string; done: number; total: number }) => void): Promise<FitFromImagesResult>
-  score(req: ScoreFromImagesRequest): Promise<{ results: ImageScore[]; skipped: SkippedImage[]; provider: string }>
+  fit(req: FitFromImagesRequest, onProgress?: (p: PatchCoreProgress) => void): Promise<FitFromImagesResult>
+  score(req: ScoreFromImagesRequest): Promise<ScoreFromImagesResult>
 }
 
 export const localAnomalyEngine: AnomalyEngine = {
@@ -68,12 +70,10 @@ export const localAnomalyEngine: AnomalyEngine = {
 }
 
 /** The engine worker's 'anomaly:fit' / 'anomaly:score' behind the same interface. */
-export function workerAnomalyEngine(host: {
-  call(type: 'anomaly:fit' | 'anomaly:score', payload: unknown, opts?: { onProgress?: (d: unknown) => void }): Promise<unknown>
-}): AnomalyEngine {
+export function workerAnomalyEngine(host: EngineCaller): AnomalyEngine {
   return {
-    fit: async (req, onProgress) => (await host.call('anomaly:fit', req, onProgress ? { onProgress: (d) => onProgress(d as { phase: string; done: number; total: number }) } : {})) as FitFromImagesResult,
-    score: async (req) => (await host.call('anomaly:score', req)) as { results: ImageScore[]; skipped: SkippedImage[]; provider: string }
+    fit: (req, onProgress) => host.call('anomaly:fit', req, onProgress ? { onProgress } : {}),
+    score: (req) => host.call('anomaly:score', req)
   }
 }
 
@@ -298,7 +298,7 @@ export async function trainAnomalyModel(store: ProjectStore, opts: AnomalyTrainO
     classes: ['good', 'anomaly'],
     onnx: fitted.onnx,
     weights: fitted.bank,
-    metrics: metrics as unknown as Record<string, unknown>,
+    metrics: { ...metrics },
     config: { mode: 'anomaly', size, fit, ...(opts.roi ? { roi: opts.roi } : {}), coresetFraction, targetFrr, seed, calibration: calibrationMode, backbone: backbone.id, sigma: PATCHCORE_DEFAULTS.sigma, outputs: { score: 'score', patchScores: 'patch_scores', anomalyMap: 'anomaly_map' }, failWhen: 'score >= threshold' },
     dataFingerprint: store.labels.fingerprint(),
     threshold: calibration.threshold,
@@ -350,7 +350,7 @@ export async function recalibrateAnomalyModel(store: ProjectStore, version: numb
 export interface AnomalyServiceDeps {
   /** The open project (throws NoProjectError when none). */
   project: () => ProjectStore
-  emit: (event: string, payload: unknown) => void
+  emit: EmitEvent
   /** The engine worker in the app (workerAnomalyEngine); in-process when omitted. */
   engine?: AnomalyEngine
   /** Options added to every fit (tests: a reduced width and input size). */

@@ -1,5 +1,5 @@
 import { dirname, resolve } from 'node:path'
-import type { AppStatus, EngineStatus } from '../../shared/contract/index'
+import { eventPayloadIssues, type AppStatus, type EmitEvent, type EngineStatus, type EventName } from '../../shared/contract/index'
 import { appVersion } from './app-info'
 import { browserRoots } from './allowed-roots'
 import { AnomalyService, workerAnomalyEngine } from './anomaly-service'
@@ -30,10 +30,10 @@ import { TrainingService, workerTrainingRunner } from './training-service'
  */
 export interface AppServices {
   router: Router
-  /** Push an event to every connected renderer (set by the transport). */
-  emit: (event: string, payload: unknown) => void
+  /** Push an event to every connected renderer, once its payload fits the event's schema. */
+  emit: EmitEvent
   /** Subscribe a transport to events; returns an unsubscribe function. */
-  onEvent(listener: (event: string, payload: unknown) => void): () => void
+  onEvent(listener: EventListener): () => void
   status(): Promise<AppStatus>
   /**
    * Bytes of a stored image for the renderer (`kind` 'image' = labelled set, 'inspection'
@@ -48,6 +48,9 @@ export interface AppServices {
   inspection: InspectionManager
   close(): Promise<void>
 }
+
+/** A transport's subscription: it forwards every event, already checked, as it is. */
+export type EventListener = (event: EventName, payload: unknown) => void
 
 /** Bytes for an <img>; `immutable` when the URL named the content (cache it for good). */
 export interface MediaResponse {
@@ -77,8 +80,15 @@ export interface AppServicesOptions {
 }
 
 export async function createAppServices(options: AppServicesOptions): Promise<AppServices> {
-  const listeners = new Set<(event: string, payload: unknown) => void>()
-  const emit = (event: string, payload: unknown): void => {
+  const listeners = new Set<EventListener>()
+  const emit: EmitEvent = (event, payload) => {
+    // The types make a wrong payload a compile error; this catches what types cannot (NaN,
+    // a value outside its range, an event sent from untyped code). Renderers never get it.
+    const issues = eventPayloadIssues(event, payload)
+    if (issues.length > 0) {
+      console.error(`Event "${event}" not sent: its payload does not fit the contract (${issues.join('; ')}).`)
+      return
+    }
     for (const listener of listeners) {
       try {
         listener(event, payload)
@@ -100,12 +110,12 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   const imports = new ImportService()
   const engine = new EngineService()
   const project = () => projects.current()
-  const training = new TrainingService({ project, emit, runner: workerTrainingRunner(engine.host as never) })
-  const anomaly = new AnomalyService({ project, emit, engine: workerAnomalyEngine(engine.host as never) })
+  const training = new TrainingService({ project, emit, runner: workerTrainingRunner(engine.host) })
+  const anomaly = new AnomalyService({ project, emit, engine: workerAnomalyEngine(engine.host) })
   const inspection = new InspectionManager({ currentProject: () => projects.currentOrNull(), emit })
   projects.onChange(() => void inspection.projectChanged())
 
-  engine.on('status', (info) => emit('app:engine-status', { state: info.state, provider: info.provider, providerReason: info.providerReason }))
+  engine.on('status', (info) => emit('app:engine-status', { state: info.state === 'stopped' ? 'starting' : info.state, provider: info.provider, providerReason: info.providerReason }))
   engine.on('crashed', (report) => emit('engine:crashed', report))
   engine.on('weights-progress', (progress) => emit('engine:weights-progress', progress))
 

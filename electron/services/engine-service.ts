@@ -14,7 +14,13 @@ import { WorkerHost, type CrashReport, type WorkerHostOptions, type WorkerState 
  * reloads models after a worker crash, and reports crashes as events.
  * Events: 'status' (EngineInfoDto), 'crashed' (CrashReport), 'weights-progress'.
  */
-export class EngineService extends EventEmitter {
+export interface EngineServiceEvents {
+  status: [EngineInfoDto]
+  crashed: [CrashReport]
+  'weights-progress': [{ received: number; total: number | null }]
+}
+
+export class EngineService extends EventEmitter<EngineServiceEvents> {
   readonly host: WorkerHost
   private provider: ExecutionProviderName = 'cpu'
   private providerReason = 'The engine has not started yet.'
@@ -26,7 +32,7 @@ export class EngineService extends EventEmitter {
   constructor(private readonly opts: { provider?: ProviderRequest; threads?: number; host?: WorkerHostOptions } = {}) {
     super()
     this.host = new WorkerHost(opts.host)
-    this.host.on('crashed', (report: CrashReport) => {
+    this.host.on('crashed', (report) => {
       this.loaded.clear()
       this.lastCrash = { reason: report.reason, at: report.at }
       this.emit('crashed', report)

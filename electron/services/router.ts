@@ -17,9 +17,12 @@ export interface CallContext {
   origin: string
 }
 
+/** The payload a handler of channel C receives: its schema's output. */
+type ParsedPayloads = { [C in ChannelName]: z.output<(typeof channels)[C]['payload']> }
+
 /** A handler receives the payload already validated by the channel's schema. */
 export type Handler<C extends ChannelName> = (
-  payload: z.output<(typeof channels)[C]['payload']>,
+  payload: ParsedPayloads[C],
   ctx: CallContext
 ) => Promise<ResultOf<C>> | ResultOf<C>
 
@@ -53,7 +56,12 @@ export class Router {
     if (typeof channel !== 'string' || !isChannelName(channel)) {
       return fail({ code: 'unknown-channel', message: `Unknown request "${String(channel).slice(0, 80)}".` })
     }
-    const handler = this.handlers[channel] as Handler<ChannelName> | undefined
+    return this.run(channel, payload, ctx)
+  }
+
+  /** One channel's schema and handler, typed by that channel (no cast between them). */
+  private async run<C extends ChannelName>(channel: C, payload: unknown, ctx: CallContext): Promise<CallResult<unknown>> {
+    const handler: Handler<C> | undefined = this.handlers[channel]
     if (!handler) {
       return fail({ code: 'unknown-channel', message: `"${channel}" is not available in this build.` })
     }
@@ -63,13 +71,16 @@ export class Router {
       return fail({ code: 'invalid-payload', message: `Invalid request to "${channel}": ${issues.join('; ')}`, issues })
     }
     try {
-      const value = await handler(parsed.data as never, ctx)
+      // TypeScript widens channels[C] to the union of all channels, so it cannot see that this
+      // schema's output is handler C's payload (it is, by construction of ParsedPayloads).
+      const value = await handler(parsed.data as ParsedPayloads[C], ctx)
       return { ok: true, value }
     } catch (error) {
       return fail(toCallError(error, channel))
     }
   }
 }
+
 
 function fail(error: CallError): CallResult<never> {
   return { ok: false, error }

@@ -1,6 +1,6 @@
 import { runClassifierBatch } from '../engine/infer/classifier-batch'
 import { createSession } from '../engine/infer/sessions'
-import type { WorkerHost } from '../engine/worker-host'
+import type { EngineCaller } from '../engine/worker-host'
 import { preprocessImage } from '../imaging/preprocess'
 import type { ProjectStore } from '../store/project-store'
 import type { ModelVersion } from '../store/repositories/models-repo'
@@ -28,7 +28,7 @@ export const inProcessClassifierRunner: ClassifierRunnerFactory = async (onnx, o
 }
 
 /** Run the graph in the engine worker thread (the input batch is moved there, not copied). */
-export function workerClassifierRunner(host: WorkerHost): ClassifierRunnerFactory {
+export function workerClassifierRunner(host: EngineCaller): ClassifierRunnerFactory {
   return async (onnx, opts) => {
     await host.call('classify:load', { key: opts.key, onnx, threads: opts.threads })
     return {

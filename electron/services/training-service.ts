@@ -1,5 +1,6 @@
+import type { EmitEvent } from '../../shared/contract/index'
 import { DEFAULT_AUGMENT, type AugmentConfig } from '../engine/train/augment'
-import type { TrainAugment } from '../../shared/contract/training'
+import { TrainingEpochDto, type TrainAugment } from '../../shared/contract/training'
 import type { ProjectStore } from '../store/project-store'
 import type { ModelVersion } from '../store/repositories/models-repo'
 import type { ModelVersionDto, TrainingDonePayload, TrainingProgressPayload, TrainingRunDto, TrainingStatusDto, TrainRequest } from '../../shared/contract/training'
@@ -9,7 +10,7 @@ import { runTrainingJob, type TrainJobOptions, type TrainOutcome } from '../engi
 import { projectTrainingData } from './training-data'
 import { openProject } from '../store/project-store'
 import { UserFacingError, NotFoundError } from './errors'
-import type { TrainWorkerProgress } from '../engine/worker/handlers/train'
+import type { EngineCaller } from '../engine/worker-host'
 
 /**
  * The app's training service: one run at a time for the open project, executed by a
@@ -31,9 +32,7 @@ export interface TrainingRunner {
 }
 
 /** Run in the engine worker (the app): `host` is the WorkerHost. */
-export function workerTrainingRunner(host: {
-  call(type: 'training:run', payload: { projectFile: string; options: Omit<TrainJobOptions, 'backbone'> }, opts: { onProgress?: (d: unknown) => void; signal?: AbortSignal }): Promise<TrainOutcome>
-}): TrainingRunner {
+export function workerTrainingRunner(host: EngineCaller): TrainingRunner {
   return {
     run: (projectFile, options, hooks) =>
       host.call(
@@ -41,8 +40,7 @@ export function workerTrainingRunner(host: {
         { projectFile, options },
         {
           signal: hooks.signal,
-          onProgress: (d) => {
-            const m = d as TrainWorkerProgress
+          onProgress: (m) => {
             if (m.kind === 'start') hooks.onStart(m)
             else if (m.kind === 'progress') hooks.onProgress(m.runId, m.progress)
             else hooks.onEpoch(m.runId, m.record)
@@ -83,7 +81,7 @@ export function modelVersionDto(m: ModelVersion): ModelVersionDto {
 export interface TrainingServiceDeps {
   /** The open project (throws NoProjectError when none). */
   project: () => ProjectStore
-  emit: (event: string, payload: unknown) => void
+  emit: EmitEvent
   runner: TrainingRunner
   /** Options added to every run (tests: a reduced model width, one thread). */
   defaults?: Partial<Omit<TrainJobOptions, 'backbone' | 'mode'>>
@@ -146,7 +144,7 @@ export class TrainingService {
           modelVersion: outcome.modelVersion,
           activated: outcome.activated,
           reason: outcome.reason,
-          metrics: outcome.metrics as unknown as Record<string, unknown> | null,
+          metrics: outcome.metrics ? { ...outcome.metrics } : null,
           imagesPerSecond: outcome.imagesPerSecond,
           warnings: outcome.warnings ?? [],
           recipe: outcome.recipe
@@ -214,7 +212,7 @@ export class TrainingService {
       startedAt: r.startedAt,
       finishedAt: r.finishedAt,
       error: r.error,
-      epochs: store.runs.epochs(r.id).map((e) => e.metrics as unknown as TrainingRunDto['epochs'][number]),
+      epochs: store.runs.epochs(r.id).flatMap((e) => storedEpoch(e.metrics)),
       modelVersion: versions.find((v) => v.trainingRunId === r.id)?.version ?? null
     }))
   }
@@ -264,6 +262,12 @@ export function augmentConfigFrom(a: TrainAugment): Partial<AugmentConfig> {
     config.saturation = on ? DEFAULT_AUGMENT.saturation : 0
   }
   return config
+}
+
+/** A stored epoch record read back through its schema; one that no longer fits is left out, never trusted. */
+function storedEpoch(stored: unknown): TrainingEpochDto[] {
+  const parsed = TrainingEpochDto.safeParse(stored)
+  return parsed.success ? [parsed.data] : []
 }
 
 /** The open project's file, or null when none is open. */

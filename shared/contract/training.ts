@@ -134,18 +134,6 @@ export interface ModelVersionDto {
   trainingRunId: number | null
 }
 
-export interface TrainingEpochDto {
-  epoch: number
-  trainLoss: number
-  trainAccuracy: number
-  valAccuracy: number
-  valBalancedAccuracy: number
-  valDefectRecall: number | null
-  valLoss: number | null
-  lr: number
-  seconds: number
-}
-
 export interface TrainingRunDto {
   id: number
   kind: 'classifier' | 'anomaly'
@@ -175,8 +163,8 @@ export const TrainingProgressPayload = z.object({
 })
 export type TrainingProgressPayload = z.infer<typeof TrainingProgressPayload>
 
-export const TrainingEpochPayload = z.object({
-  runId: z.number(),
+/** One epoch of a run as stored and listed (`training:runs`), and, with its run id, sent. */
+export const TrainingEpochDto = z.object({
   epoch: z.number(),
   trainLoss: z.number(),
   trainAccuracy: z.number(),
@@ -187,6 +175,9 @@ export const TrainingEpochPayload = z.object({
   lr: z.number(),
   seconds: z.number()
 })
+export type TrainingEpochDto = z.infer<typeof TrainingEpochDto>
+
+export const TrainingEpochPayload = TrainingEpochDto.extend({ runId: z.number() })
 
 export const TrainingDonePayload = z.object({
   runId: z.number().nullable(),

@@ -105,7 +105,13 @@ export interface ImageScore {
 }
 
 /** Score images with an anomaly model's ONNX bytes. */
-export async function scoreFromImages(req: ScoreFromImagesRequest): Promise<{ results: ImageScore[]; skipped: SkippedImage[]; provider: string }> {
+export interface ScoreFromImagesResult {
+  results: ImageScore[]
+  skipped: SkippedImage[]
+  provider: string
+}
+
+export async function scoreFromImages(req: ScoreFromImagesRequest): Promise<ScoreFromImagesResult> {
   const scorer = await createAnomalyScorer(req.onnx, req.size, { provider: req.provider ?? 'cpu' })
   const results: ImageScore[] = []
   const skipped: SkippedImage[] = []

@@ -24,6 +24,13 @@ import { leaveOwnOutScores } from './leave-own-out'
  * memory is maxPatches × D floats and coreset time maxPatches × bank size × 128.
  */
 
+/** How far a fit is: phase, done of total. */
+export interface PatchCoreProgress {
+  phase: 'features' | 'coreset' | 'graph' | 'calibration'
+  done: number
+  total: number
+}
+
 export interface PatchCoreOptions {
   /** Network input side S (images are preprocessed to [3, S, S]). */
   size: number
@@ -47,7 +54,7 @@ export interface PatchCoreOptions {
    */
   leaveOwnOut?: boolean
   /** Called after each batch of images is embedded. */
-  onProgress?: (p: { phase: 'features' | 'coreset' | 'graph' | 'calibration'; done: number; total: number }) => void
+  onProgress?: (p: PatchCoreProgress) => void
 }
 
 export const PATCHCORE_DEFAULTS = { coresetFraction: 0.1, coresetProjectionDim: 128, maxPatches: 200_000, batch: 8, sigma: 4, embeddingDim: 0 } as const

@@ -283,8 +283,8 @@ async function runFull(store: TrainingData, data: ProjectDataset, config: Traine
         const parts = serializeCheckpoint(cp)
         // Epoch metrics and checkpoint together: a crash leaves both or neither.
         store.transaction(() => {
-          store.runs.recordEpoch(id, record.epoch, record as unknown as Record<string, unknown>)
-          store.checkpoints.save({ runId: id, epoch: record.epoch, step: cp.loop.globalStep, state: parts.state as unknown as Record<string, unknown>, weights: parts.weights, optimizer: parts.optimizer })
+          store.runs.recordEpoch(id, record.epoch, { ...record })
+          store.checkpoints.save({ runId: id, epoch: record.epoch, step: cp.loop.globalStep, state: { ...parts.state }, weights: parts.weights, optimizer: parts.optimizer })
         })
         hooks.onEpoch?.(id, record)
       }

@@ -12,7 +12,9 @@ import type { TransferListItem } from 'node:worker_threads'
  *                    { kind: 'progress', id, data }              zero or more per request
  *                    { kind: 'response', id, ok: true, result }
  *                    { kind: 'response', id, ok: false, error: { name, message } }
- *                    { kind: 'event', type, data }               not tied to a request (logs, provider fallback)
+ *
+ * Each handler declares its payload, result and progress types (defineHandler<P, R, G>);
+ * the host's `call` takes them from the handler by request type, so neither side casts.
  */
 
 /** What may be moved instead of copied (ArrayBuffers, MessagePorts). */
@@ -40,14 +42,11 @@ export type WorkerToHost =
   | { kind: 'progress'; id: number; data: unknown }
   | { kind: 'response'; id: number; ok: true; result: unknown }
   | { kind: 'response'; id: number; ok: false; error: WorkerErrorInfo }
-  | { kind: 'event'; type: string; data: unknown }
 
-/** What a handler gets besides its payload. */
-export interface HandlerContext {
+/** What a handler gets besides its payload. `G` is the type of its progress messages. */
+export interface HandlerContext<G = never> {
   /** Send a progress message for this request (e.g. per training step). */
-  progress(data: unknown, transfer?: Transferable[]): void
-  /** Send an event not tied to this request. */
-  emit(type: string, data: unknown): void
+  progress(data: G, transfer?: Transferable[]): void
   /** Aborted when the host cancels the request. */
   signal: AbortSignal
 }
@@ -55,11 +54,11 @@ export interface HandlerContext {
 /**
  * A handler: `run` gets the payload and a context. To move ArrayBuffers instead of
  * copying them, return `withTransfer(result, [buffers])`. `types` is a phantom carrying
- * the payload and result types to the host's typed `call`.
+ * the payload, result and progress types to the host's typed `call`.
  */
-export interface HandlerDef<P, R> {
-  run(payload: P, ctx: HandlerContext): Promise<R | Transferring<R>> | R | Transferring<R>
-  readonly types?: { payload: P; result: R }
+export interface HandlerDef<P, R, G = never> {
+  run(payload: P, ctx: HandlerContext<G>): Promise<R | Transferring<R>> | R | Transferring<R>
+  readonly types?: { payload: P; result: R; progress: G }
 }
 
 export interface Transferring<R> {
@@ -76,10 +75,11 @@ export function isTransferring(v: unknown): v is Transferring<unknown> {
   return typeof v === 'object' && v !== null && (v as { __transfer?: unknown }).__transfer === true
 }
 
-/** Declare a handler with its payload and result types. */
-export function defineHandler<P, R>(run: HandlerDef<P, R>['run']): HandlerDef<P, R> {
+/** Declare a handler with its payload, result and (when it reports any) progress types. */
+export function defineHandler<P, R, G = never>(run: HandlerDef<P, R, G>['run']): HandlerDef<P, R, G> {
   return { run }
 }
 
 export type PayloadOfHandler<H> = H extends { types?: { payload: infer P } } ? P : never
 export type ResultOfHandler<H> = H extends { types?: { result: infer R } } ? R : never
+export type ProgressOfHandler<H> = H extends { types?: { progress: infer G } } ? G : never

@@ -1,3 +1,4 @@
+import type { EmitEvent } from '../../../shared/contract/index'
 import { mkdir } from 'node:fs/promises'
 import { dirname } from 'node:path'
 import { dataDir } from '../app-info'
@@ -6,7 +7,7 @@ import type { FileAccess } from '../file-access'
 import type { HandlerMap } from '../router'
 
 /** 'projects:create-demo': the sample project of generated parts (electron/services/demo/). */
-export function demoHandlers(deps: DemoDeps & { files: FileAccess; emit: (event: string, payload: unknown) => void }): HandlerMap {
+export function demoHandlers(deps: DemoDeps & { files: FileAccess; emit: EmitEvent }): HandlerMap {
   return {
     'projects:create-demo': async ({ path, train }) => {
       let file = path

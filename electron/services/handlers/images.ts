@@ -1,3 +1,4 @@
+import type { EmitEvent } from '../../../shared/contract/index'
 import type { ImportProgressEvent, ImportReportView } from '../../../shared/contract/images'
 import { ImportSourceError, type ImportService, type ImportSource } from '../import-service'
 import type { ProjectService } from '../project-service'
@@ -10,7 +11,7 @@ import { activeSuggestions } from '../suggestion-service'
 export interface ImageHandlerDeps {
   projects: ProjectService
   imports: ImportService
-  emit: (event: string, payload: unknown) => void
+  emit: EmitEvent
   /** Minimum time between two progress events of one import (the last one always goes). */
   progressIntervalMs?: number
   /** Checks paths from the API (browser mode: allowed roots); default: kind checks only. */

@@ -1,3 +1,4 @@
+import type { EmitEvent } from '../../../shared/contract/index'
 import type { MisclassifiedItem } from '../../../shared/contract/images'
 import type { ProjectService } from '../project-service'
 import { wrap } from '../project-service'
@@ -8,7 +9,7 @@ import { computePredictions, imageIdsOf, misclassified, SuggestionModelError, ty
 
 export interface PredictionHandlerDeps {
   projects: ProjectService
-  emit: (event: string, payload: unknown) => void
+  emit: EmitEvent
   /** onnxruntime threads for suggestion runs (default: its own choice). */
   threads?: number
   /** Where the model runs: the engine worker in the app (default: this thread). */

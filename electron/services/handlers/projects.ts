@@ -1,3 +1,4 @@
+import type { EmitEvent } from '../../../shared/contract/index'
 import type { ClassInfo, ProjectSummary as ProjectSummaryView } from '../../../shared/contract/projects'
 import { exportProject } from '../export-service'
 import { FileAccess } from '../file-access'
@@ -8,7 +9,7 @@ import type { HandlerMap } from '../router'
 export interface ProjectHandlerDeps {
   projects: ProjectService
   /** Push an event to every renderer (the transport sets it). */
-  emit: (event: string, payload: unknown) => void
+  emit: EmitEvent
   /** Checks paths from the API (browser mode: allowed roots); default: kind checks only. */
   files?: FileAccess
 }

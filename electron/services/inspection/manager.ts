@@ -1,3 +1,4 @@
+import type { EmitEvent } from '../../../shared/contract/index'
 import type { ProjectStore } from '../../store/project-store'
 import { NoProjectError } from '../errors'
 import type { InspectionEngine } from './pipeline'
@@ -14,7 +15,7 @@ import { int8Record } from '../int8-model'
  */
 export interface InspectionManagerOptions {
   currentProject: () => ProjectStore | null
-  emit: (event: string, payload: unknown) => void
+  emit: EmitEvent
   engineFactory?: (loader: ModelLoader) => InspectionEngine & { release?: () => Promise<void> }
   service?: Partial<Pick<InspectionServiceOptions, 'webhook' | 'hotFolder'>>
 }

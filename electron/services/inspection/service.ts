@@ -1,3 +1,4 @@
+import type { EmitEvent, EventName, EventPayload } from '../../../shared/contract/index'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { userInfo, tmpdir } from 'node:os'
 import { basename, extname, join } from 'node:path'
@@ -34,7 +35,7 @@ export interface InspectionServiceOptions {
   project: ProjectStore
   engine: InspectionEngine
   /** Push an event to the screens (inspection:result, :stats, :model-swap, :trigger, :incident). */
-  emit?: (event: string, payload: unknown) => void
+  emit?: EmitEvent
   /** History file override (default: beside the project). */
   historyFile?: string
   /** Tests shorten the webhook's retry timing. */
@@ -402,7 +403,7 @@ export class InspectionService {
     this.emit('inspection:incident', { kind, detail })
   }
 
-  private emit(event: string, payload: unknown): void {
+  private emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
     this.options.emit?.(event, payload)
   }
 }

@@ -1,3 +1,4 @@
+import type { EmitEvent } from '../../../shared/contract/index'
 import { closeSync, fstatSync, openSync, readFileSync } from 'node:fs'
 import type { InspectionRecord } from '../../../shared/contract/inspection'
 import type { LineSettings, LineStatus } from '../../../shared/contract/line'
@@ -19,7 +20,7 @@ import { ModbusClientBank, ModbusServerBank } from './register-bank'
 export interface LineOutputsOptions {
   project: ProjectStore
   service: InspectionService
-  emit?: (event: string, payload: unknown) => void
+  emit?: EmitEvent
   /**
    * Inspect one part for a PLC or MQTT trigger and resolve with its record (null: nothing
    * came in time). Default: ask the screen to capture it and wait for the record.

@@ -1,7 +1,7 @@
 import type { InjectionKey } from 'vue'
 import { inject } from 'vue'
 import type { CallError, CallResult } from '../../../shared/contract/define'
-import type { ChannelName, EventName, EventPayloadOf, PayloadOf, ResultOf } from '../../../shared/contract/index'
+import { events, type ChannelName, type EventName, type EventPayloadOf, type PayloadOf, type ResultOf } from '../../../shared/contract/index'
 import type { MediaKind, Transport } from './transport'
 
 /** The renderer's one typed client. Everything else in the renderer talks through this. */
@@ -35,18 +35,39 @@ export class ApiError extends Error {
   }
 }
 
+/**
+ * A result as the main process answered it. Results have no schema (their types are the
+ * contract's phantom `result`); they come from our own services, whose handlers the Router
+ * types by channel, so this is the one place the renderer takes a result's type on trust.
+ */
+function answered<C extends ChannelName>(result: CallResult<unknown>): CallResult<ResultOf<C>> {
+  return result as CallResult<ResultOf<C>>
+}
+
+/** An event's payload through its contract schema: what listeners get is exactly the declared type. */
+function eventPayload<E extends EventName>(event: E, payload: unknown): { ok: true; value: EventPayloadOf<E> } | { ok: false } {
+  const parsed = events[event].payload.safeParse(payload)
+  // events[E] widens to the union of all events; its output is EventPayloadOf<E> by definition.
+  if (parsed.success) return { ok: true, value: parsed.data as EventPayloadOf<E> }
+  console.error(`Ignored a "${event}" event whose payload does not fit the contract: ${parsed.error.issues.map((i) => i.message).join('; ')}`)
+  return { ok: false }
+}
+
 export function createApiClient(transport: Transport): ApiClient {
   return {
-    call(channel, payload) {
-      return transport.call(channel, payload) as Promise<CallResult<never>>
+    async call(channel, payload) {
+      return answered(await transport.call(channel, payload))
     },
     async request(channel, payload) {
-      const result = await transport.call(channel, payload)
+      const result = answered<typeof channel>(await transport.call(channel, payload))
       if (!result.ok) throw new ApiError(channel, result.error)
-      return result.value as never
+      return result.value
     },
     on(event, listener) {
-      return transport.on(event, listener as (payload: unknown) => void)
+      return transport.on(event, (payload) => {
+        const checked = eventPayload(event, payload)
+        if (checked.ok) listener(checked.value)
+      })
     },
     imageUrl(id, opts) {
       return transport.imageUrl(id, {

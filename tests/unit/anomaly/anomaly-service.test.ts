@@ -72,7 +72,7 @@ describe('AnomalyService (the app side)', () => {
     const host = new WorkerHost()
     try {
       const events: Array<{ event: string; payload: unknown }> = []
-      const inWorker = new AnomalyService({ project: () => store, emit: (event, payload) => events.push({ event, payload }), engine: workerAnomalyEngine(host as never), defaults: { size: 64, width: 0.25, activate: 'never' } })
+      const inWorker = new AnomalyService({ project: () => store, emit: (event, payload) => events.push({ event, payload }), engine: workerAnomalyEngine(host), defaults: { size: 64, width: 0.25, activate: 'never' } })
       inWorker.train({ targetFrr: 0.1, coresetFraction: 0.2 })
       await inWorker.idle()
       const remote = AnomalyDonePayload.parse(events.find((e) => e.event === 'anomaly:done')!.payload)

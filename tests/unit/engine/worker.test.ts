@@ -17,8 +17,8 @@ afterEach(async () => {
   host = undefined
 })
 
-function nextEvent<T>(h: WorkerHost, name: string): Promise<T> {
-  return new Promise((resolve) => h.once(name, resolve))
+function nextCrash(h: WorkerHost): Promise<CrashReport> {
+  return new Promise((resolve) => h.once('crashed', resolve))
 }
 
 describe('engine worker', () => {
@@ -122,7 +122,7 @@ describe('engine worker', () => {
   it('a crashed worker is restarted and reported; in-flight requests fail with a clear error', async () => {
     host = new WorkerHost({ testHooks: true })
     await host.call('predict:load', { key: 'm', weightsFile: torchWeights, size: 64, provider: 'cpu', threads: 1 })
-    const crashed = nextEvent<CrashReport>(host, 'crashed')
+    const crashed = nextCrash(host)
     const dying = host.call('crash', { how: 'exit' })
     const alsoInFlight = host.call('ping', { echo: 'lost' })
     await expect(dying).rejects.toBeInstanceOf(WorkerCrashedError)
@@ -135,7 +135,7 @@ describe('engine worker', () => {
     await expect(host.call('predict:images', { key: 'm', images, fit: 'whole' })).rejects.toThrow(/No model is loaded/)
 
     // An uncaught exception in the worker is a crash too.
-    const again = nextEvent<CrashReport>(host, 'crashed')
+    const again = nextCrash(host)
     await expect(host.call('crash', { how: 'throw' })).rejects.toThrow(/error: test crash/)
     expect((await again).restarts).toBe(2)
     expect((await host.call('ping', {})).pid).toBe(process.pid)
@@ -147,7 +147,7 @@ describe('engine worker', () => {
     host.on('state', (s: { state: string }) => states.push(s.state))
     await expect(host.call('crash', {})).rejects.toBeInstanceOf(WorkerCrashedError)
     await host.call('ping', {})
-    const final = nextEvent<CrashReport>(host, 'crashed')
+    const final = nextCrash(host)
     await expect(host.call('crash', {})).rejects.toBeInstanceOf(WorkerCrashedError)
     await final
     expect(host.state).toBe('error')

@@ -1,4 +1,5 @@
-import { fitFromImages, scoreFromImages, type FitFromImagesRequest, type FitFromImagesResult, type ImageScore, type ScoreFromImagesRequest, type SkippedImage } from '../../anomaly/image-jobs'
+import { fitFromImages, scoreFromImages, type FitFromImagesRequest, type FitFromImagesResult, type ScoreFromImagesRequest, type ScoreFromImagesResult } from '../../anomaly/image-jobs'
+import type { PatchCoreProgress } from '../../anomaly/patchcore'
 import { defineHandler, withTransfer } from '../protocol'
 
 /**
@@ -8,14 +9,14 @@ import { defineHandler, withTransfer } from '../protocol'
  */
 export const anomalyHandlers = {
   /** Fit a memory bank from good images; progress: { phase, done, total }. */
-  'anomaly:fit': defineHandler<FitFromImagesRequest, FitFromImagesResult>(async (p, ctx) => {
+  'anomaly:fit': defineHandler<FitFromImagesRequest, FitFromImagesResult, PatchCoreProgress>(async (p, ctx) => {
     const fitted = await fitFromImages(p, (progress) => ctx.progress(progress))
     const result = { ...fitted, onnx: own(fitted.onnx), bank: own(fitted.bank) }
     return withTransfer(result, [result.onnx.buffer as ArrayBuffer, result.bank.buffer as ArrayBuffer])
   }),
 
   /** Score images with an anomaly model (scores, and maps on request). */
-  'anomaly:score': defineHandler<ScoreFromImagesRequest, { results: ImageScore[]; skipped: SkippedImage[]; provider: string }>(async (p) => {
+  'anomaly:score': defineHandler<ScoreFromImagesRequest, ScoreFromImagesResult>(async (p) => {
     const out = await scoreFromImages(p)
     return withTransfer(out, out.results.flatMap((r) => (r.map ? [r.map.buffer as ArrayBuffer] : [])))
   })

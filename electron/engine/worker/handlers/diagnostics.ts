@@ -27,7 +27,7 @@ export const diagnosticsHandlers = {
   }),
 
   /** Wait `ms` reporting progress every `tickMs`; honours cancellation (exercises the protocol like a training run). */
-  wait: defineHandler<{ ms: number; tickMs?: number }, { waited: number }>(
+  wait: defineHandler<{ ms: number; tickMs?: number }, { waited: number }, { elapsed: number }>(
     (p, ctx) =>
       new Promise((resolve, reject) => {
         const t0 = Date.now()

@@ -29,14 +29,14 @@ export type TrainingDataOpener = (projectFile: string) => { data: TrainingData; 
 
 export function trainHandlers(open: TrainingDataOpener) {
   return {
-    'training:run': defineHandler<TrainPayload, TrainOutcome>(async (payload, ctx) => {
+    'training:run': defineHandler<TrainPayload, TrainOutcome, TrainWorkerProgress>(async (payload, ctx) => {
       const project = open(payload.projectFile)
       try {
         return await runTrainingJob(project.data, payload.options, {
           signal: ctx.signal,
-          onStart: ({ runId, resumedFromEpoch }) => ctx.progress({ kind: 'start', runId, resumedFromEpoch } satisfies TrainWorkerProgress),
-          onProgress: (runId, progress) => ctx.progress({ kind: 'progress', runId, progress } satisfies TrainWorkerProgress),
-          onEpoch: (runId, record) => ctx.progress({ kind: 'epoch', runId, record } satisfies TrainWorkerProgress)
+          onStart: ({ runId, resumedFromEpoch }) => ctx.progress({ kind: 'start', runId, resumedFromEpoch }),
+          onProgress: (runId, progress) => ctx.progress({ kind: 'progress', runId, progress }),
+          onEpoch: (runId, record) => ctx.progress({ kind: 'epoch', runId, record })
         })
       } finally {
         project.close()
