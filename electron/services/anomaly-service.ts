@@ -1,4 +1,4 @@
-import type { EmitEvent } from '../../shared/contract/index'
+import type { EmitEvent, EventPayload } from '../../shared/contract/index'
 import type { Fit, Roi } from '../imaging/preprocess'
 import type { ProjectStore } from '../store/project-store'
 import type { ModelVersion } from '../store/repositories/models-repo'
@@ -416,7 +416,7 @@ export class AnomalyService {
   }
 
   /** A fit keeps going when another project is opened, but only its own project's screens hear of it. */
-  private emitForFitProject(event: 'anomaly:progress' | 'anomaly:done', payload: unknown): void {
+  private emitForFitProject<E extends 'anomaly:progress' | 'anomaly:done'>(event: E, payload: EventPayload<E>): void {
     if (this.fitFile === openFile(this.deps.project)) this.deps.emit(event, payload)
   }
 

@@ -1,4 +1,4 @@
-import type { EmitEvent } from '../../shared/contract/index'
+import type { EmitEvent, EventPayload } from '../../shared/contract/index'
 import { DEFAULT_AUGMENT, type AugmentConfig } from '../engine/train/augment'
 import { TrainingEpochDto, type TrainAugment } from '../../shared/contract/training'
 import type { ProjectStore } from '../store/project-store'
@@ -174,7 +174,7 @@ export class TrainingService {
    * but its events belong to its project: screens showing another project never hear them.
    * Reopening the run's project reloads its state through status() and runs().
    */
-  private emitForRunProject(event: 'training:progress' | 'training:epoch' | 'training:done', payload: unknown): void {
+  private emitForRunProject<E extends 'training:progress' | 'training:epoch' | 'training:done'>(event: E, payload: EventPayload<E>): void {
     if (this.runFile === openFile(this.deps.project)) this.deps.emit(event, payload)
   }
 
