@@ -32,6 +32,7 @@ const numberFormat = {
   decimal1: { minimumFractionDigits: 1, maximumFractionDigits: 1 },
   decimal2: { minimumFractionDigits: 2, maximumFractionDigits: 2 },
   decimal3: { minimumFractionDigits: 3, maximumFractionDigits: 3 },
+  decimal4: { minimumFractionDigits: 4, maximumFractionDigits: 4 },
   percent: { style: 'percent', minimumFractionDigits: 1, maximumFractionDigits: 1 },
   percent0: { style: 'percent', maximumFractionDigits: 0 },
   percent2: { style: 'percent', minimumFractionDigits: 2, maximumFractionDigits: 2 },

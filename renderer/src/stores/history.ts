@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, reactive, ref } from 'vue'
 import type { HistoryFilter, InspectionRecord, PayloadOf, Verdict } from '../../../shared/contract/index'
 import { errorMessage, useApi } from '../api/index'
+import { formatNumber, translate } from '../i18n/index'
 import { useAppStatusStore } from './app-status'
 import { resetOnProjectSwitch } from './project-scope'
 
@@ -98,7 +99,7 @@ export const useHistoryStore = defineStore('history', () => {
   async function exportCsv(): Promise<{ csv: string; rows: number } | null> {
     try {
       const r = await api.request('history:export-csv', toFilter())
-      notice.value = `Exported ${r.rows} inspections.`
+      notice.value = translate('history.exported', { n: r.rows })
       return r
     } catch (e) {
       error.value = errorMessage(e)
@@ -118,7 +119,7 @@ export const useHistoryStore = defineStore('history', () => {
     busy.value = true
     try {
       const r = await api.request('history:override', { id: selected.value.id, ...v })
-      notice.value = r.imageId ? `Corrected. The image was added to the labelling set as "${v.className}".` : 'Corrected (no image was kept for this inspection).'
+      notice.value = r.imageId ? translate('history.correctedAdded', { className: v.className }) : translate('history.correctedNoImage')
       selected.value = r.record
       await load()
       return true
@@ -143,7 +144,9 @@ export const useHistoryStore = defineStore('history', () => {
     classes.value = []
   })
 
-  const pageText = computed(() => (total.value === 0 ? '' : `${offset.value + 1}–${Math.min(total.value, offset.value + HISTORY_PAGE)} of ${total.value}`))
+  const pageText = computed(() =>
+    total.value === 0 ? '' : translate('history.page', { first: formatNumber(offset.value + 1, 'integer'), last: formatNumber(Math.min(total.value, offset.value + HISTORY_PAGE), 'integer'), total: formatNumber(total.value, 'integer') })
+  )
 
   return { goodClass, filtered, clearFilter, filter, rows, total, offset, state, error, notice, selected, selectedImage, busy, classes, pageText, load, loadClasses, applyFilter, page, exportCsv, select, correct }
 })
