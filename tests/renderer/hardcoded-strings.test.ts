@@ -13,11 +13,6 @@ const scan = (file: string) => scanTemplate(file, SOURCES[file] ?? '')
  */
 const NOT_YET: string[] = [
   'renderer/src/components/inspection/InspectionOutputs.vue',
-  'renderer/src/components/models/ModelsComparison.vue',
-  'renderer/src/components/models/ModelsPackagePanel.vue',
-  'renderer/src/components/models/ModelsVersionList.vue',
-  'renderer/src/components/models/ModelsWeightsPanel.vue',
-  'renderer/src/views/ModelsView.vue',
   'renderer/src/views/ProjectsView.vue',
 ]
 
