@@ -23,10 +23,11 @@
  *        --rate N (the screen's capture rate setting, default = camera fps),
  *        --model classifier|anomaly|both (default both), --heatmap on|off|both (default both),
  *        --size S (default 64), --width W (default 0.25), --profile-server DIR (V8 CPU profiles
- *        of the server's threads, one folder per model)
+ *        of the server's threads, one folder per model), --profile-page DIR (CPU profile of the
+ *        page's main thread per configuration)
  * Needs the built app (the npm script builds first) and /usr/bin/chromium.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -55,7 +56,9 @@ const { values } = parseArgs({
     size: { type: 'string', default: '64' },
     width: { type: 'string', default: '0.25' },
     /** Write V8 CPU profiles of the server (main thread and workers) into this folder. */
-    'profile-server': { type: 'string' }
+    'profile-server': { type: 'string' },
+    /** Write a CPU profile of the page's main thread (DevTools protocol) per configuration into this folder. */
+    'profile-page': { type: 'string' }
   }
 })
 const SECONDS = Number(values.seconds)
@@ -207,7 +210,18 @@ async function runModel(model: ModelKind, project: string, video: string, profil
     }
     const results: ConfigResult[] = []
     for (const heatmap of HEATMAPS) {
+      const pageProfile = values['profile-page']
+      const cdp = pageProfile ? await context.newCDPSession(page) : null
+      if (cdp) {
+        await cdp.send('Profiler.enable')
+        await cdp.send('Profiler.start')
+      }
       const r = await measure(page, model, heatmap)
+      if (cdp && pageProfile) {
+        const { profile } = await cdp.send('Profiler.stop')
+        await mkdir(pageProfile, { recursive: true })
+        await writeFile(join(pageProfile, `page-${model}-heatmap-${heatmap ? 'on' : 'off'}.cpuprofile`), JSON.stringify(profile))
+      }
       print(r)
       results.push(r)
     }

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net'
 import { join } from 'node:path'
 import { WebSocketServer, type WebSocket } from 'ws'
 import { z } from 'zod'
-import { decodeBinaryCall } from '../../shared/contract/binary-message'
+import { containsBytes, decodeBinaryCall, encodeBinaryMessage } from '../../shared/contract/binary-message'
 import { CONTENT_SECURITY_POLICY } from '../main/security'
 import { mediaCacheControl, type AppServices } from '../services/app-services'
 import { appRoot } from '../services/app-info'
@@ -178,12 +178,12 @@ function attachSocket(ws: WebSocket, services: AppServices, origin: string, limi
       if (!ws.isPaused) ws.pause()
     } else if (ws.isPaused) ws.resume()
   }
-  const send = (text: string) => {
+  const send = (message: string | Uint8Array) => {
     if (ws.readyState !== ws.OPEN) return
-    ws.send(text, () => settle())
+    ws.send(message, () => settle())
   }
   const unsubscribe = services.onEvent((event, payload) => {
-    if (ws.readyState === ws.OPEN && ws.bufferedAmount <= limits.maxBuffered) ws.send(JSON.stringify({ event, payload }))
+    if (ws.readyState === ws.OPEN && ws.bufferedAmount <= limits.maxBuffered) ws.send(serverMessage({ event, payload }))
   })
   ws.on('close', () => {
     waiting.length = 0
@@ -209,12 +209,20 @@ function attachSocket(ws: WebSocket, services: AppServices, origin: string, limi
       // The socket passed the host, access and origin checks at upgrade time: it is trusted.
       const result = await services.router.handle(parsed.channel, parsed.payload, { trusted: true, origin: `ws:${origin}` })
       limits.handled += 1
-      send(JSON.stringify({ id: parsed.id, result }))
+      send(serverMessage({ id: parsed.id, result }))
     } finally {
       inFlight -= 1
       settle()
     }
   }
+}
+
+/**
+ * A reply or event as it goes out: JSON text, or one binary message when it carries bytes
+ * (a frame's heatmap), which JSON would turn into an object of numbered keys.
+ */
+function serverMessage(message: { id: number; result: unknown } | { event: string; payload: unknown }): string | Uint8Array {
+  return containsBytes(message) ? encodeBinaryMessage(message) : JSON.stringify(message)
 }
 
 /** The bytes of a binary WebSocket message (ws hands over a Buffer, or fragments). */

@@ -19,11 +19,15 @@ export type InspectionRoi = z.infer<typeof InspectionRoi>
 /** Class name -> probability, plus `anomaly` when an anomaly model is active. */
 export type InspectionScores = Record<string, number>
 
-/** A coarse heatmap of where the model looked: values 0..1, row-major [h, w]. */
+/**
+ * A coarse heatmap of where the model looked, row-major [h, w]: one byte per cell, 0..255
+ * for strength 0..1. Bytes, so it crosses IPC (structured clone) and the WebSocket (binary
+ * message) as it is.
+ */
 export interface InspectionHeatmap {
   width: number
   height: number
-  values: number[]
+  values: Uint8Array
 }
 
 /** One inspected part, as recorded in the history and pushed to the screen. */

@@ -3,6 +3,7 @@ import { createElectronTransport } from '../../renderer/src/api/electron-transpo
 import { browserModeUrl, createWebSocketTransport } from '../../renderer/src/api/websocket-transport'
 import { createApiClient, ApiError } from '../../renderer/src/api/client'
 import { createFakeTransport } from '../../renderer/src/api/fake-transport'
+import { encodeBinaryMessage } from '../../shared/contract/binary-message'
 
 describe('electron transport', () => {
   it('maps domain:action to the preload function and events to onXxx', async () => {
@@ -44,7 +45,8 @@ class ScriptedSocket {
   static last: ScriptedSocket | null = null
   sent: string[] = []
   onopen: (() => void) | null = null
-  onmessage: ((msg: { data: string }) => void) | null = null
+  onmessage: ((msg: { data: string | ArrayBuffer }) => void) | null = null
+  binaryType = 'blob'
   onclose: (() => void) | null = null
   constructor(readonly url: string) {
     ScriptedSocket.last = this
@@ -57,6 +59,9 @@ class ScriptedSocket {
   }
   receive(message: unknown): void {
     this.onmessage?.({ data: JSON.stringify(message) })
+  }
+  receiveBinary(message: Uint8Array): void {
+    this.onmessage?.({ data: message.buffer.slice(message.byteOffset, message.byteOffset + message.byteLength) as ArrayBuffer })
   }
   close(): void {
     this.onclose?.()
@@ -90,6 +95,23 @@ describe('websocket transport', () => {
     socket.receive({ id: 1, result: { ok: true, value: { echo: 'a' } } })
     expect(await first).toEqual({ ok: true, value: { echo: 'a' } })
     expect(await second).toEqual({ ok: true, value: 'status' })
+  })
+
+  it('reads binary replies and events: bytes come back as Uint8Array (a frame\'s heatmap)', async () => {
+    const transport = make()
+    const events: unknown[] = []
+    transport.on('inspection:result', (p) => events.push(p))
+    const pending = transport.call('app:ping', { echo: 'a' })
+    const socket = ScriptedSocket.last!
+    expect(socket.binaryType).toBe('arraybuffer')
+    socket.open()
+    const heatmap = { width: 2, height: 1, values: new Uint8Array([9, 250]) }
+    socket.receiveBinary(encodeBinaryMessage({ event: 'inspection:result', payload: { record: { id: 1 }, heatmap } }))
+    socket.receiveBinary(encodeBinaryMessage({ id: 1, result: { ok: true, value: { heatmap } } }))
+    const reply = (await pending) as { ok: true; value: { heatmap: { values: Uint8Array } } }
+    expect(reply.value.heatmap.values).toBeInstanceOf(Uint8Array)
+    expect(Array.from(reply.value.heatmap.values)).toEqual([9, 250])
+    expect(Array.from((events[0] as { heatmap: { values: Uint8Array } }).heatmap.values)).toEqual([9, 250])
   })
 
   it('delivers events to subscribers until they unsubscribe', () => {

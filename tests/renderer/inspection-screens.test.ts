@@ -44,7 +44,7 @@ describe('Inspect screen', () => {
     })
     expect(wrapper.get('[data-testid="inspect-model"]').text()).toContain('model v3')
     expect(wrapper.find('[data-testid="inspect-verdict"]').exists()).toBe(false)
-    fake.emit('inspection:result', { record: record(), heatmap: { width: 2, height: 2, values: [0, 0.5, 1, 0] } })
+    fake.emit('inspection:result', { record: record(), heatmap: { width: 2, height: 2, values: new Uint8Array([0, 128, 255, 0]) } })
     fake.emit('inspection:stats', { ...stats, inspected: 4, passed: 3, failed: 1, failRate: 0.25, dropped: 2, fps: 3.5, latencyP50: 40, latencyP95: 55 })
     await flushPromises()
     const verdict = wrapper.get('[data-testid="inspect-verdict"]')

@@ -99,7 +99,9 @@ export class Inspector {
     if (classifier && req.classifier) {
       if (classifier.kind === 'predictor') {
         const wantHeatmap = req.heatmap && classifier.predictor.hasHeatmap
-        const [r] = await classifier.predictor.predictDecoded([pixels], { fit: req.classifier.fit, roi, heatmap: wantHeatmap })
+        // The class activation map is sampled straight at the screen's size (not at 224 px
+        // and then shrunk): the overlay is coarse, and this is a few ms per frame less.
+        const [r] = await classifier.predictor.predictDecoded([pixels], { fit: req.classifier.fit, roi, heatmap: wantHeatmap, heatmapSide: HEATMAP_SIDE })
         out.probabilities = r!.probabilities
         if (r!.heatmap) out.heatmap = shrinkHeatmap(r!.heatmap)
       } else {
@@ -177,12 +179,16 @@ export function softmax(logits: number[]): number[] {
   return e.map((v) => v / sum)
 }
 
-/** Block-average a heatmap down so its longer side is at most `side` (values stay 0..1). */
+/**
+ * Block-average a heatmap down so its longer side is at most `side`, as bytes: 0..255 for
+ * strength 0..1 (a byte per cell is finer than the overlay shows, and it crosses IPC and
+ * the WebSocket as it is, not as a JSON list of numbers).
+ */
 export function shrinkHeatmap(h: Pick<Heatmap, 'width' | 'height' | 'data'>, side = HEATMAP_SIDE): InspectionHeatmap {
   const scale = Math.min(1, side / Math.max(h.width, h.height))
   const w = Math.max(1, Math.round(h.width * scale))
   const hh = Math.max(1, Math.round(h.height * scale))
-  const values = new Array<number>(w * hh).fill(0)
+  const values = new Uint8Array(w * hh)
   for (let y = 0; y < hh; y++) {
     const y0 = Math.floor((y * h.height) / hh)
     const y1 = Math.max(y0 + 1, Math.floor(((y + 1) * h.height) / hh))
@@ -191,7 +197,8 @@ export function shrinkHeatmap(h: Pick<Heatmap, 'width' | 'height' | 'data'>, sid
       const x1 = Math.max(x0 + 1, Math.floor(((x + 1) * h.width) / w))
       let sum = 0
       for (let yy = y0; yy < y1; yy++) for (let xx = x0; xx < x1; xx++) sum += h.data[yy * h.width + xx]!
-      values[y * w + x] = Math.round((sum / ((y1 - y0) * (x1 - x0))) * 1000) / 1000
+      const v = sum / ((y1 - y0) * (x1 - x0))
+      values[y * w + x] = Math.round(255 * (v < 0 ? 0 : v > 1 ? 1 : v))
     }
   }
   return { width: w, height: hh, values }

@@ -1,5 +1,5 @@
 import type { CallResult } from '../../../shared/contract/define'
-import { encodeBinaryCall, hasBytes } from '../../../shared/contract/binary-message'
+import { decodeBinaryMessage, encodeBinaryCall, hasBytes } from '../../../shared/contract/binary-message'
 import { pickedFolderName, transportFailure, type Transport } from './transport'
 
 /** Browser mode's wire format (the server side lives in electron/server/). */
@@ -35,6 +35,8 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
 
   const connect = (): void => {
     const ws = createSocket(options.url)
+    // Replies and events with bytes (a frame's heatmap) come as binary messages.
+    ws.binaryType = 'arraybuffer'
     socket = ws
     ws.onopen = () => {
       open = true
@@ -45,9 +47,9 @@ export function createWebSocketTransport(options: WebSocketTransportOptions): Tr
     ws.onmessage = (msg: MessageEvent) => {
       let data: ServerMessage
       try {
-        data = JSON.parse(String(msg.data)) as ServerMessage
+        data = (msg.data instanceof ArrayBuffer ? decodeBinaryMessage(new Uint8Array(msg.data)) : JSON.parse(String(msg.data))) as ServerMessage
       } catch {
-        return // not ours; the server only sends JSON
+        return // not ours; the server only sends JSON or binary messages
       }
       if ('event' in data) {
         for (const listener of listeners.get(data.event) ?? []) listener(data.payload)

@@ -109,7 +109,10 @@ export const useInspectionStore = defineStore('inspection', () => {
     pendingFrames.add(pending)
     try {
       const outcome = await pending
-      if (outcome && !outcome.dropped) latest.value = { record: outcome.record, heatmap: outcome.heatmap }
+      // The result event of this frame usually arrived first (the server sends it before the
+      // reply): showing the same verdict again would repaint the overlay for nothing, and an
+      // older frame's late reply must not replace a newer verdict.
+      if (outcome && !outcome.dropped && (!latest.value || outcome.record.id > latest.value.record.id)) latest.value = { record: outcome.record, heatmap: outcome.heatmap }
       return outcome
     } finally {
       pendingFrames.delete(pending)

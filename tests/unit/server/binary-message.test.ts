@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { BinaryMessageError, decodeBinaryCall, encodeBinaryCall, hasBytes } from '../../../shared/contract/binary-message'
+import { BinaryMessageError, containsBytes, decodeBinaryCall, decodeBinaryMessage, encodeBinaryCall, encodeBinaryMessage, hasBytes } from '../../../shared/contract/binary-message'
 
 describe('binary WebSocket call messages', () => {
   it('round-trips byte fields without base64, other fields as JSON', () => {
@@ -22,5 +22,26 @@ describe('binary WebSocket call messages', () => {
     const bad = new Uint8Array(msg)
     new DataView(bad.buffer).setUint32(0, 1e6, true)
     expect(() => decodeBinaryCall(bad)).toThrow(/announces/)
+  })
+})
+
+describe('binary WebSocket server messages', () => {
+  it('carries byte fields at any depth (a reply with a heatmap), the rest as JSON', () => {
+    const values = new Uint8Array([0, 128, 255, 7])
+    const reply = { id: 3, result: { ok: true, value: { dropped: false, record: { id: 1, partId: 'P-1' }, heatmap: { width: 2, height: 2, values } } } }
+    expect(containsBytes(reply)).toBe(true)
+    expect(containsBytes({ id: 3, result: { ok: true, value: { list: [1, 2, { a: 'x' }] } } })).toBe(false)
+    const msg = encodeBinaryMessage(reply)
+    expect(Array.from(msg.subarray(msg.byteLength - 4))).toEqual([0, 128, 255, 7])
+    const back = decodeBinaryMessage(msg) as typeof reply
+    expect(back.result.value.record).toEqual({ id: 1, partId: 'P-1' })
+    expect(back.result.value.heatmap.values).toBeInstanceOf(Uint8Array)
+    expect(Array.from(back.result.value.heatmap.values)).toEqual([0, 128, 255, 7])
+  })
+
+  it('refuses a reference outside the message', () => {
+    const msg = encodeBinaryMessage({ event: 'x', payload: { list: [{ b: new Uint8Array(8) }] } })
+    expect(() => decodeBinaryMessage(msg.subarray(0, msg.byteLength - 1))).toThrow(/points outside/)
+    expect(() => decodeBinaryMessage(msg.subarray(0, 3))).toThrow(BinaryMessageError)
   })
 })

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest'
+import { createApp, watch } from 'vue'
+import type { InspectionRecord } from '../../shared/contract/index'
+import { useInspectionStore } from '../../renderer/src/stores/inspection'
+import { withFakeApi } from './helpers'
+
+/**
+ * The live loop's store: each verdict reaches the screen once. The server pushes the
+ * result event and then answers the frame request with the same record; the answer must
+ * not repaint it, and an older frame's late answer must not replace a newer verdict.
+ */
+function record(id: number): InspectionRecord {
+  return {
+    id, time: new Date(1000 + id).toISOString(), source: 'camera', file: null, partId: `P-${id}`, actor: 'op', modelVersion: 1, anomalyModelVersion: null,
+    verdict: 'PASS', className: 'ok', confidence: 0.9, scores: { ok: 0.9 }, threshold: 0.5, region: null, latencyMs: 10, reason: null, imageKept: false, override: null
+  }
+}
+
+describe('inspection store, frames', () => {
+  it('shows each verdict once, and never goes back to an older one', async () => {
+    let answer = 0
+    const { fake, global } = withFakeApi({
+      'inspection:status': () => null,
+      'inspection:frame': () => {
+        const id = ++answer
+        // As the server does: the event first, then the reply.
+        fake.emit('inspection:result', { record: record(id), heatmap: null })
+        return { dropped: false, record: record(id), heatmap: null }
+      }
+    })
+    const app = createApp({})
+    app.use(global.plugins[0])
+    for (const key of Object.getOwnPropertySymbols(global.provide)) app.provide(key, global.provide[key])
+    const store = app.runWithContext(() => useInspectionStore())
+    store.subscribe()
+    const shown: number[] = []
+    watch(() => store.latest, (v) => v && shown.push(v.record.id), { flush: 'sync' })
+    await store.sendFrame({ image: new Uint8Array([1]), capturedAt: 1, triggered: false })
+    await store.sendFrame({ image: new Uint8Array([1]), capturedAt: 2, triggered: false })
+    expect(shown).toEqual([1, 2])
+    // A late reply for frame 1 after verdict 2 is on screen.
+    fake.emit('inspection:result', { record: record(3), heatmap: null })
+    expect(store.latest!.record.id).toBe(3)
+  })
+})
