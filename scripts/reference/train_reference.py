@@ -20,7 +20,6 @@ Prints one JSON line: {"valAccuracy", "defectRecall", "balancedAccuracy", "bestE
 import argparse
 import json
 import os
-import struct
 import time
 
 import torch
@@ -28,6 +27,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from PIL import Image
 from torchvision import transforms
+
+from resnet18_reference import load_resnet18
 
 p = argparse.ArgumentParser()
 p.add_argument('--data', required=True)
@@ -53,61 +54,6 @@ torch.manual_seed(args.seed)
 classes = args.classes.split(',')
 
 
-def read_safetensors(path):
-    with open(path, 'rb') as f:
-        raw = f.read()
-    (n,) = struct.unpack('<Q', raw[:8])
-    header = json.loads(raw[8:8 + n])
-    out = {}
-    for name, e in header.items():
-        if name == '__metadata__':
-            continue
-        assert e['dtype'] == 'F32', name
-        b, en = e['data_offsets']
-        out[name] = torch.frombuffer(bytearray(raw[8 + n + b:8 + n + en]), dtype=torch.float32).reshape(e['shape']).clone()
-    return out
-
-
-class Block(nn.Module):
-    def __init__(self, cin, cout, stride):
-        super().__init__()
-        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
-        self.bn1 = nn.BatchNorm2d(cout)
-        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
-        self.bn2 = nn.BatchNorm2d(cout)
-        self.downsample = None
-        if stride != 1 or cin != cout:
-            self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
-
-    def forward(self, x):
-        y = F.relu(self.bn1(self.conv1(x)))
-        y = self.bn2(self.conv2(y))
-        return F.relu(y + (self.downsample(x) if self.downsample is not None else x))
-
-
-class ResNet18(nn.Module):
-    """torchvision.models.resnet18 with every channel count scaled by `width` (same names)."""
-
-    def __init__(self, num_classes, width):
-        super().__init__()
-        c = max(1, round(64 * width))
-        self.conv1 = nn.Conv2d(3, c, 7, 2, 3, bias=False)
-        self.bn1 = nn.BatchNorm2d(c)
-        self.maxpool = nn.MaxPool2d(3, 2, 1)
-        chans = [c, 2 * c, 4 * c, 8 * c]
-        cin = c
-        for i, co in enumerate(chans):
-            stride = 1 if i == 0 else 2
-            setattr(self, f'layer{i + 1}', nn.Sequential(Block(cin, co, stride), Block(co, co, 1)))
-            cin = co
-        self.fc = nn.Linear(cin, num_classes)
-
-    def forward(self, x):
-        x = self.maxpool(F.relu(self.bn1(self.conv1(x))))
-        x = self.layer4(self.layer3(self.layer2(self.layer1(x))))
-        return self.fc(torch.flatten(F.adaptive_avg_pool2d(x, 1), 1))
-
-
 trainable = {
     'head': lambda n: n.startswith('fc.'),
     'last-stage': lambda n: n.startswith(('fc.', 'layer4.')),
@@ -115,11 +61,7 @@ trainable = {
     'none': lambda n: True,
 }[args.freeze]
 
-model = ResNet18(len(classes), args.width)
-state = read_safetensors(args.weights)
-missing = model.load_state_dict({k: v for k, v in state.items() if not k.endswith('num_batches_tracked')}, strict=False)
-assert not missing.unexpected_keys, missing.unexpected_keys
-assert all(k.endswith('num_batches_tracked') for k in missing.missing_keys), missing.missing_keys
+model = load_resnet18(args.weights, len(classes), args.width)
 for n, prm in model.named_parameters():
     prm.requires_grad_(trainable(n))
 frozen_bn = [m for n, m in model.named_modules() if isinstance(m, nn.BatchNorm2d) and not trainable(n + '.weight')]
