@@ -15,7 +15,7 @@ export interface HardCodedString {
 const READ_ATTRIBUTES = new Set(['title', 'placeholder', 'aria-label', 'alt', 'label', 'empty', 'caption', 'hint', 'confirm-label', 'message', 'aria-description', 'aria-roledescription'])
 
 /** Words that are the same in every language here (units, product names, key names). */
-export const ALLOWED = new Set(['Defect Studio', 'ONNX', 'PNG', 'JPEG', 'CSV', 'JSON', 'MQTT', 'Modbus', 'HTTP', 'ms', 'px', 'Ctrl', 'Shift', 'Enter', 'Esc', 'Space', 'Tab', 'Alt', 'PASS', 'FAIL', 'ID', 'URL', 'Z', 'SHA-256', 'AdamW', 'SGD', 'AUROC', 'ROC'])
+export const ALLOWED = new Set(['Defect Studio', 'ONNX', 'PNG', 'JPEG', 'CSV', 'JSON', 'MQTT', 'Modbus', 'HTTP', 'ms', 'px', 'Ctrl', 'Shift', 'Enter', 'Esc', 'Space', 'Tab', 'Alt', 'PASS', 'FAIL', 'ID', 'URL', 'Z', 'SHA-256', 'PLC', 'AdamW', 'SGD', 'AUROC', 'ROC'])
 
 /** Two letters in a row: a word (a lone "x", "·" or digits are not language). */
 const WORD = /[A-Za-z]{2,}/

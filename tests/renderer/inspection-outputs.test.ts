@@ -52,7 +52,8 @@ describe('Inspect screen: Outputs', () => {
     expect(wrapper.get('[data-testid="outputs-mqtt-light"]').attributes('aria-label')).toBe('MQTT working')
     expect(text('outputs-mqtt-sent')).toBe('12')
     expect(text('outputs-mqtt-failed')).toBe('1')
-    expect(text('outputs-mqtt-last')).toBe('Last: part A-17 FAIL at 10:11:12')
+    // The time in the app's locale (the clock time of the message, as Intl writes it).
+    expect(text('outputs-mqtt-last')).toBe(`Last: part A-17 FAIL at ${new Date('2026-12-01T10:11:12.000Z').toLocaleTimeString('en', { hour: '2-digit', minute: '2-digit', second: '2-digit' })}`)
     expect(text('outputs-plc-state')).toBe('off')
     expect(text('outputs-plc-last')).toBe('No result yet.')
 
@@ -65,7 +66,7 @@ describe('Inspect screen: Outputs', () => {
     expect(text('outputs-mqtt-pending')).toBe('5')
     expect(text('outputs-mqtt-error')).toBe('connect ECONNREFUSED')
     expect(wrapper.get('[data-testid="outputs-plc-light"]').attributes('aria-label')).toBe('PLC fault')
-    expect(text('outputs-plc-last')).toBe('Last: part 41 ERROR at 10:12:00')
+    expect(text('outputs-plc-last')).toBe(`Last: part 41 ERROR at ${new Date('2026-12-01T10:12:00.000Z').toLocaleTimeString('en', { hour: '2-digit', minute: '2-digit', second: '2-digit' })}`)
     expect(text('outputs-plc-error')).toMatch(/did not acknowledge part 41/)
     wrapper.unmount()
     expect(fake.listenerCount('line:changed')).toBe(0)
