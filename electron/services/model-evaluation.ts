@@ -10,7 +10,7 @@ import type { ClassificationMetrics } from '../engine/train/metrics'
 import { projectDataset } from './training-data'
 import { NotFoundError, UserFacingError } from './errors'
 import { modelWarnings, passFailFromLogits } from '../engine/train/pass-fail'
-import type { PassFailMetricsDto } from '../../shared/contract/training'
+import type { OperatingPointDto, PassFailMetricsDto } from '../../shared/contract/training'
 import { readProjectSetting } from '../../shared/contract/settings'
 import { goodClassOf, NoGoodClassError, SETTING_INSPECTION } from './inspection/models-info'
 import { effectiveThreshold } from './inspection/verdict'
@@ -30,6 +30,8 @@ export interface EvaluationReport extends ClassificationMetrics, PassFailMetrics
   modelVersion: number
   source: string
   skipped: Array<{ file: string; reason: string }>
+  /** Where `threshold` comes from: the project's override, the version's operating point, or the 0.5 default. */
+  thresholdSource: 'override' | 'model' | 'default'
 }
 
 export function classifierVersion(store: ProjectStore, version?: number): ModelVersion {
@@ -106,7 +108,11 @@ export async function evaluateVersion(
   const threshold = effectiveThreshold(model.threshold, override)
   const passFail = passFailFromLogits(result.logits, samples.map((s) => s.label), classes.length, goodIdx >= 0 ? goodIdx : null, threshold)
   const warnings = modelWarnings(result.metrics, passFail, goodName)
-  return { modelVersion: model.version, source, skipped, ...result.metrics, ...passFail, warnings }
+  const thresholdSource = override !== null ? 'override' : model.threshold !== null ? 'model' : 'default'
+  // The choice stored with the version (its validation counts at training time), for comparison.
+  const stored = model.metrics.operatingPoint
+  const operatingPoint = stored && typeof stored === 'object' ? (stored as OperatingPointDto) : null
+  return { modelVersion: model.version, source, skipped, ...result.metrics, ...passFail, operatingPoint, thresholdSource, warnings }
 }
 
 function goodClassName(store: ProjectStore, model: ModelVersion): string | null {

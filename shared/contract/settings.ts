@@ -23,6 +23,8 @@ export const projectSettingSchemas = {
   /** Input size used by classifier and anomaly training when a request does not say. */
   'training.size': TrainRequest.shape.size.unwrap(),
   'training.fit': fit,
+  /** Operating point of the next classifier trained when a request does not say (operating-point.ts). */
+  'training.operatingPoint': TrainRequest.shape.operatingPoint.unwrap(),
   /** Validation share per class for the automatic split (store/repositories/splits-repo.ts). */
   'split.valFraction': z.number().min(0).lt(1),
   'anomaly.targetFrr': AnomalyTrainRequest.shape.targetFrr.unwrap(),

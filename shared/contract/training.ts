@@ -27,6 +27,32 @@ export const TrainAugment = z
   .strict()
 export type TrainAugment = z.infer<typeof TrainAugment>
 
+/**
+ * The classifier's operating point (engine/train/operating-point.ts): the PASS threshold is
+ * chosen on the validation images so that at most `rate` of the defects pass
+ * ('missed-defect-rate', default 1 %) or at most `rate` of the good parts are rejected
+ * ('false-reject-rate').
+ */
+export const OperatingPointRequest = z
+  .object({
+    target: z.enum(['missed-defect-rate', 'false-reject-rate']),
+    rate: z.number().min(0).lt(1)
+  })
+  .strict()
+export type OperatingPointRequest = z.infer<typeof OperatingPointRequest>
+
+/** The operating point a version was given, with its validation counts (metrics.operatingPoint). */
+export interface OperatingPointDto extends OperatingPointRequest {
+  threshold: number
+  chosenOn: 'validation' | 'default'
+  goodImages: number
+  falseRejects: number
+  defectImages: number
+  missedDefects: number
+  allowed: number
+  note?: string
+}
+
 export const TrainRequest = z
   .object({
     /** 'full' fine-tunes the network; 'quick' trains only the head on cached backbone embeddings. */
@@ -53,7 +79,9 @@ export const TrainRequest = z
      * 'auto' (default): settings chosen from the data with a learning-rate range test; the
      * fields above, where given, override its choices. 'seed': torchvision's fine-tuning recipe.
      */
-    recipe: z.enum(['auto', 'seed']).optional()
+    recipe: z.enum(['auto', 'seed']).optional(),
+    /** PASS threshold chosen on validation for this target (default: missed defects ≤ 1 %). */
+    operatingPoint: OperatingPointRequest.optional()
   })
   .strict()
 export type TrainRequest = z.input<typeof TrainRequest>
@@ -106,6 +134,8 @@ export interface PassFailMetricsDto {
   baseline: number | null
   /** Good-class probability below which a part is rejected (null without a good class). */
   threshold: number | null
+  /** How the threshold was chosen (classifiers trained with an operating point; absent before). */
+  operatingPoint?: OperatingPointDto | null
 }
 
 /** Validation metrics of a model version (CLI `eval` JSON has the same field names). */

@@ -66,6 +66,34 @@ describe('honest metrics for every model version', () => {
   })
 })
 
+describe('the classifier operating point (issue 14 item 4)', () => {
+  const op = { target: 'missed-defect-rate', rate: 0.01, threshold: 0.8125, chosenOn: 'validation', goodImages: 141, falseRejects: 9, defectImages: 59, missedDefects: 0, allowed: 0 }
+  it('the Models list shows each version’s PASS threshold, with how it was chosen and its counts', async () => {
+    const { global } = withFakeApi({
+      'app:status': () => statusFixture({ project: { path: '/p/a.dsproj', name: 'a' } }),
+      'models:list': () => [version(2, metrics(0.9, { threshold: 0.8125, operatingPoint: op })), version(1, metrics(0.8))],
+      'engine:info': () => ({ weights: { source: 'random' } })
+    })
+    const wrapper = mount(ModelsView, { global: { ...global, plugins: [...global.plugins, router()] } })
+    await useAppStatusStore().load()
+    await flushPromises()
+    const cell = wrapper.get('[data-testid="model-threshold-2"]')
+    expect(cell.text()).toBe('0.813')
+    expect(cell.attributes('title')).toBe('Reject below 0.813, chosen on validation for missed defects ≤ 1.0 %: 0 of 59 defects passed, 9 of 141 good parts rejected')
+    // A version from before operating points: its threshold, no explanation.
+    expect(wrapper.get('[data-testid="model-threshold-1"]').text()).toBe('0.500')
+    expect(wrapper.get('[data-testid="model-threshold-1"]').attributes('title')).toBeUndefined()
+  })
+
+  it('the Train screen’s result says how the threshold was chosen', async () => {
+    const v = version(3, metrics(0.9, { threshold: 0.8125, operatingPoint: { ...op, target: 'false-reject-rate', rate: 0.05 }, perClass: [], confusion: { labels: ['free', 'crack'], matrix: [[132, 9], [0, 59]] } }))
+    const { wrapper } = await mountTrainView({ 'models:list': () => [v] }, { TrainingChart: { template: '<div />', props: ['steps', 'epochs'] }, Echarts: { template: '<div />', props: ['option'] } })
+    expect(wrapper.get('[data-testid="metrics-operating-point"]').text()).toBe(
+      'Operating point: Reject below 0.813, chosen on validation for false rejects ≤ 5.0 %: 0 of 59 defects passed, 9 of 141 good parts rejected'
+    )
+  })
+})
+
 describe('a first run that shows the product', () => {
   it('the empty Projects screen has "Try the demo", which creates it and opens the Train screen', async () => {
     let open: { path: string; name: string } | null = null

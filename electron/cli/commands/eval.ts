@@ -1,6 +1,7 @@
 import { openProject } from '../../store/project-store'
 import { evaluateVersion } from '../../services/model-evaluation'
 import { UserFacingError } from '../../services/errors'
+import { describeOperatingPoint } from '../../engine/train/operating-point'
 import { optionalNumber, printJson, requireString, UsageError, type CliCommand, type CliIo, type ParsedArgs } from '../command'
 import { ANOMALY_EVAL_USAGE, runAnomalyEval } from './anomaly-mode'
 
@@ -87,6 +88,8 @@ async function runClassifierEval(args: ParsedArgs, io: CliIo): Promise<number> {
         goodImages: report.goodImages,
         baseline: report.baseline,
         threshold: report.threshold,
+        thresholdSource: report.thresholdSource,
+        operatingPoint: report.operatingPoint ?? null,
         warnings: report.warnings,
         count: report.count,
         source: report.source,
@@ -97,7 +100,8 @@ async function runClassifierEval(args: ParsedArgs, io: CliIo): Promise<number> {
     const pct = (x: number | null): string => (x === null ? '–' : `${(x * 100).toFixed(1)}%`)
     io.out(`Model version ${report.modelVersion} on ${report.source} (${report.count} images): accuracy ${pct(report.accuracy)}, balanced accuracy ${pct(report.balancedAccuracy)}`)
     if (report.threshold !== null) {
-      io.out(`  always-good baseline ${pct(report.baseline)}; at threshold ${report.threshold}: missed defects ${report.missedDefects}/${report.defectImages} (${pct(report.missedDefectRate)}), false rejects ${report.falseRejects}/${report.goodImages} (${pct(report.falseRejectRate)})`)
+      if (report.operatingPoint && report.thresholdSource === 'model') io.out(`  operating point: ${describeOperatingPoint(report.operatingPoint)}`)
+      io.out(`  always-good baseline ${pct(report.baseline)}; at threshold ${report.threshold} (${report.thresholdSource}): missed defects ${report.missedDefects}/${report.defectImages} (${pct(report.missedDefectRate)}), false rejects ${report.falseRejects}/${report.goodImages} (${pct(report.falseRejectRate)})`)
     }
     for (const p of report.perClass) io.out(`  ${p.class.padEnd(16)} precision ${(p.precision * 100).toFixed(1).padStart(5)}%  recall ${(p.recall * 100).toFixed(1).padStart(5)}%  support ${p.support}`)
     io.out('Confusion (rows true, columns predicted):')

@@ -4,6 +4,7 @@ import { projectTrainingData } from '../../services/training-data'
 import { optionalNumber, printJson, requireString, UsageError, type CliCommand, type CliIo, type ParsedArgs } from '../command'
 import type { FreezePreset } from '../../engine/train/train-step'
 import { RECIPE_PRESETS } from '../../engine/train/recipe'
+import { describeOperatingPoint, type OperatingPointRequest } from '../../engine/train/operating-point'
 import { ANOMALY_TRAIN_OPTIONS, ANOMALY_TRAIN_USAGE, runAnomalyTrain } from './anomaly-mode'
 
 /**
@@ -35,7 +36,11 @@ export const trainCommand: CliCommand = {
     'Usage: defect-studio train --project FILE [--mode full|quick|anomaly] [--epochs N] [--batch B] [--size S]',
     '         [--freeze head|last-stage|all-but-stem|none] [--lr X] [--optimizer sgd|adamw]',
     '         [--weights FILE] [--seed K] [--fit crop|whole] [--recipe auto|seed] [--fresh] [--json]',
+    '         [--missed-defect-rate R | --false-reject-rate R]',
     '',
+    '  --missed-defect-rate R   choose the PASS threshold on the validation images so that at most R',
+    '              of the defects pass (default 0.01, or the project\'s training.operatingPoint)',
+    '  --false-reject-rate R    instead: at most R of the good parts are rejected',
     '  --recipe    auto (default): settings chosen from the data, with a learning-rate range test;',
     '              seed: torchvision\'s fine-tuning recipe (SGD 0.001, StepLR 7/0.1, random crops).',
     '              Options given here override the auto recipe\'s choices; `--json` prints them with why.',
@@ -73,6 +78,8 @@ export const trainCommand: CliCommand = {
     'class-weights': { type: 'string' },
     schedule: { type: 'string' },
     recipe: { type: 'string' },
+    'missed-defect-rate': { type: 'string' },
+    'false-reject-rate': { type: 'string' },
     ...ANOMALY_TRAIN_OPTIONS
   },
   async run(args, io) {
@@ -110,8 +117,18 @@ export function trainOptionsFromArgs(mode: 'full' | 'quick', args: ParsedArgs): 
     classWeighting: oneOf(args, 'class-weights', ['auto', 'on', 'off'] as const),
     schedule: oneOf(args, 'schedule', ['step', 'cosine'] as const),
     provider: oneOf(args, 'provider', ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const),
-    recipe: oneOf(args, 'recipe', RECIPE_PRESETS)
+    recipe: oneOf(args, 'recipe', RECIPE_PRESETS),
+    operatingPoint: operatingPointFromArgs(args)
   }
+}
+
+function operatingPointFromArgs(args: ParsedArgs): OperatingPointRequest | undefined {
+  const missed = optionalNumber(args, 'missed-defect-rate', { min: 0, max: 0.999999 })
+  const frr = optionalNumber(args, 'false-reject-rate', { min: 0, max: 0.999999 })
+  if (missed !== undefined && frr !== undefined) throw new UsageError('Give either --missed-defect-rate or --false-reject-rate, not both: the threshold is chosen for one target.')
+  if (missed !== undefined) return { target: 'missed-defect-rate', rate: missed }
+  if (frr !== undefined) return { target: 'false-reject-rate', rate: frr }
+  return undefined
 }
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined || Number.isNaN(x) ? '–' : `${(x * 100).toFixed(1)}%`)
@@ -177,7 +194,8 @@ async function runClassifierTraining(mode: 'full' | 'quick', args: ParsedArgs, i
         falseRejects: outcome.metrics.falseRejects,
         goodImages: outcome.metrics.goodImages,
         baseline: outcome.metrics.baseline,
-        threshold: outcome.metrics.threshold
+        threshold: outcome.metrics.threshold,
+        operatingPoint: outcome.metrics.operatingPoint ?? null
       }
     : null
   if (args.json) {
@@ -204,6 +222,7 @@ async function runClassifierTraining(mode: 'full' | 'quick', args: ParsedArgs, i
         `  always-good baseline ${pct(metrics.baseline)}, balanced accuracy ${pct(metrics.balancedAccuracy)}; missed defects ${metrics.missedDefects}/${metrics.defectImages} (${pct(metrics.missedDefectRate)}), false rejects ${metrics.falseRejects}/${metrics.goodImages} (${pct(metrics.falseRejectRate)})`
       )
     }
+    if (outcome.metrics?.operatingPoint) io.out(`  ${describeOperatingPoint(outcome.metrics.operatingPoint)}`)
     io.out(outcome.reason)
     for (const w of outcome.warnings) io.err(`warning: ${w}`)
   } else io.out(outcome.reason)

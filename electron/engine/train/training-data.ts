@@ -55,6 +55,8 @@ export interface NewModelVersion {
   metrics: Record<string, unknown>
   config: Record<string, unknown>
   dataFingerprint: string
+  /** PASS threshold on the good class's probability (operating-point.ts); null: inspection's default. */
+  threshold?: number | null
   trainingRunId?: number | null
   activate?: boolean
 }

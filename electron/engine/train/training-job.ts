@@ -14,7 +14,9 @@ import { classCounts, classWeights } from './class-weights'
 import { computeEmbeddings, DEFAULT_HEAD_TRAINING, trainLinearHead, withHead } from './quick-head'
 import type { ClassificationMetrics } from './metrics'
 import { modelWarnings, passFailFromLogits } from './pass-fail'
-import type { PassFailMetricsDto } from '../../../shared/contract/training'
+import type { OperatingPointDto, PassFailMetricsDto } from '../../../shared/contract/training'
+import { readProjectSetting } from '../../../shared/contract/settings'
+import { chooseOperatingPoint, checkOperatingPointRequest, DEFAULT_OPERATING_POINT, goodProbabilities, type OperatingPointRequest } from './operating-point'
 import type { ProjectDataset, StoredModel, TrainingData } from './training-data'
 import { applyRecipe, dataProfile, runLrFinder, type ExplicitSettings, type RecipeRecord } from './auto-recipe'
 import type { RecipePreset } from './recipe'
@@ -31,6 +33,7 @@ import type { RecipePreset } from './recipe'
 /** Project settings this job reads (JSON values in the settings table). */
 export const SETTING_TRAIN_FIT = 'training.fit'
 export const SETTING_TRAIN_SIZE = 'training.size'
+export const SETTING_OPERATING_POINT = 'training.operatingPoint'
 
 export interface TrainJobOptions {
   mode: 'full' | 'quick'
@@ -66,6 +69,11 @@ export interface TrainJobOptions {
    * 'seed': torchvision's fine-tuning recipe, the project's original defaults.
    */
   recipe?: RecipePreset
+  /**
+   * The PASS threshold is chosen on the validation images for this target (operating-point.ts);
+   * default: the project's `training.operatingPoint`, else missed defects ≤ 1 %.
+   */
+  operatingPoint?: OperatingPointRequest
 }
 
 export interface TrainJobHooks {
@@ -191,10 +199,16 @@ export async function runTrainingJob(store: TrainingData, opts: TrainJobOptions,
     throw new TrainingDataError('No labelled image is in the validation split. Move some images to validation (or label more), then train again.')
   }
   const config = resolveTrainerConfig(store, data, opts)
+  if (opts.operatingPoint) checkOperatingPointRequest(opts.operatingPoint)
   // A run left 'running' by a process that died (quick or full) is interrupted: this job is
   // the only trainer. Full runs may then resume it from its checkpoint.
   store.runs.markRunningAsInterrupted()
   return opts.mode === 'quick' ? runQuick(store, data, config, opts, hooks) : runFull(store, data, config, opts, hooks)
+}
+
+/** The operating-point target: the request's, else the project's setting, else the default. */
+function operatingPointRequest(store: Pick<TrainingData, 'settings'>, opts: TrainJobOptions): OperatingPointRequest {
+  return opts.operatingPoint ?? readProjectSetting('training.operatingPoint', store.settings.get<unknown>(SETTING_OPERATING_POINT, null)) ?? DEFAULT_OPERATING_POINT
 }
 
 /** What the request set itself: these override the auto recipe's choices. */
@@ -322,7 +336,8 @@ async function runFull(store: TrainingData, data: ProjectDataset, config: Traine
       history: result.history,
       resumedFromEpoch,
       recipe,
-      seconds
+      seconds,
+      operatingPoint: operatingPointRequest(store, opts)
     })
   } catch (error) {
     // Keep the checkpoints: a failed run can be resumed once the cause is fixed.
@@ -392,7 +407,8 @@ async function runQuick(store: TrainingData, data: ProjectDataset, config: Train
       history: [],
       resumedFromEpoch: null,
       recipe: null,
-      seconds: () => ({ lrFinder: 0, training: (performance.now() - t0) / 1000, total: (performance.now() - t0) / 1000 })
+      seconds: () => ({ lrFinder: 0, training: (performance.now() - t0) / 1000, total: (performance.now() - t0) / 1000 }),
+      operatingPoint: operatingPointRequest(store, opts)
     })
   } catch (error) {
     store.runs.finish(runId, { status: 'failed', error: (error as Error).message.split('\n')[0] })
@@ -424,6 +440,8 @@ async function finishRun(
     seconds: () => TrainOutcome['seconds']
     /** Quick retrain: validation logits from cached embeddings instead of forward passes. */
     fromEmbeddings?: EmbeddingEvaluator
+    /** The target the PASS threshold is chosen for. */
+    operatingPoint: OperatingPointRequest
   }
 ): Promise<TrainOutcome> {
   const onnx = buildResnet18Inference({
@@ -452,9 +470,19 @@ async function finishRun(
     candidate: { classes: data.classes, metrics: candidate.metrics },
     active: active ? { version: active.version, classes: active.classes, metrics: activeEval?.metrics ?? candidate.metrics } : null
   })
-  const passFail = passFailFromLogits(candidate.logits, data.val.map((s) => s.label), data.classes.length, data.goodClass)
-  const warnings = modelWarnings(candidate.metrics, passFail, data.goodClass === null ? null : data.classes[data.goodClass]!)
-  const metrics: ModelMetrics = { ...candidate.metrics, ...passFail, warnings, valLoss: candidate.loss, bestEpoch: run.bestEpoch, imagesPerSecond: run.imagesPerSecond }
+  // The operating point: the PASS threshold for the target, on the same validation logits.
+  const goodClass = data.goodClass
+  const operatingPoint: OperatingPointDto | null =
+    goodClass === null
+      ? null
+      : chooseOperatingPoint(
+          goodProbabilities(candidate.logits, data.classes.length, goodClass),
+          data.val.map((s) => s.label === goodClass),
+          run.operatingPoint
+        )
+  const passFail = passFailFromLogits(candidate.logits, data.val.map((s) => s.label), data.classes.length, goodClass, operatingPoint?.threshold)
+  const warnings = modelWarnings(candidate.metrics, passFail, goodClass === null ? null : data.classes[goodClass]!)
+  const metrics: ModelMetrics = { ...candidate.metrics, ...passFail, operatingPoint, warnings, valLoss: candidate.loss, bestEpoch: run.bestEpoch, imagesPerSecond: run.imagesPerSecond }
   const weightsBlob = writeSafetensors(run.weights, { classes: JSON.stringify(data.classes), size: String(config.size), fit: config.fit })
   const version = store.transaction(() => {
     const saved = store.models.add({
@@ -469,6 +497,7 @@ async function finishRun(
       },
       config: { ...run.config, size: config.size, fit: config.fit, goodClass: data.goodClass === null ? null : data.classes[data.goodClass] },
       dataFingerprint: data.fingerprint,
+      threshold: operatingPoint?.threshold ?? null,
       trainingRunId: run.runId,
       activate: decision.activate
     })

@@ -1,4 +1,4 @@
-import type { ModelVersionDto } from '../../../../shared/contract/training'
+import type { ModelVersionDto, OperatingPointDto } from '../../../../shared/contract/training'
 import { formatNumber, translate } from '../../i18n/index'
 import { serverMessage } from '../../i18n/errors'
 
@@ -16,10 +16,25 @@ export interface MetricsView {
   falseRejects: string
   worseThanBaseline: boolean
   warnings: string[]
+  /** How the PASS threshold was chosen, with its validation counts (null: versions without one). */
+  operatingPoint: string | null
+  /** The PASS threshold on the good class's probability ('—' without a good class). */
+  threshold: string
 }
 
 /** A rate as the app's language writes a percentage (one decimal); '—' when not measured. */
 export const pct = (v: unknown): string => (typeof v === 'number' && Number.isFinite(v) ? formatNumber(v, 'percent') : '—')
+
+/** "Reject below 0.813, chosen on validation for missed defects ≤ 1.0 %: 0 of 59 defects passed, …" (metrics.operatingPoint). */
+export function operatingPointText(op: unknown): string | null {
+  if (!op || typeof op !== 'object') return null
+  const o = op as Partial<OperatingPointDto>
+  if (typeof o.threshold !== 'number') return null
+  const counts = translate('train.metrics.opCounts', { missed: String(o.missedDefects), defects: String(o.defectImages), rejected: String(o.falseRejects), good: String(o.goodImages) })
+  if (o.chosenOn === 'default') return translate('train.metrics.opDefault', { threshold: String(o.threshold), counts })
+  const aim = translate(o.target === 'false-reject-rate' ? 'train.metrics.opFalseRejects' : 'train.metrics.opMissed', { rate: pct(o.rate) })
+  return translate('train.metrics.opChosen', { threshold: o.threshold.toPrecision(3), aim, counts })
+}
 
 export function metricsView(v: Pick<ModelVersionDto, 'metrics' | 'kind'>): MetricsView {
   const m = v.metrics
@@ -35,6 +50,8 @@ export function metricsView(v: Pick<ModelVersionDto, 'metrics' | 'kind'>): Metri
     missedDefects: rate(m.missedDefectRate, m.missedDefects, m.defectImages),
     falseRejects: rate(m.falseRejectRate, m.falseRejects, m.goodImages),
     worseThanBaseline: worse,
-    warnings
+    warnings,
+    operatingPoint: operatingPointText(m.operatingPoint),
+    threshold: typeof m.threshold === 'number' ? m.threshold.toPrecision(3) : '—'
   }
 }

@@ -375,7 +375,7 @@ const en = {
     emptyHelp: 'Label some images, then press Retrain on the Train screen: every finished run becomes a version here.',
     toTrain: 'Go to Train',
     caption: 'Model versions of this project',
-    col: { compare: 'Compare', version: 'Version', kind: 'Kind', classes: 'Classes', accuracy: 'Accuracy', baseline: 'Always-good baseline', balanced: 'Balanced accuracy', missed: 'Missed defects', falseRejects: 'False rejects', created: 'Created', state: 'State' },
+    col: { compare: 'Compare', version: 'Version', kind: 'Kind', classes: 'Classes', accuracy: 'Accuracy', baseline: 'Always-good baseline', balanced: 'Balanced accuracy', missed: 'Missed defects', falseRejects: 'False rejects', threshold: 'PASS threshold', created: 'Created', state: 'State' },
     kind: { classifier: 'classifier', anomaly: 'anomaly' },
     compareVersion: 'Compare version {version}',
     active: 'Active',
@@ -555,7 +555,13 @@ const en = {
       missed: 'Missed defects (defects passed as good)',
       falseRejects: 'False rejects (good parts rejected)',
       rate: '{rate} ({n} of {of})',
-      worse: 'Worse than always answering the good class: {accuracy} accuracy against a {baseline} baseline.'
+      worse: 'Worse than always answering the good class: {accuracy} accuracy against a {baseline} baseline.',
+      operatingPoint: 'Operating point:',
+      opChosen: 'Reject below {threshold}, chosen on validation for {aim}: {counts}',
+      opDefault: 'Threshold {threshold} (default: nothing to choose from on validation): {counts}',
+      opMissed: 'missed defects ≤ {rate}',
+      opFalseRejects: 'false rejects ≤ {rate}',
+      opCounts: '{missed} of {defects} defects passed, {rejected} of {good} good parts rejected'
     },
     settings: {
       epochs: 'Epochs',

@@ -372,7 +372,7 @@ const zhCN: typeof en = {
     emptyHelp: '先标注一些图像，然后在训练页面点击“重新训练”：每次完成的训练都会在这里成为一个版本。',
     toTrain: '前往训练',
     caption: '本项目的模型版本',
-    col: { compare: '对比', version: '版本', kind: '类型', classes: '类别', accuracy: '准确率', baseline: '全判合格基线', balanced: '平衡准确率', missed: '漏检', falseRejects: '误判', created: '创建时间', state: '状态' },
+    col: { compare: '对比', version: '版本', kind: '类型', classes: '类别', accuracy: '准确率', baseline: '全判合格基线', balanced: '平衡准确率', missed: '漏检', falseRejects: '误判', threshold: '合格阈值', created: '创建时间', state: '状态' },
     kind: { classifier: '分类', anomaly: '异常检测' },
     compareVersion: '对比版本 {version}',
     active: '已启用',
@@ -552,7 +552,13 @@ const zhCN: typeof en = {
       missed: '漏检（缺陷被判为合格）',
       falseRejects: '误判（合格零件被拒）',
       rate: '{rate}（{of} 张中 {n} 张）',
-      worse: '还不如总是回答合格类别：准确率 {accuracy}，基线 {baseline}。'
+      worse: '还不如总是回答合格类别：准确率 {accuracy}，基线 {baseline}。',
+      operatingPoint: '工作点：',
+      opChosen: '合格类概率低于 {threshold} 即拒收，按验证集上 {aim} 选定：{counts}',
+      opDefault: '阈值 {threshold}（默认：验证集上无可选依据）：{counts}',
+      opMissed: '漏检率 ≤ {rate}',
+      opFalseRejects: '误判率 ≤ {rate}',
+      opCounts: '{defects} 个缺陷中 {missed} 个被放行，{good} 个合格零件中 {rejected} 个被拒'
     },
     settings: {
       epochs: '轮数',
