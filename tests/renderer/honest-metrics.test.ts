@@ -79,7 +79,7 @@ describe('the classifier operating point (issue 14 item 4)', () => {
     await flushPromises()
     const cell = wrapper.get('[data-testid="model-threshold-2"]')
     expect(cell.text()).toBe('0.813')
-    expect(cell.attributes('title')).toBe('Reject below 0.813, chosen on validation for missed defects ≤ 1.0 %: 0 of 59 defects passed, 9 of 141 good parts rejected')
+    expect(cell.attributes('title')).toBe('Reject below 0.813, chosen on validation for missed defects ≤ 1.0%: 0 of 59 defects passed, 9 of 141 good parts rejected')
     // A version from before operating points: its threshold, no explanation.
     expect(wrapper.get('[data-testid="model-threshold-1"]').text()).toBe('0.500')
     expect(wrapper.get('[data-testid="model-threshold-1"]').attributes('title')).toBeUndefined()
@@ -89,7 +89,7 @@ describe('the classifier operating point (issue 14 item 4)', () => {
     const v = version(3, metrics(0.9, { threshold: 0.8125, operatingPoint: { ...op, target: 'false-reject-rate', rate: 0.05 }, perClass: [], confusion: { labels: ['free', 'crack'], matrix: [[132, 9], [0, 59]] } }))
     const { wrapper } = await mountTrainView({ 'models:list': () => [v] }, { TrainingChart: { template: '<div />', props: ['steps', 'epochs'] }, Echarts: { template: '<div />', props: ['option'] } })
     expect(wrapper.get('[data-testid="metrics-operating-point"]').text()).toBe(
-      'Operating point: Reject below 0.813, chosen on validation for false rejects ≤ 5.0 %: 0 of 59 defects passed, 9 of 141 good parts rejected'
+      'Operating point: Reject below 0.813, chosen on validation for false rejects ≤ 5.0%: 0 of 59 defects passed, 9 of 141 good parts rejected'
     )
   })
 })
