@@ -1,0 +1,153 @@
+#!/usr/bin/env python3
+"""PyTorch probe on the hard synthetic benchmark (tests/support/hard-defects.ts; docs/accuracy.md).
+
+What does a from-scratch ResNet18 learn on the SAME generated images, with the recipe that
+worked on real tile photos (issue 14: AdamW lr 1e-3 one-cycle, balanced sampling instead of
+loss weights, all layers trained, the whole image resized, no random crop, flips and 90 degree
+turns)? Variants: --pool max (global max pooling), --mix P (a good image's texture added to
+defect images, label kept), --pre N (N epochs of CutPaste pretext training on the good
+images first), --batch. The grey images are fed as one channel (our model replicates grey
+to three; the first convolution sums them, so the capacity is the same).
+
+Data: an imagefolder written by the generator, e.g.
+  npx tsx -e "import('./tests/support/hard-defects.ts').then(m => m.generateHardSet({ root: '/tmp/hard-ci', seed: 14, scale: 'ci' }))"
+  /usr/bin/python3 scripts/reference/hard_benchmark_probe.py --data /tmp/hard-ci --size 64 --epochs 15
+Prints per epoch the training loss, val balanced accuracy, held-out test balanced accuracy,
+defect recall and per-class recall (classes in folder order: crack, dent, good, scratch,
+spot), then one JSON line.
+"""
+import argparse, glob, json, os, time, math
+import numpy as np
+import torch, torch.nn as nn, torch.nn.functional as F
+from PIL import Image
+p = argparse.ArgumentParser()
+p.add_argument('--data', default='/tmp/acc/hard-ci')
+p.add_argument('--size', type=int, default=96)
+p.add_argument('--width', type=float, default=0.25)
+p.add_argument('--epochs', type=int, default=12)
+p.add_argument('--lr', type=float, default=1e-3)
+p.add_argument('--wd', type=float, default=0.01)
+p.add_argument('--batch', type=int, default=32)
+p.add_argument('--draws', type=int, default=0, help='draws per epoch (0 = n train)')
+p.add_argument('--opt', default='adamw')
+p.add_argument('--pool', default='avg')
+p.add_argument('--sampling', default='balanced')
+p.add_argument('--stem', default='std', help='std | nopool (no maxpool) | s1')
+p.add_argument('--seed', type=int, default=0)
+p.add_argument('--threads', type=int, default=2)
+p.add_argument('--pct', type=float, default=0.25)
+p.add_argument('--mix', type=float, default=0.0, help='prob of adding a good image to a defect image (label kept)')
+p.add_argument('--pre', type=int, default=0, help='cutpaste pretrain epochs on good images')
+args = p.parse_args()
+torch.set_num_threads(args.threads); torch.manual_seed(args.seed); np.random.seed(args.seed)
+classes = ['crack', 'dent', 'good', 'scratch', 'spot']
+good = classes.index('good')
+def load(folder):
+    X, Y = [], []
+    for k, c in enumerate(classes):
+        for f in sorted(glob.glob(os.path.join(folder, c, '*.png'))):
+            im = Image.open(f).convert('L').resize((args.size, args.size), Image.BILINEAR)
+            X.append(np.asarray(im, dtype=np.float32) / 255.0); Y.append(k)
+    X = torch.tensor(np.stack(X))[:, None]
+    return (X - 0.45) / 0.226, torch.tensor(Y)
+Xtr, Ytr = load(os.path.join(args.data, 'project/train'))
+Xva, Yva = load(os.path.join(args.data, 'project/val'))
+Xte, Yte = load(os.path.join(args.data, 'test'))
+class Block(nn.Module):
+    def __init__(s, cin, cout, stride):
+        super().__init__()
+        s.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False); s.bn1 = nn.BatchNorm2d(cout)
+        s.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False); s.bn2 = nn.BatchNorm2d(cout)
+        s.down = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)) if stride != 1 or cin != cout else None
+    def forward(s, x):
+        y = F.relu(s.bn1(s.conv1(x))); y = s.bn2(s.conv2(y))
+        return F.relu(y + (s.down(x) if s.down is not None else x))
+class Net(nn.Module):
+    def __init__(s, nc, w):
+        super().__init__()
+        c = max(1, round(64 * w))
+        s.conv1 = nn.Conv2d(1, c, 7, 2, 3, bias=False); s.bn1 = nn.BatchNorm2d(c)
+        chans = [c, 2*c, 4*c, 8*c]; cin = c; L = []
+        for i, co in enumerate(chans):
+            L += [Block(cin, co, 1 if i == 0 else 2), Block(co, co, 1)]; cin = co
+        s.layers = nn.Sequential(*L); s.fc = nn.Linear(cin, nc)
+    def forward(s, x):
+        x = F.relu(s.bn1(s.conv1(x)))
+        if args.stem == 'std': x = F.max_pool2d(x, 3, 2, 1)
+        x = s.layers(x)
+        x = F.adaptive_max_pool2d(x, 1) if args.pool == 'max' else F.adaptive_avg_pool2d(x, 1)
+        return s.fc(torch.flatten(x, 1))
+model = Net(len(classes), args.width)
+n = len(Ytr); draws = args.draws or n
+steps_per_epoch = math.ceil(draws / args.batch); total = steps_per_epoch * args.epochs
+opt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.wd) if args.opt == 'adamw' else torch.optim.SGD(model.parameters(), lr=args.lr, momentum=0.9, weight_decay=1e-4)
+sched = torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=args.lr, total_steps=total, pct_start=args.pct)
+byc = [torch.nonzero(Ytr == k).flatten() for k in range(len(classes))]
+def aug(x):
+    B = x.shape[0]
+    fx = torch.rand(B) < 0.5; fy = torch.rand(B) < 0.5; tr = torch.rand(B) < 0.5
+    x = x.clone()
+    x[fx] = x[fx].flip(3); x[fy] = x[fy].flip(2); x[tr] = x[tr].transpose(2, 3)
+    return x
+def mixgood(x, y):
+    if args.mix <= 0: return x
+    x = x.clone(); B = x.shape[0]
+    sel = (torch.rand(B) < args.mix) & (y != good)
+    g = byc[good][torch.randint(len(byc[good]), (B,))]
+    lam = 0.5 + 0.3 * torch.rand(B)
+    gx = aug(Xtr[g])
+    # The defect image keeps its defect; a good image's texture (mean removed) is added on top.
+    x[sel] = x[sel] * lam[sel, None, None, None] + (gx[sel] - gx[sel].mean((2, 3), keepdim=True)) * (1 - lam[sel, None, None, None])
+    return x
+def cutpaste(x):
+    x = x.clone(); B, _, H, W = x.shape; y = torch.zeros(B, dtype=torch.long)
+    for i in range(B):
+        if torch.rand(1) < 0.5: continue
+        y[i] = 1
+        if torch.rand(1) < 0.5:
+            h = int(torch.randint(2, max(3, H // 8), (1,))); w = int(torch.randint(2, max(3, W // 8), (1,)))
+        else:
+            h = int(torch.randint(1, 3, (1,))); w = int(torch.randint(H // 10, H // 4, (1,)))
+        sy, sx = int(torch.randint(0, H - h, (1,))), int(torch.randint(0, W - w, (1,)))
+        ty, tx = int(torch.randint(0, H - h, (1,))), int(torch.randint(0, W - w, (1,)))
+        patch = x[i, :, sy:sy+h, sx:sx+w]
+        if torch.rand(1) < 0.5: patch = patch.transpose(1, 2); h, w = w, h; ty = min(ty, H - h); tx = min(tx, W - w)
+        x[i, :, ty:ty+h, tx:tx+w] = patch
+    return x, y
+if args.pre > 0:
+    fc5 = model.fc; model.fc = nn.Linear(fc5.in_features, 2)
+    popt = torch.optim.AdamW(model.parameters(), lr=args.lr, weight_decay=args.wd)
+    G = byc[good]; psteps = math.ceil(len(G) / args.batch) * args.pre
+    psched = torch.optim.lr_scheduler.OneCycleLR(popt, max_lr=args.lr, total_steps=psteps, pct_start=0.25)
+    t0 = time.time()
+    for pe in range(args.pre):
+        perm = G[torch.randperm(len(G))]; tl = 0; acc = 0; k = 0
+        for s in range(0, len(perm), args.batch):
+            xb, yb = cutpaste(aug(Xtr[perm[s:s+args.batch]]))
+            out = model(xb); loss = F.cross_entropy(out, yb)
+            popt.zero_grad(); loss.backward(); popt.step(); psched.step(); tl += loss.item(); acc += (out.argmax(1) == yb).float().mean().item(); k += 1
+        print(f'pre {pe+1} loss {tl/k:.3f} acc {acc/k:.3f} t {time.time()-t0:.0f}s', flush=True)
+    model.fc = fc5
+def evaluate(X, Y):
+    model.eval()
+    with torch.no_grad():
+        P = torch.cat([model(X[i:i+256]) for i in range(0, len(X), 256)]).argmax(1)
+    model.train()
+    rec = [((P == k) & (Y == k)).sum().item() / max(1, (Y == k).sum().item()) for k in range(len(classes))]
+    dr = ((P != good) & (Y != good)).sum().item() / max(1, (Y != good).sum().item())
+    return sum(rec) / len(rec), dr, rec
+t0 = time.time(); hist = []
+for ep in range(args.epochs):
+    if args.sampling == 'balanced':
+        cls = torch.randint(len(classes), (draws,)); idx = torch.stack([byc[c][torch.randint(len(byc[c]), (1,))][0] for c in cls.tolist()])
+    else:
+        idx = torch.randperm(n)
+    tl = 0
+    for s in range(steps_per_epoch):
+        b = idx[s*args.batch:(s+1)*args.batch]
+        out = model(mixgood(aug(Xtr[b]), Ytr[b])); loss = F.cross_entropy(out, Ytr[b])
+        opt.zero_grad(); loss.backward(); opt.step(); sched.step(); tl += loss.item()
+    va = evaluate(Xva, Yva); te = evaluate(Xte, Yte)
+    hist.append((ep+1, round(tl/steps_per_epoch, 3), round(va[0], 3), round(te[0], 3), round(te[1], 3)))
+    print(f'ep {ep+1} loss {tl/steps_per_epoch:.3f} val bal {va[0]:.3f} test bal {te[0]:.3f} dr {te[1]:.3f} rec {[round(r,2) for r in te[2]]} t {time.time()-t0:.0f}s', flush=True)
+print(json.dumps({'args': vars(args), 'seconds': time.time()-t0, 'hist': hist}))
