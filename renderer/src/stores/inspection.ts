@@ -2,6 +2,7 @@ import { defineStore } from 'pinia'
 import { computed, ref } from 'vue'
 import type { EventPayloadOf, FrameOutcome, InspectionSettings, InspectionStats, InspectionStatus, PayloadOf } from '../../../shared/contract/index'
 import { errorMessage, useApi } from '../api/index'
+import { translate } from '../i18n/index'
 import { resetOnProjectSwitch } from './project-scope'
 
 /** One frame as the screen sends it: the contract's payload, source limited to what a screen has. */
@@ -48,7 +49,7 @@ export const useInspectionStore = defineStore('inspection', () => {
       if (status.value) status.value = { ...status.value, stats: s }
     })
     api.on('inspection:model-swap', (s) => {
-      announcement.value = `Model changed between frames: ${s.kind} v${s.from ?? '–'} → v${s.to ?? 'none'}`
+      announcement.value = translate('inspect.modelSwap', { kind: translate(`status.kind.${s.kind}`), from: s.from ?? '–', to: s.to ?? translate('common.none') })
       void load()
     })
     api.on('inspection:incident', (i) => {

@@ -1,4 +1,5 @@
 import { onBeforeUnmount, ref, shallowRef } from 'vue'
+import { translate } from '../../i18n/index'
 
 /** Camera states as the screen shows them. 'lost' = the stream ended while in use. */
 export type CameraState = 'off' | 'starting' | 'live' | 'lost' | 'error'
@@ -69,7 +70,7 @@ export function useCamera() {
       return true
     } catch (e) {
       state.value = 'error'
-      error.value = `The camera could not be opened (${(e as Error).message}). Check that it is connected and not used by another program.`
+      error.value = translate('inspect.cameraFailed', { detail: (e as Error).message })
       return false
     }
   }

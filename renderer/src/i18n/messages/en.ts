@@ -89,6 +89,8 @@ const en = {
     demoTry: 'Try the demo'
   },
   inspect: {
+    modelSwap: 'Model changed between frames: {kind} v{from} → v{to}',
+    cameraFailed: 'The camera could not be opened ({detail}). Check that it is connected and not used by another program.',
     anomalyRule: 'anomaly model v{version}, reject when its score ≥ {threshold}',
     continuousRule: 'Continuous rule',
     rulePresence: 'One verdict per part (part presence)',

@@ -86,6 +86,8 @@ const zhCN: typeof en = {
     demoTry: '试用演示'
   },
   inspect: {
+    modelSwap: '帧之间换了模型：{kind} v{from} → v{to}',
+    cameraFailed: '无法打开相机（{detail}）。请检查相机已连接且未被其他程序占用。',
     anomalyRule: '异常检测模型 v{version}，分数 ≥ {threshold} 时判为不合格',
     continuousRule: '连续模式规则',
     rulePresence: '每个工件一个结果（工件到位检测）',
