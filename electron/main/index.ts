@@ -1,5 +1,6 @@
 import { app, BrowserWindow } from 'electron'
 import { createAppServices, type AppServices } from '../services/app-services'
+import { dialogHandlers } from './dialogs'
 import { registerIpc } from './ipc'
 import { handleAppProtocol, handleImageProtocol, registerImageScheme } from './protocol'
 import { createMainWindow, rendererDir } from './window'
@@ -27,6 +28,7 @@ if (!app.requestSingleInstanceLock()) {
     handleAppProtocol(rendererDir())
     const created = createMainWindow()
     mainWindow = created.window
+    services.router.register(dialogHandlers(() => mainWindow))
     registerIpc(services, () => mainWindow, created.appUrl)
     mainWindow.on('closed', () => (mainWindow = null))
   })

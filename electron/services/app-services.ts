@@ -11,6 +11,7 @@ import { imagesHandlers } from './handlers/images'
 import { uploadDisplayName } from './upload-names'
 import { inspectionHandlers } from './handlers/inspection'
 import { lineHandlers } from './handlers/line'
+import { pathsHandlers } from './handlers/paths'
 import { predictionsHandlers } from './handlers/predictions'
 import { projectsHandlers } from './handlers/projects'
 import { demoHandlers } from './handlers/demo'
@@ -157,6 +158,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   router.register(anomalyHandlers({ anomaly, project }))
   router.register(inspectionHandlers({ manager: inspection, files }))
   router.register(lineHandlers({ manager: inspection, files }))
+  router.register(pathsHandlers({ files }))
 
   if (options.startEngine !== false) {
     // The app stays usable (labelling, import) while the engine starts; errors show in

@@ -19,6 +19,11 @@ export class FileAccess {
     return this.roots !== null
   }
 
+  /** The allowed roots as real paths (links resolved); null when nothing is restricted. */
+  async allowedRoots(): Promise<string[] | null> {
+    return this.roots ? realRoots(this.roots()) : null
+  }
+
   /** An existing regular file to read, at most maxBytes; returns its real path. */
   async fileToRead(path: string, what: string, maxBytes: number): Promise<string> {
     const real = await this.existing(path, what)

@@ -7,6 +7,7 @@ import { anomalyChannels, anomalyEvents } from './anomaly'
 import { projectChannels, projectEvents } from './projects'
 import { imageChannels, imageEvents } from './images'
 import { lineChannels, lineEvents } from './line'
+import { pathChannels } from './paths'
 import type { EventChannel, RequestChannel } from './define'
 
 export * from './define'
@@ -20,6 +21,7 @@ export * from './anomaly'
 export * from './settings'
 export * from './schema-limits'
 export * from './line'
+export * from './paths'
 
 /**
  * The whole contract: every request channel and every event, by name. Each domain keeps
@@ -33,7 +35,8 @@ export const channels = {
   ...inspectionChannels,
   ...trainingChannels,
   ...anomalyChannels,
-  ...lineChannels
+  ...lineChannels,
+  ...pathChannels
 } as const
 
 export const events = {

@@ -35,13 +35,13 @@ export class ChromiumMissingError extends Error {
 }
 
 /** Debian's Chromium driven by playwright-core, with a fresh profile folder per launch. */
-export async function launchChromium(opts: { viewport?: { width: number; height: number } } = {}): Promise<E2eBrowser> {
+export async function launchChromium(opts: { viewport?: { width: number; height: number }; args?: string[] } = {}): Promise<E2eBrowser> {
   if (!existsSync(CHROMIUM_PATH)) throw new ChromiumMissingError()
   const profile = await mkdtemp(join(tmpdir(), 'ds-e2e-profile-'))
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: CHROMIUM_PATH,
     headless: true,
-    args: CHROMIUM_ARGS,
+    args: [...CHROMIUM_ARGS, ...(opts.args ?? [])],
     viewport: opts.viewport ?? { width: 1280, height: 800 }
   })
   const pageErrors: string[] = []

@@ -28,6 +28,7 @@ interface Recorded {
   loaded: string[]
   webContentsId: number
   mainFrame: { url: string }
+  dialogs: Array<{ type: 'open' | 'save'; options: any }>
 }
 
 const rec: Recorded = {
@@ -39,7 +40,8 @@ const rec: Recorded = {
   openExternal: [],
   loaded: [],
   webContentsId: 7,
-  mainFrame: { url: '' }
+  mainFrame: { url: '' },
+  dialogs: []
 }
 
 vi.mock('electron', () => {
@@ -79,6 +81,16 @@ vi.mock('electron', () => {
     BrowserWindow,
     session: { defaultSession: session },
     shell: { openExternal: (url: string) => rec.openExternal.push(url) },
+    dialog: {
+      showOpenDialog: async (_window: unknown, options: any) => {
+        rec.dialogs.push({ type: 'open', options })
+        return { canceled: false, filePaths: ['/home/me/photos'] }
+      },
+      showSaveDialog: async (_window: unknown, options: any) => {
+        rec.dialogs.push({ type: 'save', options })
+        return { canceled: true }
+      }
+    },
     ipcMain: { handle: (channel: string, fn: any) => rec.handlers.set(channel, fn), removeHandler: vi.fn() },
     protocol: { registerSchemesAsPrivileged: (s: any[]) => rec.schemes.push(...s), handle: (scheme: string, fn: any) => rec.protocolHandlers.set(scheme, fn) }
   }
@@ -113,6 +125,19 @@ describe('built Electron bundles', () => {
     }
     expect(await handler(ours, { echo: 'x' })).toEqual({ ok: true, value: { echo: 'x' } })
     expect(await handler(ours, { echo: 5 })).toMatchObject({ ok: false, error: { code: 'invalid-payload' } })
+  })
+
+  it('picks paths with the native dialog, for our own window only', async () => {
+    const handler = rec.handlers.get('paths:pick')!
+    const ours = { sender: { id: rec.webContentsId }, senderFrame: rec.mainFrame }
+    const foreign = { sender: { id: rec.webContentsId }, senderFrame: { url: 'https://evil.example/' } }
+    expect(await handler(foreign, { kind: 'folder' })).toMatchObject({ ok: false, error: { code: 'untrusted-sender' } })
+    expect(rec.dialogs).toEqual([])
+    expect(await handler(ours, { kind: 'folder' })).toEqual({ ok: true, value: { path: '/home/me/photos' } })
+    expect(rec.dialogs[0]).toMatchObject({ type: 'open', options: { properties: expect.arrayContaining(['openDirectory']) } })
+    expect(await handler(ours, { kind: 'project', save: true, defaultName: 'line1.dsproj' })).toEqual({ ok: true, value: { path: null } })
+    expect(rec.dialogs[1]).toMatchObject({ type: 'save', options: { defaultPath: 'line1.dsproj', filters: [{ extensions: ['dsproj'] }] } })
+    expect(await handler(ours, { kind: 'anything' })).toMatchObject({ ok: false, error: { code: 'invalid-payload' } })
   })
 
   it('denies navigation away, new windows, and permissions other than our camera', () => {
