@@ -19,6 +19,17 @@ const en = {
     quoted: '"{name}"',
     listSeparator: ', '
   },
+  picker: {
+    browse: 'Browse…',
+    chooseFolder: 'Choose a folder',
+    chooseFolderForFile: 'Choose the folder for the new file',
+    chooseFile: 'Choose a file',
+    roots: 'Folders this app may use',
+    up: 'Up',
+    nothing: 'Nothing to choose here.',
+    truncated: 'Only the first entries are listed.',
+    useFolder: 'Use this folder'
+  },
   shell: {
     skip: 'Skip to content'
   },

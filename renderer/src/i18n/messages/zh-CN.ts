@@ -16,6 +16,17 @@ const zhCN: typeof en = {
     quoted: '“{name}”',
     listSeparator: '、'
   },
+  picker: {
+    browse: '浏览…',
+    chooseFolder: '选择文件夹',
+    chooseFolderForFile: '选择新文件所在的文件夹',
+    chooseFile: '选择文件',
+    roots: '本应用可使用的文件夹',
+    up: '上一级',
+    nothing: '这里没有可选择的内容。',
+    truncated: '只列出了前面的条目。',
+    useFolder: '使用此文件夹'
+  },
   shell: {
     skip: '跳到正文'
   },
