@@ -55,7 +55,10 @@ describe('every screen follows the open project (Chromium, browser mode)', () =>
     await page.getByTestId('nav-projects').click()
     await page.getByTestId('project-open-path').fill(file)
     await page.getByTestId('project-open').click()
-    await expect.poll(() => page.getByTestId('project-current').textContent(), { timeout: 30_000 }).toContain(file)
+    // The open project's path, or the error that says why it did not open (the failure then names it).
+    await expect
+      .poll(async () => ((await page.getByTestId('projects-error').count()) ? `error: ${await page.getByTestId('projects-error').textContent()}` : await page.getByTestId('project-current').textContent()), { timeout: 120_000 })
+      .toContain(file)
   }
   const countText = (page: Page) => page.getByTestId('filter-count').textContent()
 

@@ -97,13 +97,14 @@ describe('photos → labelled project → model → live inspection → correcte
     expect(await page.getByTestId('training-outcome').textContent()).toContain('v1')
     await page.getByTestId('training-results').waitFor()
     const results = page.getByTestId('training-results')
-    const pctOf = async (id: string) => Number((await results.getByTestId(id).textContent())!.replace(/ %.*/s, ''))
+    // "85.7%" (en) or "85.7 %": the number before the percent sign.
+    const pctOf = async (id: string) => Number(/([\d.]+)\s*%/.exec((await results.getByTestId(id).textContent()) ?? '')?.[1] ?? NaN)
     const accuracy = await pctOf('metrics-accuracy')
     const baseline = await pctOf('metrics-baseline')
     expect(Number.isFinite(await pctOf('metrics-balanced'))).toBe(true)
     // The validation split's own figures: missed defects "x % (k of n)", false rejects likewise.
-    expect(await results.getByTestId('metrics-missed').textContent()).toMatch(/^\d+\.\d %\s*\(\d+ of [1-9]\d*\)$/)
-    expect(await results.getByTestId('metrics-false-rejects').textContent()).toMatch(/^\d+\.\d %\s*\(\d+ of [1-9]\d*\)$/)
+    expect(await results.getByTestId('metrics-missed').textContent()).toMatch(/^\d+\.\d\s?%\s*\(\d+ of [1-9]\d*\)$/)
+    expect(await results.getByTestId('metrics-false-rejects').textContent()).toMatch(/^\d+\.\d\s?%\s*\(\d+ of [1-9]\d*\)$/)
     expect(baseline).toBeGreaterThan(80)
     // Worse than always answering "free" is said out loud; a model at or above it gets no such warning.
     const warnings = (await results.getByTestId('metrics-warning').allTextContents()).join(' ')
@@ -112,8 +113,8 @@ describe('photos → labelled project → model → live inspection → correcte
     await saveScreenshot(page, 'walk-train-results')
     // The Models screen shows the same for the version.
     await page.getByTestId('nav-models').click()
-    await expect.poll(() => page.getByTestId('model-baseline-1').textContent(), { timeout: 30_000 }).toContain(`${baseline.toFixed(1)} %`)
-    expect(await page.getByTestId('model-accuracy-1').textContent()).toContain(`${accuracy.toFixed(1)} %`)
+    await expect.poll(() => page.getByTestId('model-baseline-1').textContent(), { timeout: 30_000 }).toMatch(new RegExp(`${baseline.toFixed(1)}\\s?%`))
+    expect(await page.getByTestId('model-accuracy-1').textContent()).toMatch(new RegExp(`${accuracy.toFixed(1)}\\s?%`))
     expect(await page.getByTestId('model-missed-1').textContent()).toMatch(/\(\d+ of \d+\)/)
 
     // Live inspection from the camera.
