@@ -120,6 +120,10 @@ describe('photos → labelled project → model → live inspection → correcte
     // Live inspection from the camera.
     await page.getByTestId('nav-inspect').click()
     await page.getByTestId('inspect-model').waitFor({ timeout: 60_000 })
+    // The video shows one tile after another with no empty belt between: the operator sets
+    // "every frame is a part" (part presence, the default, has its own e2e: inspect-presence).
+    await page.getByTestId('inspect-continuous-rule').selectOption('every-frame')
+    await expect.poll(() => page.getByTestId('inspect-continuous-rule').inputValue()).toBe('every-frame')
     await page.getByTestId('inspect-source-camera').check()
     await page.getByTestId('inspect-start').click()
     await page.getByTestId('inspect-verdict').waitFor({ state: 'visible', timeout: 60_000 })
