@@ -46,8 +46,10 @@ const dateFormat = {
 } as const
 
 function systemLanguages(): readonly string[] {
-  if (typeof navigator === 'undefined') return []
-  return navigator.languages?.length ? navigator.languages : [navigator.language]
+  // Read through globalThis: tests type-check renderer modules under Node's lib too.
+  const nav = (globalThis as { navigator?: { languages?: readonly string[]; language?: string } }).navigator
+  if (!nav) return []
+  return nav.languages?.length ? nav.languages : nav.language ? [nav.language] : []
 }
 
 export const localePreference = storedPreference<LocalePreference>('ds.locale', LOCALE_PREFERENCES, 'system')
@@ -79,7 +81,8 @@ export function installLocale(i18n: ReturnType<typeof createAppI18n>): void {
   watchSyncEffect(() => {
     const locale = activeLocale.value
     i18n.global.locale.value = locale
-    if (typeof document !== 'undefined') document.documentElement.lang = locale
+    const doc = (globalThis as { document?: { documentElement: { lang: string } } }).document
+    if (doc) doc.documentElement.lang = locale
   })
 }
 
