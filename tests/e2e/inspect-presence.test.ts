@@ -136,6 +136,29 @@ describe('part presence and the trigger key on the Inspect screen (Chromium, bro
     expect(pageErrors).toEqual([])
   })
 
+  it('a tall 200×900 image is fitted whole into the view, with the overlay exactly on the picture', async () => {
+    const tall = join(dir, 'tall.png')
+    await writeFile(tall, await encodeImage(renderPart({ kind: 'scratch', width: 200, height: 900, colour: false, seed: 5 })))
+    await openApp(page, server.url, '/inspect')
+    await page.getByTestId('inspect-model').waitFor({ state: 'visible' })
+    await page.getByTestId('inspect-source-file').check()
+    await page.getByTestId('inspect-file').setInputFiles(tall)
+    await page.getByTestId('inspect-verdict').waitFor({ state: 'visible', timeout: 60_000 })
+    await page.getByTestId('inspect-image').waitFor({ state: 'visible' })
+    const box = (await page.getByTestId('inspect-live').boundingBox())!
+    const viewport = page.viewportSize()!
+    // The whole view fits the window height, and the picture fits the view.
+    expect(box.height).toBeLessThanOrEqual(viewport.height)
+    await expect
+      .poll(async () => {
+        const c = (await page.getByTestId('inspect-overlay').boundingBox())!
+        return Math.abs(c.width / c.height - 200 / 900) < 0.02 && c.x >= box.x - 1 && c.x + c.width <= box.x + box.width + 1 && c.y >= box.y - 1 && c.y + c.height <= box.y + box.height + 1
+      }, { timeout: 30_000 })
+      .toBe(true)
+    await page.getByTestId('inspect-stop').click()
+    await page.getByTestId('inspect-start').waitFor({ state: 'visible' })
+  })
+
   it('Space with a button focused inspects the current frame and does not press the button', async () => {
     await openApp(page, server.url, '/inspect')
     await page.getByTestId('inspect-model').waitFor({ state: 'visible' })

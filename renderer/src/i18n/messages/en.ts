@@ -102,6 +102,9 @@ const en = {
   inspect: {
     modelSwap: 'Model changed between frames: {kind} v{from} → v{to}',
     cameraFailed: 'The camera could not be opened ({detail}). Check that it is connected and not used by another program.',
+    anomalyRatio: '{ratio}× threshold',
+    anomalyBar: 'anomaly score {score}, reject threshold {threshold}',
+    anomalyWord: 'anomaly',
     anomalyRule: 'anomaly model v{version}, reject when its score ≥ {threshold}',
     continuousRule: 'Continuous rule',
     rulePresence: 'One verdict per part (part presence)',
@@ -152,7 +155,7 @@ const en = {
     dropped: 'Dropped frames',
     fpsTitle: 'Frames/s',
     latency: 'Latency p50 / p95',
-    verdictMeta: 'part {part} · model v{version} · {ms} ms'
+    verdictMeta: 'part {part} · model {version} · {ms} ms'
   },
   label: {
     title: 'Label images',

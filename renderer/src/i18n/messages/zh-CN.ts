@@ -99,6 +99,9 @@ const zhCN: typeof en = {
   inspect: {
     modelSwap: '帧之间换了模型：{kind} v{from} → v{to}',
     cameraFailed: '无法打开相机（{detail}）。请检查相机已连接且未被其他程序占用。',
+    anomalyRatio: '阈值的 {ratio} 倍',
+    anomalyBar: '异常分数 {score}，判废阈值 {threshold}',
+    anomalyWord: '异常检测',
     anomalyRule: '异常检测模型 v{version}，分数 ≥ {threshold} 时判为不合格',
     continuousRule: '连续模式规则',
     rulePresence: '每个工件一个结果（工件到位检测）',
@@ -149,7 +152,7 @@ const zhCN: typeof en = {
     dropped: '丢弃的帧',
     fpsTitle: '帧/秒',
     latency: '延迟 p50 / p95',
-    verdictMeta: '工件 {part} · 模型 v{version} · {ms} 毫秒'
+    verdictMeta: '工件 {part} · 模型 {version} · {ms} 毫秒'
   },
   label: {
     title: '标注图像',
