@@ -54,11 +54,11 @@ describe('anomaly inspection display', () => {
   })
 
   it('heatmap colours are transparent below the floor and opaque red at the threshold', () => {
-    const rgba = heatmapRgba(Uint8Array.from([0, 0.3, HEATMAP_FLOOR, 0.75, 1].map((v) => Math.round(v * 255))), 255)
+    const rgba = heatmapRgba(Uint8Array.from([0, 77, Math.floor(HEATMAP_FLOOR * 255), 191, 255]), 255)
     expect([rgba[3], rgba[7], rgba[11]]).toEqual([0, 0, 0])
     expect(rgba[15]).toBeGreaterThan(0)
     expect([...rgba.slice(16, 20)]).toEqual([255, 0, 0, 200])
     // The pipeline's byte maps (0..255) and 0..1 values give the same colours.
-    expect([...heatmapRgba([0.75], 1)]).toEqual([...rgba.slice(12, 16)])
+    expect([...heatmapRgba([191 / 255], 1)]).toEqual([...rgba.slice(12, 16)])
   })
 })
