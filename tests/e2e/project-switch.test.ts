@@ -69,7 +69,7 @@ describe('every screen follows the open project (Chromium, browser mode)', () =>
 
     // Label (A): a class filter.
     await page.getByTestId('nav-label').click()
-    await expect.poll(() => countText(page), { timeout: 30_000 }).toBe('24 of 24 images')
+    await expect.poll(() => countText(page), { timeout: 90_000 }).toBe('24 of 24 images')
     await page.getByTestId('filter-label').selectOption({ label: 'scratch' })
     await expect.poll(() => countText(page)).toMatch(/^8 of 24 images$/)
 
@@ -78,13 +78,13 @@ describe('every screen follows the open project (Chromium, browser mode)', () =>
     await page.getByTestId('inspect-source-folder').check()
     await page.getByTestId('inspect-folder').fill(join(dir, 'hot'))
     await page.getByTestId('inspect-start').click()
-    await expect.poll(() => page.getByTestId('inspect-state').getAttribute('data-state'), { timeout: 30_000 }).toBe('running')
+    await expect.poll(() => page.getByTestId('inspect-state').getAttribute('data-state'), { timeout: 90_000 }).toBe('running')
     await cp(join(dir, 'a-set', 'ok', 'ok_0000.png'), join(dir, 'hot', 'part-1.png'))
     await expect.poll(async () => Number(await page.getByTestId('count-inspected').textContent()), { timeout: 60_000 }).toBe(1)
 
     // History (A): one row; a verdict filter that stays set.
     await page.getByTestId('nav-history').click()
-    await expect.poll(() => page.getByTestId('history-count').textContent(), { timeout: 30_000 }).toBe('1–1 of 1')
+    await expect.poll(() => page.getByTestId('history-count').textContent(), { timeout: 90_000 }).toBe('1–1 of 1')
 
     // Train (A): an anomaly fit to its end, then a long training run left running.
     await page.getByTestId('nav-train').click()
@@ -102,7 +102,7 @@ describe('every screen follows the open project (Chromium, browser mode)', () =>
     // Open B.
     await openProject(page, fileB)
     await page.getByTestId('nav-train').click()
-    await page.getByTestId('training-busy-elsewhere').waitFor({ timeout: 30_000 })
+    await page.getByTestId('training-busy-elsewhere').waitFor({ timeout: 90_000 })
     expect(await page.getByTestId('training-busy-elsewhere').textContent()).toContain(fileA)
     // Nothing of A's run or fit: no progress, no outcome, no results, no anomaly result.
     expect(await page.getByTestId('training-epoch').count()).toBe(0)
@@ -113,25 +113,25 @@ describe('every screen follows the open project (Chromium, browser mode)', () =>
     await saveScreenshot(page, 'switch-b-train')
 
     await page.getByTestId('nav-inspect').click()
-    await expect.poll(() => page.getByTestId('inspect-state').getAttribute('data-state'), { timeout: 30_000 }).not.toBe('running')
+    await expect.poll(() => page.getByTestId('inspect-state').getAttribute('data-state'), { timeout: 90_000 }).not.toBe('running')
     expect(await page.getByTestId('count-inspected').textContent()).toBe('0')
 
     // History (B): none yet, said as such (not "no matches").
     await page.getByTestId('nav-history').click()
-    await page.getByTestId('history-empty').waitFor({ timeout: 30_000 })
+    await page.getByTestId('history-empty').waitFor({ timeout: 90_000 })
     expect(await page.getByTestId('history-no-match').count()).toBe(0)
 
     // Label (B): no filter carried over, and an import counts all of B's images.
     await page.getByTestId('nav-label').click()
-    await expect.poll(() => countText(page), { timeout: 30_000 }).toBe('5 of 5 images')
+    await expect.poll(() => countText(page), { timeout: 90_000 }).toBe('5 of 5 images')
     expect(await page.getByTestId('filter-clear').count()).toBe(0)
     await page.getByTestId('import-folder-path').fill(join(dir, 'b-more'))
     await page.getByTestId('import-folder-start').click()
     await expect.poll(() => page.getByTestId('import-imported').textContent(), { timeout: 120_000 }).toBe('3 imported')
-    await expect.poll(() => countText(page), { timeout: 30_000 }).toBe('8 of 8 images')
+    await expect.poll(() => countText(page), { timeout: 90_000 }).toBe('8 of 8 images')
     // A's run kept sending progress all this while: B's Train screen still shows none of it.
     await page.getByTestId('nav-train').click()
-    await page.getByTestId('training-busy-elsewhere').waitFor({ timeout: 30_000 })
+    await page.getByTestId('training-busy-elsewhere').waitFor({ timeout: 90_000 })
     expect(await page.getByTestId('training-epoch').count()).toBe(0)
 
     // Back to A: its run is shown again (still going), its fit result, its History; the filter is reset.
@@ -140,15 +140,15 @@ describe('every screen follows the open project (Chromium, browser mode)', () =>
     await page.getByTestId('training-epoch').waitFor({ timeout: 60_000 })
     expect(await page.getByTestId('training-busy-elsewhere').count()).toBe(0)
     expect(await page.getByTestId('retrain-full').isDisabled()).toBe(true)
-    await page.getByTestId('anomaly-result').waitFor({ timeout: 30_000 })
+    await page.getByTestId('anomaly-result').waitFor({ timeout: 90_000 })
     await page.getByTestId('training-cancel').click()
     await page.getByTestId('retrain-full').waitFor({ state: 'visible' })
     await expect.poll(() => page.getByTestId('retrain-full').isDisabled(), { timeout: 120_000 }).toBe(false)
 
     await page.getByTestId('nav-history').click()
-    await expect.poll(() => page.getByTestId('history-count').textContent(), { timeout: 30_000 }).toBe('1–1 of 1')
+    await expect.poll(() => page.getByTestId('history-count').textContent(), { timeout: 90_000 }).toBe('1–1 of 1')
     await page.getByTestId('nav-label').click()
-    await expect.poll(() => countText(page), { timeout: 30_000 }).toBe('24 of 24 images')
+    await expect.poll(() => countText(page), { timeout: 90_000 }).toBe('24 of 24 images')
     expect(browser.pageErrors).toEqual([])
   })
 })
