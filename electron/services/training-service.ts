@@ -1,6 +1,6 @@
 import type { EmitEvent, EventPayload } from '../../shared/contract/index'
-import { DEFAULT_AUGMENT, type AugmentConfig } from '../engine/train/augment'
-import { TrainingEpochDto, type TrainAugment } from '../../shared/contract/training'
+import { augmentFromSwitches } from '../engine/train/augment'
+import { TrainingEpochDto } from '../../shared/contract/training'
 import type { ProjectStore } from '../store/project-store'
 import type { ModelVersion } from '../store/repositories/models-repo'
 import type { ModelVersionDto, TrainingDonePayload, TrainingProgressPayload, TrainingRunDto, TrainingStatusDto, TrainRequest } from '../../shared/contract/training'
@@ -109,7 +109,7 @@ export class TrainingService {
     const store = this.deps.project()
     const { augment, ...rest } = request
     const options: Omit<TrainJobOptions, 'backbone'> = { ...this.deps.defaults, ...rest, mode: request.mode ?? 'full' }
-    if (augment) options.augment = augmentConfigFrom(augment)
+    if (augment) options.augment = augmentFromSwitches(augment)
     const abort = new AbortController()
     this.abort = abort
     this.runFile = store.file
@@ -247,21 +247,6 @@ export class TrainingService {
       sameClasses: JSON.stringify(ma.classes) === JSON.stringify(mb.classes)
     }
   }
-}
-
-/** The screen's on/off switches as the trainer's augmentation settings (off = zero strength). */
-export function augmentConfigFrom(a: TrainAugment): Partial<AugmentConfig> {
-  const config: Partial<AugmentConfig> = {}
-  if (a.randomResizedCrop !== undefined) config.randomResizedCrop = a.randomResizedCrop
-  if (a.horizontalFlip !== undefined) config.horizontalFlip = a.horizontalFlip
-  if (a.rotation !== undefined) config.rotationDegrees = a.rotation ? DEFAULT_AUGMENT.rotationDegrees : 0
-  if (a.colorJitter !== undefined) {
-    const on = a.colorJitter
-    config.brightness = on ? DEFAULT_AUGMENT.brightness : 0
-    config.contrast = on ? DEFAULT_AUGMENT.contrast : 0
-    config.saturation = on ? DEFAULT_AUGMENT.saturation : 0
-  }
-  return config
 }
 
 /** A stored epoch record read back through its schema; one that no longer fits is left out, never trusted. */

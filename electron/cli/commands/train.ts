@@ -2,9 +2,10 @@ import { openProject } from '../../store/project-store'
 import { runTrainingJob, type TrainJobOptions, type TrainOutcome } from '../../engine/train/training-job'
 import { projectTrainingData } from '../../services/training-data'
 import { optionalNumber, printJson, requireString, UsageError, type CliCommand, type CliIo, type ParsedArgs } from '../command'
-import type { FreezePreset } from '../../engine/train/train-step'
-import { RECIPE_PRESETS } from '../../engine/train/recipe'
-import { describeOperatingPoint, type OperatingPointRequest } from '../../engine/train/operating-point'
+import { describeOperatingPoint } from '../../engine/train/operating-point'
+import { TrainSettings } from '../../../shared/contract/settings'
+import { OperatingPointRequest } from '../../../shared/contract/training'
+import { numberLimits } from '../../../shared/contract/schema-limits'
 import { ANOMALY_TRAIN_OPTIONS, ANOMALY_TRAIN_USAGE, runAnomalyTrain } from './anomaly-mode'
 
 /**
@@ -26,8 +27,6 @@ export const trainModes: Record<string, TrainModeRunner> = {
   // Anomaly mode (PatchCore, good images only): electron/cli/commands/anomaly-mode.ts
   anomaly: runAnomalyTrain
 }
-
-const FREEZE: FreezePreset[] = ['head', 'last-stage', 'all-but-stem', 'none']
 
 export const trainCommand: CliCommand = {
   name: 'train',
@@ -97,38 +96,72 @@ function oneOf<T extends string>(args: ParsedArgs, name: string, allowed: readon
   return v as T
 }
 
+/** The flag of each contract training setting (the setting's own name unless listed). */
+const SETTING_FLAGS: Partial<Record<keyof TrainSettings, string>> = { classWeighting: 'class-weights' }
+/** Settings without a flag of their own name: augment (the Training screen's), operatingPoint (two flags, below). */
+const NO_FLAG: ReadonlySet<keyof TrainSettings> = new Set(['augment', 'operatingPoint'])
+
+export const settingFlag = (key: keyof TrainSettings): string => SETTING_FLAGS[key] ?? key
+
+/**
+ * The contract's training settings from their flags, validated by the same schema the API
+ * uses (`TrainSettings`, shared/contract/settings.ts): a flag's limits are its setting's,
+ * and a refusal prints the schema's own message, naming the flag.
+ */
+export function trainSettingsFromArgs(args: ParsedArgs): TrainSettings {
+  const raw: Record<string, unknown> = {}
+  for (const key of Object.keys(TrainSettings.shape) as Array<keyof TrainSettings>) {
+    if (NO_FLAG.has(key)) continue
+    const flag = settingFlag(key)
+    const v = args.values[flag]
+    if (v === undefined) continue
+    const numeric = isNumberSetting(key)
+    if (numeric && (typeof v !== 'string' || v.trim() === '' || !Number.isFinite(Number(v)))) throw new UsageError(`--${flag} must be a number, got "${String(v)}"`)
+    raw[key] = numeric ? Number(v) : v
+  }
+  const parsed = TrainSettings.safeParse(raw)
+  if (!parsed.success) {
+    throw new UsageError(parsed.error.issues.map((i) => `--${settingFlag(i.path[0] as keyof TrainSettings)}: ${i.message}${i.path.length ? `, got ${JSON.stringify(raw[String(i.path[0])])}` : ''}`).join('; '))
+  }
+  return parsed.data
+}
+
+function isNumberSetting(key: keyof TrainSettings): boolean {
+  try {
+    numberLimits(TrainSettings.shape[key])
+    return true
+  } catch {
+    return false
+  }
+}
+
 /** Parse the classifier options (shared with tests). */
 export function trainOptionsFromArgs(mode: 'full' | 'quick', args: ParsedArgs): TrainJobOptions {
   return {
+    ...trainSettingsFromArgs(args),
     mode,
-    epochs: optionalNumber(args, 'epochs', { min: 1, max: 500, integer: true }),
-    batch: optionalNumber(args, 'batch', { min: 1, max: 512, integer: true }),
-    size: optionalNumber(args, 'size', { min: 32, max: 1024, integer: true }),
-    freeze: oneOf(args, 'freeze', FREEZE),
-    lr: optionalNumber(args, 'lr', { min: 1e-8, max: 10 }),
-    optimizer: oneOf(args, 'optimizer', ['sgd', 'adamw'] as const),
-    seed: optionalNumber(args, 'seed', { min: 0, max: 2 ** 31 - 1, integer: true }),
-    fit: oneOf(args, 'fit', ['crop', 'whole'] as const),
     weightsFile: typeof args.values.weights === 'string' ? args.values.weights : undefined,
     resume: args.values.fresh !== true,
+    // Options of this process only (not project settings): reduced models, threads, provider.
     width: optionalNumber(args, 'width', { min: 0.01, max: 4 }),
     threads: optionalNumber(args, 'threads', { min: 1, max: 256, integer: true }),
-    patience: optionalNumber(args, 'patience', { min: 0, max: 500, integer: true }),
-    classWeighting: oneOf(args, 'class-weights', ['auto', 'on', 'off'] as const),
-    schedule: oneOf(args, 'schedule', ['step', 'cosine'] as const),
     provider: oneOf(args, 'provider', ['auto', 'cpu', 'webgpu', 'cuda', 'dml', 'coreml'] as const),
-    recipe: oneOf(args, 'recipe', RECIPE_PRESETS),
     operatingPoint: operatingPointFromArgs(args)
   }
 }
 
+/** `--missed-defect-rate R` or `--false-reject-rate R`: the contract's `operatingPoint`, checked by its schema. */
 function operatingPointFromArgs(args: ParsedArgs): OperatingPointRequest | undefined {
-  const missed = optionalNumber(args, 'missed-defect-rate', { min: 0, max: 0.999999 })
-  const frr = optionalNumber(args, 'false-reject-rate', { min: 0, max: 0.999999 })
-  if (missed !== undefined && frr !== undefined) throw new UsageError('Give either --missed-defect-rate or --false-reject-rate, not both: the threshold is chosen for one target.')
-  if (missed !== undefined) return { target: 'missed-defect-rate', rate: missed }
-  if (frr !== undefined) return { target: 'false-reject-rate', rate: frr }
-  return undefined
+  const flags = { 'missed-defect-rate': args.values['missed-defect-rate'], 'false-reject-rate': args.values['false-reject-rate'] } as const
+  const given = (Object.keys(flags) as Array<keyof typeof flags>).filter((f) => flags[f] !== undefined)
+  if (given.length === 0) return undefined
+  if (given.length > 1) throw new UsageError('Give either --missed-defect-rate or --false-reject-rate, not both: the threshold is chosen for one target.')
+  const target = given[0]!
+  const rate = Number(flags[target])
+  if (typeof flags[target] !== 'string' || String(flags[target]).trim() === '' || !Number.isFinite(rate)) throw new UsageError(`--${target} must be a number, got "${String(flags[target])}"`)
+  const parsed = OperatingPointRequest.safeParse({ target, rate })
+  if (!parsed.success) throw new UsageError(`--${target}: ${parsed.error.issues.map((i) => i.message).join('; ')}, got ${rate}`)
+  return parsed.data
 }
 
 const pct = (x: number | null | undefined): string => (x === null || x === undefined || Number.isNaN(x) ? '–' : `${(x * 100).toFixed(1)}%`)

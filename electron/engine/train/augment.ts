@@ -1,5 +1,6 @@
 import { IMAGENET_MEAN, IMAGENET_STD, type RgbImage } from '../../imaging/preprocess'
 import type { Rng } from './rng'
+import type { TrainAugment } from '../../../shared/contract/training'
 
 export type { RgbImage }
 
@@ -47,6 +48,25 @@ export const DEFAULT_AUGMENT: AugmentConfig = {
   brightness: 0.2,
   contrast: 0.2,
   saturation: 0.2
+}
+
+/**
+ * The contract's augmentation switches (`training:start`'s `augment`, the Training screen's
+ * check boxes) as trainer settings: the one place they are translated. On keeps the
+ * default strength, off sets it to zero; a switch left out keeps its default.
+ */
+export function augmentFromSwitches(a: TrainAugment): Partial<AugmentConfig> {
+  const config: Partial<AugmentConfig> = {}
+  if (a.randomResizedCrop !== undefined) config.randomResizedCrop = a.randomResizedCrop
+  if (a.horizontalFlip !== undefined) config.horizontalFlip = a.horizontalFlip
+  if (a.rotation !== undefined) config.rotationDegrees = a.rotation ? DEFAULT_AUGMENT.rotationDegrees : 0
+  if (a.colorJitter !== undefined) {
+    const on = a.colorJitter
+    config.brightness = on ? DEFAULT_AUGMENT.brightness : 0
+    config.contrast = on ? DEFAULT_AUGMENT.contrast : 0
+    config.saturation = on ? DEFAULT_AUGMENT.saturation : 0
+  }
+  return config
 }
 
 /** No augmentation at all: the deterministic transform used for validation-like passes. */

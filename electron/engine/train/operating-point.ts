@@ -16,13 +16,11 @@
  * (or good) images there is nothing to choose from: the argmax-like 0.5 stays, with a note.
  */
 
-export type OperatingTarget = 'missed-defect-rate' | 'false-reject-rate'
+import type { OperatingPointRequest } from '../../../shared/contract/training'
 
-export interface OperatingPointRequest {
-  target: OperatingTarget
-  /** The rate asked for, in [0, 1). */
-  rate: number
-}
+/** The request is the contract's (`training:start`'s `operatingPoint`, with its limits). */
+export type { OperatingPointRequest }
+export type OperatingTarget = OperatingPointRequest['target']
 
 /** Default: at most 1 % of defects passed (on the line a missed defect costs most). */
 export const DEFAULT_OPERATING_POINT: OperatingPointRequest = { target: 'missed-defect-rate', rate: 0.01 }

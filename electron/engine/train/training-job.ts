@@ -5,7 +5,7 @@ import { resolveStartingBackbone, type StartingBackbone } from '../models/starti
 import { readSafetensors, writeSafetensors } from '../models/safetensors'
 import type { ExecutionProviderName, ProviderRequest } from '../infer/sessions'
 import type { Fit } from '../../imaging/preprocess'
-import { defaultTrainerConfig, runTrainer, TrainingDataError, type FreezePreset, type TrainerConfig, type TrainProgress } from './trainer'
+import { defaultTrainerConfig, runTrainer, TrainingDataError, type TrainerConfig, type TrainProgress } from './trainer'
 import { DEFAULT_AUGMENT, NO_AUGMENT, type AugmentConfig } from './augment'
 import { deserializeCheckpoint, serializeCheckpoint, type Checkpoint, type EpochRecord } from './checkpoints'
 import { evaluateLogits, evaluateModel, PreprocessedSet, type EvalResult, type EvalSample } from './evaluate'
@@ -15,7 +15,7 @@ import { computeEmbeddings, DEFAULT_HEAD_TRAINING, trainLinearHead, withHead } f
 import type { ClassificationMetrics } from './metrics'
 import { modelWarnings, passFailFromLogits } from './pass-fail'
 import type { OperatingPointDto, PassFailMetricsDto } from '../../../shared/contract/training'
-import { readProjectSetting } from '../../../shared/contract/settings'
+import { readProjectSetting, type TrainSettings } from '../../../shared/contract/settings'
 import { chooseOperatingPoint, checkOperatingPointRequest, DEFAULT_OPERATING_POINT, goodProbabilities, type OperatingPointRequest } from './operating-point'
 import type { ProjectDataset, StoredModel, TrainingData } from './training-data'
 import { applyRecipe, dataProfile, runLrFinder, type ExplicitSettings, type RecipeRecord } from './auto-recipe'
@@ -35,45 +35,27 @@ export const SETTING_TRAIN_FIT = 'training.fit'
 export const SETTING_TRAIN_SIZE = 'training.size'
 export const SETTING_OPERATING_POINT = 'training.operatingPoint'
 
-export interface TrainJobOptions {
+/**
+ * The training settings a job takes are the contract's (`TrainSettings`, the
+ * `training:start` request without mode and resume: shared/contract/training.ts): the same
+ * names, types and limits the Training screen, the API and `defect-studio train` validate.
+ * Augmentation arrives as trainer settings (the contract's switches are translated once, by
+ * augmentFromSwitches in augment.ts); the rest is what only this process knows.
+ */
+export interface TrainJobOptions extends Omit<TrainSettings, 'augment'> {
   mode: 'full' | 'quick'
-  epochs?: number
-  batch?: number
-  size?: number
-  freeze?: FreezePreset
-  lr?: number
-  optimizer?: 'sgd' | 'adamw'
-  seed?: number
-  fit?: Fit
   /** Continue a matching interrupted or cancelled run from its last checkpoint (default true). */
   resume?: boolean
+  /** Augmentation overrides, or 'none'. */
+  augment?: Partial<AugmentConfig> | 'none'
   /** Start from these ResNet18 weights (.safetensors) instead of the project's backbone. */
   weightsFile?: string
   /** ResNet width multiplier (1 = torchvision). Reduced widths are for tests and benches. */
   width?: number
-  /** Augmentation overrides, or 'none'. */
-  augment?: Partial<AugmentConfig> | 'none'
-  /** Early-stopping patience in epochs (0 = never). */
-  patience?: number
-  /** Class-weighted loss: 'auto' (default) turns it on beyond 3:1 imbalance. */
-  classWeighting?: 'auto' | 'on' | 'off'
-  /** Learning-rate schedule: StepLR(7, 0.1) (default) or cosine with one warm-up epoch. */
-  schedule?: 'step' | 'cosine'
   provider?: ProviderRequest
   threads?: number
   /** Use this backbone instead of the app's resolved one (tests, benches). */
   backbone?: StartingBackbone
-  /**
-   * 'auto' (default for full runs): settings chosen from the data with a learning-rate
-   * range test (recipe.ts); the options above, where given, override its choices.
-   * 'seed': torchvision's fine-tuning recipe, the project's original defaults.
-   */
-  recipe?: RecipePreset
-  /**
-   * The PASS threshold is chosen on the validation images for this target (operating-point.ts);
-   * default: the project's `training.operatingPoint`, else missed defects ≤ 1 %.
-   */
-  operatingPoint?: OperatingPointRequest
 }
 
 export interface TrainJobHooks {

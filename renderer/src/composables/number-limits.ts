@@ -1,36 +1,13 @@
-import { z } from 'zod'
+import { limitProblem, type NumberLimits } from '../../../shared/contract/schema-limits'
 import { translate } from '../i18n/index'
 
 /**
- * Limits of a numeric field, read from the contract's zod schema for it, so the form, the
- * browser's own validation (min/max/step) and the services agree on one range. `scale`
- * shows a fraction as a percent (0.005 → 0.5).
+ * A numeric field's limits come from the contract's zod schema for it, through the one
+ * reader in shared/contract/schema-limits.ts, so the form, the browser's own validation
+ * (min/max/step), the CLI and the services agree on one range. This file adds the form's
+ * side: input attributes and the message in the app's language.
  */
-export interface NumberLimits {
-  min: number | null
-  max: number | null
-  /** The bound itself is not allowed (zod's gt/lt, e.g. a rate that must be above 0). */
-  exclusiveMin: boolean
-  exclusiveMax: boolean
-  integer: boolean
-}
-
-export function numberLimits(schema: z.ZodType, scale = 1): NumberLimits {
-  // toJSONSchema is zod's public description of a schema: optional/nullable wrappers
-  // become anyOf entries; the number one carries the bounds.
-  const json = z.toJSONSchema(schema, { unrepresentable: 'any' }) as Record<string, unknown> & { anyOf?: Array<Record<string, unknown>> }
-  const node = json.anyOf?.find((n) => n.type === 'number' || n.type === 'integer') ?? json
-  const num = (key: string) => (typeof node[key] === 'number' ? (node[key] as number) * scale : null)
-  const exMin = num('exclusiveMinimum')
-  const exMax = num('exclusiveMaximum')
-  return {
-    min: exMin ?? num('minimum'),
-    max: exMax ?? num('maximum'),
-    exclusiveMin: exMin !== null,
-    exclusiveMax: exMax !== null,
-    integer: node.type === 'integer'
-  }
-}
+export { numberLimits, type NumberLimits } from '../../../shared/contract/schema-limits'
 
 /**
  * `<input type="number">` attributes for these limits. Whole numbers step by 1 from their
@@ -47,13 +24,10 @@ export function numberInputAttrs(l: NumberLimits): { min?: number; max?: number;
 
 /** What is wrong with a typed value, in words (null when it is fine). `unit` follows the bounds, e.g. ' %'. */
 export function numberProblem(raw: string | number, l: NumberLimits, label: string, unit = ''): string | null {
-  const text = String(raw).trim()
-  const value = Number(text)
-  if (text === '' || !Number.isFinite(value)) return translate('limits.notNumber', { label })
-  if (l.integer && !Number.isInteger(value)) return translate('limits.notWhole', { label })
-  const belowMin = l.min !== null && (l.exclusiveMin ? value <= l.min : value < l.min)
-  const aboveMax = l.max !== null && (l.exclusiveMax ? value >= l.max : value > l.max)
-  if (!belowMin && !aboveMax) return null
+  const problem = limitProblem(raw, l)
+  if (problem === null) return null
+  if (problem === 'not-a-number') return translate('limits.notNumber', { label })
+  if (problem === 'not-whole') return translate('limits.notWhole', { label })
   return translate('limits.outOfRange', { label, range: rangeText(l, unit) })
 }
 

@@ -65,8 +65,8 @@ describe('projects:settings-set checks each known key with the schema of the req
   })
 
   it('the limits of a setting are read from its schema, not restated', () => {
-    expect(numberLimits(TrainRequest.shape.epochs)).toEqual({ min: 1, minInclusive: true, max: 500, maxInclusive: true, integer: true })
-    expect(numberLimits(TrainRequest.shape.lr)).toMatchObject({ min: 0, minInclusive: false, max: 10, integer: false })
+    expect(numberLimits(TrainRequest.shape.epochs)).toEqual({ min: 1, exclusiveMin: false, max: 500, exclusiveMax: false, integer: true })
+    expect(numberLimits(TrainRequest.shape.lr)).toMatchObject({ min: 0, exclusiveMin: true, max: 10, integer: false })
     expect(numberLimits(projectSettingSchemas['training.size'])).toMatchObject({ min: 32, max: 1024, integer: true })
   })
 })
