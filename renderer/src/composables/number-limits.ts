@@ -1,5 +1,5 @@
 import { limitProblem, type NumberLimits } from '../../../shared/contract/schema-limits'
-import { translate } from '../i18n/index'
+import { translate } from '../i18n/core'
 
 /**
  * A numeric field's limits come from the contract's zod schema for it, through the one
