@@ -1,13 +1,17 @@
 import { appVersion } from '../services/app-info'
+import { errorCode } from '../services/error-codes'
 import { busyMessage, isBusyError } from '../store/errors'
 import { parseCommandArgs, UsageError, type CliIo } from './command'
 import { commands } from './commands/index'
+import { EXIT_CODE } from './exit-codes'
 import { userWorkingFolder } from './user-cwd'
 import { processIo } from './process-io'
 
 /**
  * `defect-studio` entry point. Every command accepts --json; errors exit non-zero with a
- * one-line reason (and `{ "error": "…" }` on stdout with --json).
+ * one-line reason (and `{ "error": "…", "code": "…" }` on stdout with --json). The code is
+ * the contract error code (services/error-codes.ts, the app's one mapping); the exit status
+ * follows from it (exit-codes.ts).
  */
 export async function runCli(argv: string[], io: CliIo): Promise<number> {
   const json = argv.includes('--json')
@@ -34,16 +38,17 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       return usageFailure(io, json, `${command.name}: ${(error as Error).message}`)
     }
     const message = isBusyError(error) ? busyMessage() : error instanceof Error ? error.message.split('\n')[0]! : String(error)
-    if (json) io.out(JSON.stringify({ error: message }))
+    const code = errorCode(error)
+    if (json) io.out(JSON.stringify({ error: message, code }))
     io.err(`defect-studio ${command.name}: ${message}`)
-    return 1
+    return EXIT_CODE[code]
   }
 }
 
 function usageFailure(io: CliIo, json: boolean, reason: string): number {
-  if (json) io.out(JSON.stringify({ error: reason }))
+  if (json) io.out(JSON.stringify({ error: reason, code: 'invalid-payload' }))
   io.err(`defect-studio: ${reason}`)
-  return 2
+  return EXIT_CODE['invalid-payload']
 }
 
 function isParseArgsError(error: unknown): boolean {

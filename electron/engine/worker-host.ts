@@ -4,6 +4,7 @@ import { createRequire } from 'node:module'
 import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker, type ResourceLimits } from 'node:worker_threads'
+import type { CallErrorCode } from '../../shared/contract/define'
 import type { HostToWorker, PayloadOfHandler, ProgressOfHandler, ResultOfHandler, Transferable, WorkerErrorInfo, WorkerToHost } from './worker/protocol'
 import type { WorkerHandlers, WorkerRequestType } from './worker/handlers/index'
 
@@ -27,11 +28,15 @@ export class WorkerCrashedError extends Error {
   }
 }
 
-/** A handler in the worker threw; name and message come from the worker. */
+/** A handler in the worker threw; its message, contract code and class name come from the worker. */
 export class WorkerRequestError extends Error {
+  readonly code: CallErrorCode
+  readonly userFacing: boolean
   constructor(info: WorkerErrorInfo) {
     super(info.message)
     this.name = info.name || 'WorkerRequestError'
+    this.code = info.code ?? 'failed'
+    this.userFacing = info.userFacing ?? false
   }
 }
 

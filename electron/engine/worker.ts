@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads'
-import { isTransferring, type HandlerContext, type HandlerDef, type HostToWorker, type Transferable, type WorkerToHost } from './worker/protocol'
+import { isTransferring, type ErrorClassifier, type HandlerContext, type HandlerDef, type HostToWorker, type Transferable, type WorkerToHost } from './worker/protocol'
 import { createWorkerHandlers, type EngineWorkerDeps, type WorkerHandlers, type WorkerRequestType } from './worker/handlers/index'
 
 /**
@@ -10,7 +10,7 @@ import { createWorkerHandlers, type EngineWorkerDeps, type WorkerHandlers, type 
  * must not import itself (the project store).
  */
 
-export function serveEngineWorker(deps: EngineWorkerDeps): void {
+export function serveEngineWorker(deps: EngineWorkerDeps & { classifyError?: ErrorClassifier }): void {
   if (!parentPort) throw new Error('serveEngineWorker must run in a worker thread (started by worker-host.ts).')
   const port = parentPort
 
@@ -36,7 +36,7 @@ export function serveEngineWorker(deps: EngineWorkerDeps): void {
   async function handle(id: number, type: string, payload: unknown): Promise<void> {
     const handler = handlerFor(type)
     if (!handler) {
-      send({ kind: 'response', id, ok: false, error: { name: 'UnknownRequestError', message: `The engine worker has no handler for "${type}".` } })
+      send({ kind: 'response', id, ok: false, error: { name: 'UnknownRequestError', message: `The engine worker has no handler for "${type}".`, code: 'unknown-channel', userFacing: true } })
       return
     }
     const controller = new AbortController()
@@ -51,7 +51,9 @@ export function serveEngineWorker(deps: EngineWorkerDeps): void {
       else send({ kind: 'response', id, ok: true, result: value })
     } catch (error) {
       const e = error instanceof Error ? error : new Error(String(error))
-      send({ kind: 'response', id, ok: false, error: { name: e.name, message: e.message } })
+      // The class does not survive postMessage; its contract code does (decided here, where the class is known).
+      const { code, userFacing } = deps.classifyError?.(error) ?? { code: 'failed', userFacing: false }
+      send({ kind: 'response', id, ok: false, error: { name: e.name, message: e.message, code, userFacing } })
     } finally {
       controllers.delete(id)
     }

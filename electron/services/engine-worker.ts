@@ -1,5 +1,6 @@
 import { serveEngineWorker } from '../engine/worker'
 import { openProject } from '../store/project-store'
+import { classifyError } from './error-codes'
 import { projectTrainingData } from './training-data'
 
 /**
@@ -11,5 +12,7 @@ serveEngineWorker({
   openTrainingData: (projectFile) => {
     const store = openProject(projectFile)
     return { data: projectTrainingData(store), close: () => store.close() }
-  }
+  },
+  // Errors cross the thread boundary with their contract code (the app's one mapping).
+  classifyError
 })

@@ -1,9 +1,8 @@
-import type { CallError, CallErrorCode } from '../../shared/contract/index'
-import { busyMessage, isBusyError } from '../store/errors'
+import type { CallErrorCode } from '../../shared/contract/index'
 
 /**
  * Errors that services throw on purpose carry a code and a message a person can act on.
- * Anything else is an unexpected failure: its message is kept (one line) but never its stack.
+ * Which code other error classes get is decided in error-codes.ts (the one mapping).
  */
 export class UserFacingError extends Error {
   constructor(
@@ -29,12 +28,4 @@ export class NoProjectError extends UserFacingError {
     super('no-project', 'No project is open. Create or open a project first.')
     this.name = 'NoProjectError'
   }
-}
-
-export function toCallError(error: unknown, channel: string): CallError {
-  if (error instanceof UserFacingError) return { code: error.code, message: error.message, ...(error.issues ? { issues: error.issues } : {}) }
-  if (isBusyError(error)) return { code: 'failed', message: busyMessage() }
-  const raw = error instanceof Error ? error.message : String(error)
-  const firstLine = raw.split('\n')[0]!.slice(0, 500)
-  return { code: 'failed', message: `"${channel}" failed: ${firstLine}` }
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { basename } from 'node:path'
 import { DEFAULT_DECODE_LIMITS, decodeImage, ImageRejectedError, readImageFile, rejectFromErrno, type DecodeLimits } from '../imaging/decode'
 import type { ProjectStore } from '../store/project-store'
-import { busyMessage, isBusyError } from '../store/errors'
+import { busyMessage, isBusyError, StoreConflictError } from '../store/errors'
 import type { NewImage } from '../store/repositories/images-repo'
 import { planImport, type ImportCandidate, type ImportSource } from './import-scan'
 import { UserFacingError } from './errors'
@@ -158,11 +158,11 @@ export async function importImages(store: ProjectStore, source: ImportSource, op
       const message = (error as Error).message
       // A class name the store refuses (too long, control characters) rejects the file;
       // anything else (disk full, I/O error) stops the import: the next image would fail too.
-      if ((error as Error).name === 'StoreConflictError') {
+      if (error instanceof StoreConflictError) {
         report.rejected.push({ file, reason: `its folder name is not a valid class: ${message}`, code: 'bad-class-name' })
         return
       }
-      if (isBusyError(error)) throw new UserFacingError('failed', `${busyMessage(store.file)} ${report.imported} images were imported before "${file}"; import again to add the rest (images already stored are skipped as duplicates).`)
+      if (isBusyError(error)) throw new UserFacingError('busy', `${busyMessage(store.file)} ${report.imported} images were imported before "${file}"; import again to add the rest (images already stored are skipped as duplicates).`)
       throw new UserFacingError('failed', `Storing "${file}" failed (${message.split('\n')[0]}). ${report.imported} images were imported before it; free disk space and import again to add the rest.`)
     }
     if (result.status === 'duplicate') report.duplicates.push({ file, sameAs: result.sameAs })

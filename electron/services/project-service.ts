@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs'
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises'
 import { dirname, join, resolve } from 'node:path'
-import { ProjectFileError, StoreConflictError, StoreNotFoundError } from '../store/errors'
 import { createProject, openProject, type ProjectStore } from '../store/project-store'
 import type { ClassRow, ClassWithCounts } from '../store/repositories/classes-repo'
 import { dataDir } from './app-info'
-import { NoProjectError, NotFoundError, UserFacingError } from './errors'
+import { NoProjectError, UserFacingError } from './errors'
 import { checkProjectSetting } from '../../shared/contract/settings'
 
 export interface RecentProject {
@@ -50,14 +49,14 @@ export class ProjectService {
   async create(path: string): Promise<ProjectSummary> {
     const file = resolve(path)
     await mkdir(dirname(file), { recursive: true }).catch(() => undefined)
-    const store = wrap(() => createProject(file))
+    const store = createProject(file)
     return this.switchTo(store)
   }
 
   async open(path: string): Promise<ProjectSummary> {
     const file = resolve(path)
     if (this.store?.file === file) return this.summary()
-    const store = wrap(() => openProject(file))
+    const store = openProject(file)
     return this.switchTo(store)
   }
 
@@ -85,25 +84,25 @@ export class ProjectService {
   }
 
   createClass(input: { name: string; colour?: string; isGood?: boolean }): ClassRow {
-    return wrap(() => this.current().classes.create(input))
+    return this.current().classes.create(input)
   }
 
   updateClass(id: number, changes: { name?: string; colour?: string; order?: number; isGood?: boolean }): ClassRow {
-    return wrap(() => this.current().classes.update(id, changes))
+    return this.current().classes.update(id, changes)
   }
 
   reorderClasses(ids: number[]): ClassRow[] {
-    return wrap(() => this.current().classes.reorder(ids))
+    return this.current().classes.reorder(ids)
   }
 
   deleteClass(id: number): { unlabelled: number } {
     const store = this.current()
-    return wrap(() => store.classes.delete(id, store.labels.nextActionId()))
+    return store.classes.delete(id, store.labels.nextActionId())
   }
 
   mergeClasses(sourceId: number, targetId: number): { moved: number; target: ClassRow } {
     const store = this.current()
-    return wrap(() => store.classes.merge(sourceId, targetId, store.labels.nextActionId()))
+    return store.classes.merge(sourceId, targetId, store.labels.nextActionId())
   }
 
   getSettings(): Record<string, unknown> {
@@ -136,18 +135,6 @@ export class ProjectService {
 
   private emit(): void {
     for (const l of this.listeners) l(this.store)
-  }
-}
-
-/** Run a store call, turning its errors into errors the UI shows as they are. */
-export function wrap<T>(fn: () => T): T {
-  try {
-    return fn()
-  } catch (error) {
-    if (error instanceof StoreNotFoundError) throw new NotFoundError(error.message.replace(/ was not found\.$/, ''))
-    if (error instanceof StoreConflictError) throw new UserFacingError('conflict', error.message)
-    if (error instanceof ProjectFileError) throw new UserFacingError('failed', error.message)
-    throw error
   }
 }
 

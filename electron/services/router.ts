@@ -7,7 +7,7 @@ import {
   type ChannelName,
   type ResultOf
 } from '../../shared/contract/index'
-import { toCallError } from './errors'
+import { toCallError } from './error-codes'
 
 /** Who sent a call. Electron checks the sending frame; browser mode checks the socket. */
 export interface CallContext {

@@ -31,15 +31,27 @@ export function event<P extends z.ZodType>(payload: P, doc: string): EventChanne
 /** What every call over IPC or WebSocket resolves to: never a thrown stack trace. */
 export type CallResult<R> = { ok: true; value: R } | { ok: false; error: CallError }
 
-export type CallErrorCode =
-  | 'unknown-channel'
-  | 'invalid-payload'
-  | 'untrusted-sender'
-  | 'not-found'
-  | 'conflict'
-  | 'failed'
-  | 'cancelled'
-  | 'no-project'
+/**
+ * Why a call failed, the same over IPC, WebSocket, the engine worker and the CLI (`--json`
+ * `code`, and the exit code, electron/cli/exit-codes.ts). Which error class gives which code
+ * is decided in one place, electron/services/error-codes.ts.
+ *   busy       another program holds the project's write lock past the busy timeout
+ *   bad-image  an image could not be decoded or is refused (format, size, damage)
+ */
+export const CALL_ERROR_CODES = [
+  'unknown-channel',
+  'invalid-payload',
+  'untrusted-sender',
+  'not-found',
+  'conflict',
+  'failed',
+  'cancelled',
+  'no-project',
+  'busy',
+  'bad-image'
+] as const
+
+export type CallErrorCode = (typeof CALL_ERROR_CODES)[number]
 
 export interface CallError {
   code: CallErrorCode

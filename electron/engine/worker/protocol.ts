@@ -1,4 +1,5 @@
 import type { TransferListItem } from 'node:worker_threads'
+import type { CallErrorCode } from '../../../shared/contract/define'
 
 /**
  * The message protocol between the main process (worker-host.ts) and the engine worker
@@ -11,7 +12,7 @@ import type { TransferListItem } from 'node:worker_threads'
  *   worker -> host   { kind: 'ready' }                           handlers loaded
  *                    { kind: 'progress', id, data }              zero or more per request
  *                    { kind: 'response', id, ok: true, result }
- *                    { kind: 'response', id, ok: false, error: { name, message } }
+ *                    { kind: 'response', id, ok: false, error: { name, message, code, userFacing } }
  *
  * Each handler declares its payload, result and progress types (defineHandler<P, R, G>);
  * the host's `call` takes them from the handler by request type, so neither side casts.
@@ -33,9 +34,17 @@ export interface CancelMessage {
 export type HostToWorker = RequestMessage | CancelMessage
 
 export interface WorkerErrorInfo {
+  /** The error's class name: for logs only, never matched on (the code says what it was). */
   name: string
   message: string
+  /** The contract code of the error (electron/services/error-codes.ts decides it in the worker). */
+  code: CallErrorCode
+  /** The message is written for a person (shown as is) rather than an unexpected failure. */
+  userFacing: boolean
 }
+
+/** How the worker tells what an error was; the thread's entry file passes the app's one mapping. */
+export type ErrorClassifier = (error: unknown) => { code: CallErrorCode; userFacing: boolean }
 
 export type WorkerToHost =
   | { kind: 'ready' }

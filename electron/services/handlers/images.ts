@@ -2,7 +2,6 @@ import type { EmitEvent } from '../../../shared/contract/index'
 import type { ImportProgressEvent, ImportReportView } from '../../../shared/contract/images'
 import { ImportSourceError, type ImportService, type ImportSource } from '../import-service'
 import type { ProjectService } from '../project-service'
-import { wrap } from '../project-service'
 import { UserFacingError } from '../errors'
 import { FileAccess } from '../file-access'
 import type { HandlerMap } from '../router'
@@ -58,12 +57,12 @@ export function imagesHandlers(deps: ImageHandlerDeps): HandlerMap {
     },
     'images:get': ({ id }) => {
       const store = projects.current()
-      const image = wrap(() => store.images.get(id))
+      const image = store.images.get(id)
       const history = store.labels.history(id).map(({ oldClassId, newClassId, changedAt, source, undone }) => ({ oldClassId, newClassId, changedAt, source, undone }))
       return { ...image, history }
     },
     'images:set-label': ({ imageIds, classId }) => {
-      const result = wrap(() => projects.current().labels.set(imageIds, classId, 'user'))
+      const result = projects.current().labels.set(imageIds, classId, 'user')
       emit('images:changed', { reason: 'label', imageIds })
       return result
     },
@@ -73,7 +72,7 @@ export function imagesHandlers(deps: ImageHandlerDeps): HandlerMap {
       return { undone: undone !== null, imageIds: undone?.imageIds ?? [] }
     },
     'images:set-split': ({ imageIds, split }) => {
-      const changed = wrap(() => projects.current().splits.set(imageIds, split, 'user'))
+      const changed = projects.current().splits.set(imageIds, split, 'user')
       emit('images:changed', { reason: 'split', imageIds })
       return { changed }
     },

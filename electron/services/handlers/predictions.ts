@@ -1,7 +1,6 @@
 import type { EmitEvent } from '../../../shared/contract/index'
 import type { MisclassifiedItem } from '../../../shared/contract/images'
 import type { ProjectService } from '../project-service'
-import { wrap } from '../project-service'
 import { UserFacingError } from '../errors'
 import type { HandlerMap } from '../router'
 import { ModelLoadError } from '../../engine/infer/sessions'
@@ -47,7 +46,7 @@ export function predictionsHandlers(deps: PredictionHandlerDeps): HandlerMap {
     'models:misclassified': ({ version }): Promise<MisclassifiedItem[]> =>
       exclusive(async () => {
         const store = projects.current()
-        const model = wrap(() => store.models.get(version))
+        const model = store.models.get(version)
         if (model.kind !== 'classifier') throw new UserFacingError('failed', `Model version ${version} is an anomaly model; the misclassified gallery is for classifier versions.`)
         return misclassified(store, version, { threads: deps.threads, runner: deps.runner })
       })

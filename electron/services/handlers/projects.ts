@@ -3,7 +3,6 @@ import type { ClassInfo, ProjectSummary as ProjectSummaryView } from '../../../s
 import { exportProject } from '../export-service'
 import { FileAccess } from '../file-access'
 import type { ProjectService } from '../project-service'
-import { wrap } from '../project-service'
 import type { HandlerMap } from '../router'
 
 export interface ProjectHandlerDeps {
@@ -46,7 +45,7 @@ export function projectsHandlers(deps: ProjectHandlerDeps): HandlerMap {
     'projects:save-copy': async ({ path, overwrite }) => {
       const store = projects.current()
       const target = await files.fileToWrite(path, 'The copy')
-      return await wrapAsync(() => store.saveCopy(target.path, { overwrite: overwrite === true }))
+      return await store.saveCopy(target.path, { overwrite: overwrite === true })
     },
     'projects:export': async ({ folder }) => exportProject(projects.current(), await files.folderToWrite(folder, 'The export folder')),
     'projects:settings-get': () => projects.getSettings(),
@@ -76,16 +75,6 @@ export function projectsHandlers(deps: ProjectHandlerDeps): HandlerMap {
       classesChanged()
       return { moved, classes: classes() }
     }
-  }
-}
-
-async function wrapAsync<T>(fn: () => Promise<T>): Promise<T> {
-  try {
-    return await fn()
-  } catch (error) {
-    return wrap(() => {
-      throw error
-    })
   }
 }
 

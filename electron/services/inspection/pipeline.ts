@@ -9,6 +9,7 @@ import type {
 } from '../../../shared/contract/inspection'
 import { decideVerdict, noVerdict, type VerdictDecision } from './verdict'
 import { LatencyStats } from './stats'
+import { errorCode } from '../error-codes'
 
 /**
  * The inspection pipeline: frames in, recorded verdicts out.
@@ -356,8 +357,8 @@ export class InspectionPipeline {
         (output) => finish(deadlinePassed ? { reason: 'deadline' } : { output }),
         (error: unknown) => {
           const message = error instanceof Error ? error.message : String(error)
-          const name = (error as { name?: string } | null)?.name
-          const badImage = name === 'PreprocessError' || name === 'ImageDecodeError' || name === 'ImageRejectedError'
+          // By contract code (error-codes.ts): the same for the in-process engine and the worker's.
+          const badImage = errorCode(error) === 'bad-image'
           this.options.onIncident?.(badImage ? 'bad-image' : 'engine-error', message)
           finish({ reason: badImage ? 'bad-image' : 'engine-error' })
         }

@@ -76,7 +76,9 @@ const BY_CODE: Record<CallErrorCode, string> = {
   conflict: 'errors.code.conflict',
   failed: 'errors.code.failed',
   cancelled: 'errors.code.cancelled',
-  'no-project': 'errors.noProject'
+  'no-project': 'errors.noProject',
+  busy: 'errors.code.busy',
+  'bad-image': 'errors.code.badImage'
 }
 
 /** The catalogue entry for a sentence; null for one we do not know that is not an error. */

@@ -3,7 +3,7 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSy
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { toCallError } from '../../../electron/services/errors'
+import { toCallError } from '../../../electron/services/error-codes'
 import { importImages } from '../../../electron/services/import-service'
 import { createProject, openProject } from '../../../electron/store/project-store'
 
@@ -66,7 +66,7 @@ describe('write transactions and a busy project (issue 12 item 3)', () => {
       } catch (error) {
         raw = error
       }
-      expect(toCallError(raw, 'classes:create').message).toMatch(/^The project is busy: another program/)
+      expect(toCallError(raw, 'classes:create')).toMatchObject({ code: 'busy', message: expect.stringMatching(/^The project is busy: another program/) })
       other.prepare('ROLLBACK').run()
       expect(store.classes.create({ name: 'scratch' }).name).toBe('scratch')
     } finally {

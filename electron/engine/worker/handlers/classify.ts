@@ -1,6 +1,7 @@
 import { runClassifierBatch } from '../../infer/classifier-batch'
 import { createSession, type ExecutionProviderName, type InferenceSession } from '../../infer/sessions'
 import { defineHandler, withTransfer } from '../protocol'
+import { ModelNotLoadedError } from '../errors'
 
 /**
  * Classifier ONNX models (weights baked in) run as-is in the worker: model suggestions and
@@ -21,7 +22,7 @@ export const classifyHandlers = {
   /** input: [n, 3, size, size] float32 (moved, not copied) -> probabilities [n, classes]. */
   'classify:run': defineHandler<{ key: string; input: Float32Array; n: number; size: number }, { probabilities: Float32Array; classes: number }>(async (p) => {
     const session = sessions.get(p.key)
-    if (!session) throw new Error(`No classifier is loaded under "${p.key}"; load it first (classify:load).`)
+    if (!session) throw new ModelNotLoadedError('classifier', p.key, 'classify:load')
     const out = await runClassifierBatch(session, p.input, p.n, p.size)
     return withTransfer(out, [out.probabilities.buffer as ArrayBuffer])
   }),

@@ -1,6 +1,7 @@
 import { threadId, workerData } from 'node:worker_threads'
 import { createSession, ortVersion, type ExecutionProviderName, type ProviderRequest } from '../../infer/sessions'
 import { OnnxGraph } from '../../onnx/graph'
+import { CancelledError } from '../errors'
 import { defineHandler } from '../protocol'
 
 /**
@@ -39,9 +40,7 @@ export const diagnosticsHandlers = {
         ctx.signal.addEventListener('abort', () => {
           clearInterval(tick)
           clearTimeout(done)
-          const e = new Error('Cancelled.')
-          e.name = 'CancelledError'
-          reject(e)
+          reject(new CancelledError())
         })
       })
   ),

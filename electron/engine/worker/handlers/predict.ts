@@ -3,6 +3,7 @@ import { Predictor, type ImagePrediction } from '../../infer/predictor'
 import type { ProviderRequest, ExecutionProviderName } from '../../infer/sessions'
 import { loadResnetWeights, parseResnetWeights } from '../../models/weights'
 import { defineHandler, withTransfer } from '../protocol'
+import { ModelNotLoadedError } from '../errors'
 
 /**
  * Inference in the worker. A model is loaded once under a key (e.g. "model:7" or a
@@ -33,7 +34,7 @@ export interface LoadedModel {
 
 function predictorFor(key: string): Predictor {
   const p = predictors.get(key)
-  if (!p) throw new Error(`No model is loaded under "${key}"; load it first (predict:load).`)
+  if (!p) throw new ModelNotLoadedError('model', key, 'predict:load')
   return p
 }
 

@@ -702,7 +702,9 @@ const en = {
       notFound: 'Not found: {detail}',
       conflict: 'Not possible now: {detail}',
       failed: '{detail}',
-      cancelled: 'Cancelled: {detail}'
+      cancelled: 'Cancelled: {detail}',
+      busy: 'The project is busy, try again when the other program has finished: {detail}',
+      badImage: 'The image was refused: {detail}'
     },
     reject: {
       'not-found': 'does not exist (or is a broken symbolic link).',

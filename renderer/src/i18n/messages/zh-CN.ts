@@ -699,7 +699,9 @@ const zhCN: typeof en = {
       notFound: '未找到：{detail}',
       conflict: '现在无法执行：{detail}',
       failed: '操作失败：{detail}',
-      cancelled: '已取消：{detail}'
+      cancelled: '已取消：{detail}',
+      busy: '项目正忙，请在另一个程序完成后重试：{detail}',
+      badImage: '图像被拒绝：{detail}'
     },
     reject: {
       'not-found': '不存在（或是失效的符号链接）。',
