@@ -44,11 +44,13 @@ export type OperatingPointRequest = z.infer<typeof OperatingPointRequest>
 /** The operating point a version was given, with its validation counts (metrics.operatingPoint). */
 export interface OperatingPointDto extends OperatingPointRequest {
   threshold: number
+  /** 'validation': chosen from the validation images; 'default': nothing to choose from (see note). */
   chosenOn: 'validation' | 'default'
   goodImages: number
   falseRejects: number
   defectImages: number
   missedDefects: number
+  /** How many defects may pass (missed-defect target) or good parts be rejected (false-reject target). */
   allowed: number
   note?: string
 }

@@ -16,7 +16,7 @@
  * (or good) images there is nothing to choose from: the argmax-like 0.5 stays, with a note.
  */
 
-import type { OperatingPointRequest } from '../../../shared/contract/training'
+import type { OperatingPointDto, OperatingPointRequest } from '../../../shared/contract/training'
 
 /** The request is the contract's (`training:start`'s `operatingPoint`, with its limits). */
 export type { OperatingPointRequest }
@@ -28,18 +28,8 @@ export const DEFAULT_OPERATING_POINT: OperatingPointRequest = { target: 'missed-
 /** The threshold used when no operating point can be chosen (verdict.ts effectiveThreshold's default). */
 export const FALLBACK_THRESHOLD = 0.5
 
-export interface OperatingPoint extends OperatingPointRequest {
-  threshold: number
-  /** 'validation': chosen from the validation images; 'default': nothing to choose from (see note). */
-  chosenOn: 'validation' | 'default'
-  goodImages: number
-  falseRejects: number
-  defectImages: number
-  missedDefects: number
-  /** How many defects may pass (missed-defect target) or good parts be rejected (false-reject target). */
-  allowed: number
-  note?: string
-}
+/** The chosen operating point with its validation counts: the contract's shape, stored as metrics.operatingPoint. */
+export type OperatingPoint = OperatingPointDto
 
 export class OperatingPointError extends Error {
   constructor(message: string) {
