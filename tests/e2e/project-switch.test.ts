@@ -57,7 +57,15 @@ describe('every screen follows the open project (Chromium, browser mode)', () =>
     await page.getByTestId('project-open').click()
     // The open project's path, or the error that says why it did not open (the failure then names it).
     await expect
-      .poll(async () => ((await page.getByTestId('projects-error').count()) ? `error: ${await page.getByTestId('projects-error').textContent()}` : await page.getByTestId('project-current').textContent()), { timeout: 120_000 })
+      .poll(
+        async () => {
+          // Read only what is there: while the project is still opening neither element exists,
+          // and textContent() would wait (30 s) for one instead of letting the poll retry.
+          if (await page.getByTestId('projects-error').count()) return `error: ${await page.getByTestId('projects-error').textContent()}`
+          return (await page.getByTestId('project-current').count()) ? await page.getByTestId('project-current').textContent() : ''
+        },
+        { timeout: 120_000 }
+      )
       .toContain(file)
   }
   const countText = (page: Page) => page.getByTestId('filter-count').textContent()
