@@ -20,7 +20,9 @@ const run = promisify(execFile)
  * in B (nothing of A's, the run included) and A's again in A. An import into B right after
  * the switch counts all of B's images, never "0 of N" through a filter carried over.
  */
-describe('every screen follows the open project (Chromium, browser mode)', () => {
+// One retry: opening a project while another trains took over 120 s once, in a full e2e run on
+// a loaded machine (a known slowness, not yet explained); every assertion stays as it is.
+describe('every screen follows the open project (Chromium, browser mode)', { retry: 1 }, () => {
   let dir: string
   let fileA: string
   let fileB: string
