@@ -89,7 +89,13 @@ export const TrainRequest = z
 export type TrainRequest = z.input<typeof TrainRequest>
 
 /** One choice of a run's recipe and why it was made (the "why this recipe" list). */
-export const RecipeChoiceDto = z.object({ setting: z.string(), value: z.union([z.string(), z.number(), z.boolean()]), why: z.string() })
+export const RecipeChoiceDto = z.object({
+  setting: z.string(),
+  value: z.union([z.string(), z.number(), z.boolean()]),
+  why: z.string(),
+  /** `why` as a stable id and its numbers/names (engine/train/recipe.ts); absent in records written before it existed. */
+  reason: z.object({ id: z.string(), params: z.record(z.string(), z.union([z.string(), z.number()])).optional() }).optional()
+})
 export type RecipeChoiceDto = z.infer<typeof RecipeChoiceDto>
 
 /** A learning-rate range test sweep: the curve the Train screen draws. */

@@ -2,6 +2,11 @@ import { describe, expect, it } from 'vitest'
 import { mount } from '@vue/test-utils'
 import TrainingRecipePanel from '../../renderer/src/components/training/TrainingRecipePanel.vue'
 import type { TrainingRecipeDto } from '../../shared/contract/training'
+import { createAppI18n } from '../../renderer/src/i18n/index'
+import { chooseFromSweeps, planAutoRecipe, planSeedRecipe, type RecipeChoice } from '../../electron/engine/train/recipe'
+import { applyRecipe } from '../../electron/engine/train/auto-recipe'
+import { defaultTrainerConfig } from '../../electron/engine/train/trainer'
+import type { LrSweep } from '../../electron/engine/train/lr-finder'
 
 const stubs = { Echarts: { template: '<div data-testid="lr-chart-stub">{{ option.series.length }} sweeps, {{ option.series[0].data.length }} points</div>', props: ['option'] } }
 
@@ -37,5 +42,42 @@ describe('"why this recipe" on the training screen', () => {
     const seed = mount(TrainingRecipePanel, { props: { recipe: { preset: 'seed', choices: [{ setting: 'preset', value: 'seed', why: 'asked for by name, torchvision recipe' }], lrFinder: null }, version: 1 }, global: { stubs } })
     expect(seed.get('[data-testid="recipe-preset"]').text()).toMatch(/Seed recipe/)
     expect(seed.find('[data-testid="recipe-lr-curve"]').exists()).toBe(false)
+  })
+
+  it('says every choice the engine can make in Chinese, from its reason id and parameters (not the English)', () => {
+    const base = defaultTrainerConfig(['free', 'scratch', 'spot'], 0)
+    const sweep = (optimizer: 'adamw' | 'sgd', minimumLoss: number, divergence: number | null, suggested: number | null): LrSweep => ({
+      optimizer, points: [{ lr: 1e-4, loss: 1.1, smoothed: 1.1 }, { lr: 0.05, loss: minimumLoss, smoothed: minimumLoss }], suggestedLr: suggested, lrAtMinimum: 1e-3, lrAtDivergence: divergence, minimumLoss, initialLoss: 1.1, diverged: false, seconds: 1
+    })
+    const choices: RecipeChoice[] = [
+      ...planSeedRecipe().choices,
+      ...planAutoRecipe({ images: 40, classCounts: [30, 1, 9], sizes: [[300, 200]], backbone: 'imagenet' }, base, 224).choices,
+      ...planAutoRecipe({ images: 40, classCounts: [10, 9, 9], sizes: [[90, 60]], backbone: 'random' }, base, 224).choices,
+      ...planAutoRecipe({ images: 40, classCounts: [10, 9, 9], sizes: [[90, 60]], backbone: 'file' }, base, 224).choices,
+      ...chooseFromSweeps([]).choices,
+      ...chooseFromSweeps([sweep('adamw', 0.9, 0.02, 0.002), sweep('sgd', 0.5, 0.3, 0.03)]).choices,
+      ...chooseFromSweeps([sweep('adamw', 0.9, null, 0.005)]).choices,
+      ...chooseFromSweeps([sweep('sgd', 0.9, null, null)]).choices,
+      ...applyRecipe('auto', base, { size: 32 }, { images: 4, classCounts: [2, 2], sizes: [[64, 64]], backbone: 'imagenet' }, 224).record.choices
+    ]
+    const ids = new Set(choices.map((c) => c.reason.id))
+    expect(ids.size).toBeGreaterThanOrEqual(20)
+    createAppI18n('zh-CN')
+    try {
+      const zh = mount(TrainingRecipePanel, { props: { recipe: { preset: 'auto', choices, lrFinder: null }, version: 2 }, global: { stubs, plugins: [createAppI18n('zh-CN')] } })
+      const cells = zh.findAll('tbody tr').map((r) => r.text())
+      expect(cells).toHaveLength(choices.length)
+      for (const text of cells) {
+        // Left in Latin letters: product and method names, the setting's own key, units.
+        const rest = text.replace(/torchvision|ImageNet|AdamW|SGD|StepLR|RandomResizedCrop|training\.size|px/g, '')
+        expect(rest, text).not.toMatch(/[A-Za-z]{3,}/)
+      }
+      // The numbers are the engine's, with its digits.
+      const sampling = cells.find((c) => c.includes('30.0×'))
+      expect(sampling).toContain('均衡')
+      expect(cells.some((c) => c.includes('0.500') && c.includes('0.900'))).toBe(true)
+    } finally {
+      createAppI18n('en')
+    }
   })
 })

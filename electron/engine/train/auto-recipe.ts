@@ -82,7 +82,7 @@ export function applyRecipe(
     if (preset !== 'auto') continue
     const shown = typeof value === 'object' ? JSON.stringify(value) : (value as string | number | boolean)
     const at = choices.findIndex((c) => c.setting === key)
-    const choice: RecipeChoice = { setting: key, value: shown, why: 'Set in the request (or the project settings): kept as given.' }
+    const choice: RecipeChoice = { setting: key, value: shown, why: 'Set in the request (or the project settings): kept as given.', reason: { id: 'explicit' } }
     if (at >= 0) choices[at] = choice
     else choices.push(choice)
   }

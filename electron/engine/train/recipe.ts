@@ -29,6 +29,18 @@ export interface RecipeChoice {
   /** Its value, shown as is. */
   value: string | number | boolean
   why: string
+  /**
+   * The same reason as a stable id with the numbers and names it carries, so a screen can say
+   * it in the user's language without parsing `why` (renderer: train.recipe.reason.<id>).
+   * `value` words (e.g. 'one-cycle') are translated by the renderer from setting + value.
+   */
+  reason: RecipeReason
+}
+
+/** A choice's reason as an id and its parameters (numbers unformatted, names as given). */
+export interface RecipeReason {
+  id: string
+  params?: Record<string, string | number>
 }
 
 /** What the recipe looks at (training split only). */
@@ -67,7 +79,7 @@ export function planSeedRecipe(): RecipePlan {
   return {
     preset: 'seed',
     config: {},
-    choices: [{ setting: 'preset', value: 'seed', why: "torchvision's fine-tuning recipe (SGD 0.001 momentum 0.9, StepLR 7/0.1, RandomResizedCrop, class weights beyond 3:1): asked for by name." }],
+    choices: [{ setting: 'preset', value: 'seed', why: "torchvision's fine-tuning recipe (SGD 0.001 momentum 0.9, StepLR 7/0.1, RandomResizedCrop, class weights beyond 3:1): asked for by name.", reason: { id: 'seedByName' } }],
     lrFinder: null
   }
 }
@@ -77,12 +89,12 @@ export function planSeedRecipe(): RecipePlan {
  * `training.size`, 224 unless set): the recipe never trains larger than the seed would.
  */
 export function planAutoRecipe(profile: DataProfile, base: TrainerConfig, maxSize: number): RecipePlan {
-  const choices: RecipeChoice[] = [{ setting: 'preset', value: 'auto', why: 'One-click retrain: every setting below was chosen from this data set.' }]
+  const choices: RecipeChoice[] = [{ setting: 'preset', value: 'auto', why: 'One-click retrain: every setting below was chosen from this data set.', reason: { id: 'autoFromData' } }]
   const config: Partial<TrainerConfig> = {}
 
   // Fit and resolution from the image sizes.
   config.fit = 'whole'
-  choices.push({ setting: 'fit', value: 'whole', why: 'The whole image is used (no random crops): a crop can cut a defect a few pixels wide out of the picture while keeping its label.' })
+  choices.push({ setting: 'fit', value: 'whole', why: 'The whole image is used (no random crops): a crop can cut a defect a few pixels wide out of the picture while keeping its label.', reason: { id: 'fitWhole' } })
   const longSide = median(profile.sizes.map(([w, h]) => Math.max(w, h)))
   const native = Math.max(32, Math.ceil(longSide / 32) * 32)
   const size = Math.min(maxSize, native)
@@ -93,7 +105,8 @@ export function planAutoRecipe(profile: DataProfile, base: TrainerConfig, maxSiz
     why:
       size < native
         ? `Images are ${Math.round(longSide)} px on their long side (median); ${size} px is the largest resolution allowed here (training.size), so small defects shrink by ${(size / longSide).toFixed(2)}×. Tiles are not used yet.`
-        : `Images are ${Math.round(longSide)} px on their long side (median): ${size} px keeps them at their own resolution, so a defect one pixel wide stays one pixel wide.`
+        : `Images are ${Math.round(longSide)} px on their long side (median): ${size} px keeps them at their own resolution, so a defect one pixel wide stays one pixel wide.`,
+    reason: { id: size < native ? 'sizeCapped' : 'sizeNative', params: { longSide: Math.round(longSide), size, shrink: Number((size / longSide).toFixed(2)) } }
   })
 
   // Layers: a backbone that never saw ImageNet has nothing in its stem worth keeping.
@@ -101,7 +114,8 @@ export function planAutoRecipe(profile: DataProfile, base: TrainerConfig, maxSiz
   choices.push({
     setting: 'freeze',
     value: config.freeze,
-    why: profile.backbone === 'imagenet' ? 'ImageNet backbone: its first layer (edges and colours) is kept, the rest is trained.' : `The backbone is ${profile.backbone === 'random' ? 'randomly initialised' : 'not an ImageNet one'}: all layers are trained, the first included.`
+    why: profile.backbone === 'imagenet' ? 'ImageNet backbone: its first layer (edges and colours) is kept, the rest is trained.' : `The backbone is ${profile.backbone === 'random' ? 'randomly initialised' : 'not an ImageNet one'}: all layers are trained, the first included.`,
+    reason: { id: profile.backbone === 'imagenet' ? 'freezeImagenet' : profile.backbone === 'random' ? 'freezeRandom' : 'freezeOther' }
   })
 
   // Sampling vs loss weights.
@@ -112,20 +126,21 @@ export function planAutoRecipe(profile: DataProfile, base: TrainerConfig, maxSiz
     choices.push({
       setting: 'sampling',
       value: 'balanced',
-      why: `The largest class has ${Number.isFinite(ratio) ? ratio.toFixed(1) : '∞'}× the images of the smallest (above ${BALANCED_SAMPLING_THRESHOLD}:1): batches draw every class equally often instead of weighting the loss, which makes rare images' batches jump.`
+      why: `The largest class has ${Number.isFinite(ratio) ? ratio.toFixed(1) : '∞'}× the images of the smallest (above ${BALANCED_SAMPLING_THRESHOLD}:1): batches draw every class equally often instead of weighting the loss, which makes rare images' batches jump.`,
+      reason: { id: 'samplingBalanced', params: { ratio: Number.isFinite(ratio) ? Number(ratio.toFixed(1)) : '∞', threshold: BALANCED_SAMPLING_THRESHOLD } }
     })
   } else {
     config.sampling = 'shuffle'
-    choices.push({ setting: 'sampling', value: 'shuffle', why: `Classes are balanced enough (${ratio.toFixed(1)}:1 ≤ ${BALANCED_SAMPLING_THRESHOLD}:1): every image once per epoch.` })
+    choices.push({ setting: 'sampling', value: 'shuffle', why: `Classes are balanced enough (${ratio.toFixed(1)}:1 ≤ ${BALANCED_SAMPLING_THRESHOLD}:1): every image once per epoch.`, reason: { id: 'samplingShuffle', params: { ratio: Number(ratio.toFixed(1)), threshold: BALANCED_SAMPLING_THRESHOLD } } })
   }
 
   // Augmentation that never removes or resamples a defect.
   const augment: AugmentConfig = { ...NO_AUGMENT, horizontalFlip: true, verticalFlip: true, rotate90: true, brightness: 0.1, contrast: 0.1 }
   config.augment = augment
-  choices.push({ setting: 'augment', value: 'flips, 90° turns, brightness/contrast ±10 %', why: 'Surfaces look the same turned and mirrored; no crop, no free rotation, so the image is resized once, exactly as inspection resizes it.' })
+  choices.push({ setting: 'augment', value: 'flips, 90° turns, brightness/contrast ±10 %', why: 'Surfaces look the same turned and mirrored; no crop, no free rotation, so the image is resized once, exactly as inspection resizes it.', reason: { id: 'augmentSurface' } })
 
   config.schedule = { kind: 'onecycle', pctStart: 0.25, divFactor: 25, finalDivFactor: 1e4 }
-  choices.push({ setting: 'schedule', value: 'one-cycle', why: 'One-cycle: a warm-up over the first quarter to the peak rate the range test found, then a cosine decay to almost zero.' })
+  choices.push({ setting: 'schedule', value: 'one-cycle', why: 'One-cycle: a warm-up over the first quarter to the peak rate the range test found, then a cosine decay to almost zero.', reason: { id: 'scheduleOneCycle' } })
 
   config.epochs = base.epochs
   config.monitor = 'balancedAccuracy'
@@ -133,7 +148,8 @@ export function planAutoRecipe(profile: DataProfile, base: TrainerConfig, maxSiz
   choices.push({
     setting: 'earlyStopping',
     value: `balanced accuracy, patience ${config.earlyStopping.patience}`,
-    why: 'The best epoch is the one with the highest mean recall over the classes (the good class and each defect class count the same), not the one that calls most parts good; training stops when it has not improved for a third of the epochs.'
+    why: 'The best epoch is the one with the highest mean recall over the classes (the good class and each defect class count the same), not the one that calls most parts good; training stops when it has not improved for a third of the epochs.',
+    reason: { id: 'earlyStoppingBalanced', params: { patience: config.earlyStopping.patience } }
   })
 
   return {
@@ -163,7 +179,7 @@ export function chooseFromSweeps(sweeps: LrSweep[]): { optimizer: 'sgd' | 'adamw
   const sgd = usable.find((s) => s.optimizer === 'sgd')
   let pick: LrSweep | undefined = adamw ?? sgd
   if (adamw && sgd && sgd.minimumLoss < 0.98 * adamw.minimumLoss && sgd.suggestedLr !== null) pick = sgd
-  if (!pick) return { optimizer: 'adamw', lr: FALLBACK_LR.adamw, weightDecay: 0.01, choices: [{ setting: 'optimizer', value: 'adamw', why: 'The range test could not run; AdamW at 0.001.' }] }
+  if (!pick) return { optimizer: 'adamw', lr: FALLBACK_LR.adamw, weightDecay: 0.01, choices: [{ setting: 'optimizer', value: 'adamw', why: 'The range test could not run; AdamW at 0.001.', reason: { id: 'optimizerNoTest' } }] }
   const lr = pick.suggestedLr ?? FALLBACK_LR[pick.optimizer]
   const other = usable.find((s) => s !== pick)
   const compare = other ? ` (${other.optimizer === 'sgd' ? 'SGD' : 'AdamW'} reached ${other.minimumLoss.toFixed(3)})` : ''
@@ -172,7 +188,12 @@ export function chooseFromSweeps(sweeps: LrSweep[]): { optimizer: 'sgd' | 'adamw
     lr,
     weightDecay: pick.optimizer === 'adamw' ? 0.01 : 1e-4,
     choices: [
-      { setting: 'optimizer', value: pick.optimizer, why: `In the learning-rate range test ${pick.optimizer === 'sgd' ? 'SGD (momentum 0.9)' : 'AdamW'} brought the loss lowest: ${pick.minimumLoss.toFixed(3)} from ${pick.initialLoss.toFixed(3)}${compare}.` },
+      { setting: 'optimizer', value: pick.optimizer, why: `In the learning-rate range test ${pick.optimizer === 'sgd' ? 'SGD (momentum 0.9)' : 'AdamW'} brought the loss lowest: ${pick.minimumLoss.toFixed(3)} from ${pick.initialLoss.toFixed(3)}${compare}.`,
+        reason: {
+          id: other ? 'optimizerLowestVs' : 'optimizerLowest',
+          params: { optimizer: pick.optimizer, loss: Number(pick.minimumLoss.toFixed(3)), from: Number(pick.initialLoss.toFixed(3)), ...(other ? { other: other.optimizer, otherLoss: Number(other.minimumLoss.toFixed(3)) } : {}) }
+        }
+      },
       {
         setting: 'lr',
         value: Number(lr.toPrecision(3)),
@@ -181,7 +202,13 @@ export function chooseFromSweeps(sweeps: LrSweep[]): { optimizer: 'sgd' | 'adamw
             ? `The loss did not fall during the sweep; the usual rate for ${pick.optimizer} is used.`
             : pick.lrAtDivergence !== null
               ? `A tenth of the rate at which the sweep's loss started to climb (${pick.lrAtDivergence.toPrecision(3)}): the peak of the one-cycle schedule.`
-              : `A tenth of the largest rate tried (${pick.points.at(-1)!.lr.toPrecision(3)}; the loss never climbed): the peak of the one-cycle schedule.`
+              : `A tenth of the largest rate tried (${pick.points.at(-1)!.lr.toPrecision(3)}; the loss never climbed): the peak of the one-cycle schedule.`,
+        reason:
+          pick.suggestedLr === null
+            ? { id: 'lrUsual', params: { optimizer: pick.optimizer } }
+            : pick.lrAtDivergence !== null
+              ? { id: 'lrTenthDivergence', params: { lr: Number(pick.lrAtDivergence.toPrecision(3)) } }
+              : { id: 'lrTenthLargest', params: { lr: Number(pick.points.at(-1)!.lr.toPrecision(3)) } }
       }
     ]
   }
