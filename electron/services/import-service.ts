@@ -137,7 +137,12 @@ export async function importImages(store: ProjectStore, source: ImportSource, op
     .list()
     .map((c) => c.name)
     .filter((n) => !classesBefore.has(n))
-  report.validationSplit = { count: store.splits.autoValidationCount(importedIds), rule: splitRule(store, plan.layout) }
+  report.validationSplit = {
+    count: store.splits.autoValidationCount(importedIds),
+    rule: splitRule(store, plan.layout),
+    percent: splitPercent(store),
+    ownValFolder: plan.layout === 'imagefolder'
+  }
   report.goodClass = store.classes.list().find((c) => c.isGood)?.name ?? null
   return report
 
@@ -182,8 +187,12 @@ export function markGood(store: ProjectStore, name: string): void {
 }
 
 /** The automatic validation rule in words (store/repositories/splits-repo.ts). */
+function splitPercent(store: ProjectStore): number {
+  return Math.round(store.splits.valFraction() * 1000) / 10
+}
+
 function splitRule(store: ProjectStore, layout: ImportReport['layout']): string {
-  const pct = Math.round(store.splits.valFraction() * 1000) / 10
+  const pct = splitPercent(store)
   const folder = layout === 'imagefolder' ? "Images in the folder's own val/ stay validation; the others: " : ''
   return `${folder}each class keeps ${pct}% of its labelled images for validation (rounded, chosen by lowest SHA-256, never moved afterwards).`
 }

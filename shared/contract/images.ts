@@ -62,7 +62,14 @@ export interface ImportReport {
   /** Subfolders not imported, each with why (e.g. "test/: not a class folder"). */
   skippedFolders: Array<{ folder: string; reason: string }>
   /** Images this import put into validation automatically, and by which rule. */
-  validationSplit: { count: number; rule: string }
+  validationSplit: {
+    count: number
+    /** The rule in English (the CLI prints it). */
+    rule: string
+    /** The rule's parts, for a screen to say it in its own language: the share each class keeps, and whether the folder's own val/ counts. */
+    percent?: number
+    ownValFolder?: boolean
+  }
   /** The project's good class after the import (null: none marked yet; ask the user). */
   goodClass: string | null
 }

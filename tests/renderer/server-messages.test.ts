@@ -32,11 +32,12 @@ const SAMPLES: Array<[string, string]> = [
   ['Defect recall would drop from 90.0% (v2) to 80.0%: the active model stays.', 'server.gateRecallDrop'],
   ['Defect recall 95.0% (was 90.0%) and accuracy 97.0% (was 96.0%) on the same validation images: the new model is activated.', 'server.gateBetter'],
   ['Accuracy 80.0% is below the 96.8% of always answering "free": this model is worse than no model. Label more defect images or check the labels, then retrain.', 'server.warnBelowBaseline'],
-  ['No defect image of the validation set was caught (2 of 2 passed as "free").', 'server.warnNoneCaught']
+  ['No defect image of the validation set was caught (2 of 2 passed as "free").', 'server.warnNoneCaught'],
+  ['folder is not part of the ImageFolder layout (train/, val/, unlabelled/)', 'server.notImageFolderPart']
 ]
 
 /** The constant part of each copied sentence, which must still be in the services' source. */
-const STEMS = ['No active model yet: the new model is activated.', 'the active model stays.', 'on the same validation images: the new model is activated.', 'of always answering', 'this model is worse than no model.', 'No defect image of the validation set was caught', 'Every good image of the validation set was rejected', 'is active. Activate another version before deleting it.', 'already exists. Choose another name.', 'already exists. Merge the classes instead of renaming.', 'A class cannot be merged into itself.', 'A class name cannot be empty.', 'A training run is already in progress', ' in another project (', '. Wait for it or cancel it first.', 'An import is already running.', 'No classifier is active.', 'is not a class of this project', 'is not empty. Choose an empty or new folder.', 'is not a full path']
+const STEMS = ['folder is not part of the ImageFolder layout (train/, val/, unlabelled/)', 'No active model yet: the new model is activated.', 'the active model stays.', 'on the same validation images: the new model is activated.', 'of always answering', 'this model is worse than no model.', 'No defect image of the validation set was caught', 'Every good image of the validation set was rejected', 'is active. Activate another version before deleting it.', 'already exists. Choose another name.', 'already exists. Merge the classes instead of renaming.', 'A class cannot be merged into itself.', 'A class name cannot be empty.', 'A training run is already in progress', ' in another project (', '. Wait for it or cancel it first.', 'An import is already running.', 'No classifier is active.', 'is not a class of this project', 'is not empty. Choose an empty or new folder.', 'is not a full path']
 
 const SERVICE_SOURCES = Object.values(import.meta.glob<string>(['/electron/services/**/*.ts', '/electron/store/**/*.ts', '/electron/engine/train/**/*.ts'], { query: '?raw', import: 'default', eager: true }))
 
@@ -65,7 +66,7 @@ describe('server messages in the user language', () => {
     for (const [sentence] of SAMPLES) {
       const zh = errorMessage(new ApiError('x', { code: 'failed', message: sentence }))
       // What is left in Latin letters are the names the sentence carried (paths, class names).
-      expect(zh.replace(/“[^”]*”|\/[\w./-]+|[a-z]+\.dsproj|scratch|free|\.dsmodel|#rrggbb/g, ''), sentence).not.toMatch(/[A-Za-z]{3,}/)
+      expect(zh.replace(/ImageFolder|train\/|val\/|unlabelled\/|“[^”]*”|\/[\w./-]+|[a-z]+\.dsproj|scratch|free|\.dsmodel|#rrggbb/g, ''), sentence).not.toMatch(/[A-Za-z]{3,}/)
     }
   })
 

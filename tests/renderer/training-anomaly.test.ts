@@ -46,7 +46,7 @@ describe('anomaly panel on the training screen', () => {
     expect(fake.calls.find((c) => c.channel === 'anomaly:train')?.payload).toEqual({ targetFrr: 0.005, coresetFraction: 0.05 })
     fake.emit('anomaly:progress', { phase: 'coreset', done: 3, total: 10 })
     await flushPromises()
-    expect(wrapper.get('[data-testid="anomaly-progress"]').text()).toContain('coreset: 3 / 10')
+    expect(wrapper.get('[data-testid="anomaly-progress"]').text()).toContain('Choosing the memory bank: 3 / 10')
     expect(wrapper.get('[data-testid="anomaly-train"]').attributes('disabled')).toBeDefined()
   })
 

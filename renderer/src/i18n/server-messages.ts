@@ -60,6 +60,7 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/^Accuracy would drop from (?<from>.+?) \(v(?<version>\d+)\) to (?<to>.+?): the active model stays\./, 'server.gateAccuracyDrop'],
   [/^Defect recall (?<recall>.+?) \(was (?<wasRecall>.+?)\) and accuracy (?<accuracy>.+?) \(was (?<wasAccuracy>.+?)\) on the same validation images: the new model is activated\./, 'server.gateBetter'],
   [/^Training was cancelled; start it again/, 'server.trainingCancelled'],
+  [/^folder is not part of the ImageFolder layout \(train\/, val\/, unlabelled\/\)$/, 'server.notImageFolderPart'],
   [/^Quick retrain was cancelled\./, 'server.quickCancelled'],
   [/^No class is marked good, so no part can pass or fail\./, 'server.warnNoGood'],
   [/^Accuracy (?<accuracy>.+?) is below the (?<baseline>.+?) of always answering "(?<good>.+)": this model is worse than no model\./, 'server.warnBelowBaseline'],

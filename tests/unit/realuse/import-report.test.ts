@@ -29,6 +29,8 @@ describe('the import report says what happened', () => {
       // round(0.2 · 10) + round(0.2 · 5) = 2 + 1
       expect(report.validationSplit.count).toBe(3)
       expect(report.validationSplit.rule).toMatch(/20% of its labelled images/)
+      // The rule's parts, for the screen to say it in the user's language.
+      expect(report.validationSplit).toMatchObject({ percent: 20, ownValFolder: false })
       expect(report.goodClass).toBe('free')
       expect(store.classes.list().find((c) => c.isGood)?.name).toBe('free')
     } finally {
@@ -47,6 +49,7 @@ describe('the import report says what happened', () => {
       expect(report.goodClass).toBeNull()
       expect(report.skippedFolders).toEqual([{ folder: join(root, 'test'), reason: expect.stringMatching(/not part of the ImageFolder layout/) }])
       expect(report.validationSplit.rule).toMatch(/folder's own val\//)
+      expect(report.validationSplit).toMatchObject({ percent: 20, ownValFolder: true })
     } finally {
       store.close()
     }

@@ -59,7 +59,22 @@ const en = {
     engineState: { starting: 'starting', ready: 'ready', restarting: 'restarting', error: 'error', stopped: 'stopped' },
     model: 'model v{version} ({kind})',
     kind: { classifier: 'classifier', anomaly: 'anomaly' },
-    noModel: 'no model yet'
+    noModel: 'no model yet',
+    mode: { browser: 'browser mode', electron: 'desktop app' },
+    note: {
+      cudaMissing: '{provider}: CUDA add-on not installed (onnxruntime-node downloads it at install time; see README, GPU section).',
+      cudaInstalled: '{provider}: CUDA add-on installed (needs an NVIDIA driver and CUDA 12 runtime).',
+      cudaLinuxOnly: '{provider}: CUDA is offered on Linux x64 only.',
+      dmlWindowsOnly: '{provider}: DirectML is Windows only.',
+      coremlMacOnly: '{provider}: CoreML is macOS only.',
+      preferred: '{provider} is the preferred provider on this machine.',
+      requested: '{provider} was requested.',
+      failedToStart: '{provider} failed to start ({detail}); using CPU instead.',
+      noGpu: 'No GPU provider is available here; CPU is used.',
+      badEnv: '{variable}="{value}" is not one of {known}; using auto.',
+      notStarted: 'The engine has not started yet.',
+      couldNotStart: 'The engine could not start: {detail}'
+    }
   },
   banner: {
     weightsRandom: 'No pretrained backbone weights: training starts from random initialisation, so accuracy is lower and more labelled images are needed.',
@@ -329,6 +344,8 @@ const en = {
       newClasses: 'New classes: {names}.',
       validationSplit: '{n} of the new images were put into validation automatically ({rule}).',
       noValidationSplit: 'No image was put into validation automatically ({rule}).',
+      splitRule: 'each class keeps {percent} of its labelled images for validation, chosen by lowest SHA-256 and never moved afterwards',
+      splitRuleOwnVal: "images in the folder's own val/ stay validation; of the others, each class keeps {percent} of its labelled images for validation, chosen by lowest SHA-256 and never moved afterwards",
       askGood: 'Which class means a good part? PASS/FAIL needs it; none is marked good yet.',
       goodClassAria: 'Good class',
       choose: 'choose…',
@@ -696,6 +713,7 @@ const en = {
       recalibrate: 'Set threshold for this rate',
       progressAria: 'Anomaly fitting progress',
       progress: '{phase}: {done} / {total}',
+      phase: { features: 'Reading features', coreset: 'Choosing the memory bank', graph: 'Building the model', calibration: 'Calibrating the threshold' },
       starting: 'Starting…',
       model: 'Model v{version}',
       isActive: 'is active',
@@ -785,6 +803,7 @@ const en = {
     gateAccuracyDrop: 'Accuracy would drop from {from} (v{version}) to {to}: the active model stays.',
     gateBetter: 'Defect recall {recall} (was {wasRecall}) and accuracy {accuracy} (was {wasAccuracy}) on the same validation images: the new model is activated.',
     trainingCancelled: 'Training was cancelled; start it again with the same settings to continue from the last finished epoch.',
+    notImageFolderPart: 'folder is not part of the ImageFolder layout (train/, val/, unlabelled/)',
     quickCancelled: 'Quick retrain was cancelled.',
     warnNoGood: 'No class is marked good, so no part can pass or fail. Mark the good class on the Label screen, then retrain.',
     warnBelowBaseline: 'Accuracy {accuracy} is below the {baseline} of always answering "{good}": this model is worse than no model. Label more defect images or check the labels, then retrain.',

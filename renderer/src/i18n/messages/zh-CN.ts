@@ -56,7 +56,22 @@ const zhCN: typeof en = {
     engineState: { starting: '启动中', ready: '就绪', restarting: '重启中', error: '出错', stopped: '已停止' },
     model: '模型 v{version}（{kind}）',
     kind: { classifier: '分类', anomaly: '异常检测' },
-    noModel: '尚无模型'
+    noModel: '尚无模型',
+    mode: { browser: '浏览器模式', electron: '桌面应用' },
+    note: {
+      cudaMissing: '{provider}：未安装 CUDA 附加组件（onnxruntime-node 在安装时下载它；见 README 的 GPU 一节）。',
+      cudaInstalled: '{provider}：已安装 CUDA 附加组件（需要 NVIDIA 驱动和 CUDA 12 运行库）。',
+      cudaLinuxOnly: '{provider}：CUDA 仅在 Linux x64 上提供。',
+      dmlWindowsOnly: '{provider}：DirectML 仅限 Windows。',
+      coremlMacOnly: '{provider}：CoreML 仅限 macOS。',
+      preferred: '{provider} 是本机首选的计算设备。',
+      requested: '已指定使用 {provider}。',
+      failedToStart: '{provider} 启动失败（{detail}）；改用 CPU。',
+      noGpu: '此处没有可用的 GPU，使用 CPU。',
+      badEnv: '{variable}="{value}" 不是 {known} 之一；使用自动选择。',
+      notStarted: '引擎尚未启动。',
+      couldNotStart: '引擎无法启动：{detail}'
+    }
   },
   banner: {
     weightsRandom: '没有预训练的骨干网络权重：训练将从随机初始化开始，准确率会更低，需要更多已标注图像。',
@@ -326,6 +341,8 @@ const zhCN: typeof en = {
       newClasses: '新类别：{names}。',
       validationSplit: '新图像中有 {n} 张被自动放入验证集（{rule}）。',
       noValidationSplit: '没有图像被自动放入验证集（{rule}）。',
+      splitRule: '每个类别保留 {percent} 的已标注图像作为验证集，按 SHA-256 最小者选取，之后不再移动',
+      splitRuleOwnVal: '文件夹自带 val/ 中的图像仍作验证集；其余图像中每个类别保留 {percent} 的已标注图像作为验证集，按 SHA-256 最小者选取，之后不再移动',
       askGood: '哪个类别代表合格零件？合格/不合格判定需要它；目前还没有类别被标为合格。',
       goodClassAria: '合格类别',
       choose: '请选择…',
@@ -693,6 +710,7 @@ const zhCN: typeof en = {
       recalibrate: '按此比率设置阈值',
       progressAria: '异常检测拟合进度',
       progress: '{phase}：{done} / {total}',
+      phase: { features: '提取特征', coreset: '选取记忆库', graph: '构建模型', calibration: '校准阈值' },
       starting: '正在开始…',
       model: '模型 v{version}',
       isActive: '已启用',
@@ -782,6 +800,7 @@ const zhCN: typeof en = {
     gateAccuracyDrop: '准确率将从 {from}（v{version}）降到 {to}：保留当前启用的模型。',
     gateBetter: '在相同的验证图像上，缺陷召回率 {recall}（原为 {wasRecall}），准确率 {accuracy}（原为 {wasAccuracy}）：已启用新模型。',
     trainingCancelled: '训练已取消；用相同设置重新开始即可从最后完成的轮次继续。',
+    notImageFolderPart: '该文件夹不属于 ImageFolder 结构（train/、val/、unlabelled/）',
     quickCancelled: '快速重训已取消。',
     warnNoGood: '没有类别被标为合格，因此无法判定合格或不合格。请在标注页面标出合格类别，然后重新训练。',
     warnBelowBaseline: '准确率 {accuracy} 低于总是回答“{good}”的 {baseline}：这个模型还不如没有模型。请多标注缺陷图像或检查标签，然后重新训练。',
