@@ -34,6 +34,8 @@ describe('shell', () => {
     expect(wrapper.get('[data-testid="status-model"]').text()).toBe('model v3 (classifier)')
     expect(wrapper.find('[data-testid="status-weights-warning"]').exists()).toBe(false)
     expect(wrapper.get('[data-testid="status-project"]').text()).toBe('Project: a')
+    // The full path, for tests that must tell two projects of the same name apart (tests/e2e/support/projects.ts).
+    expect(wrapper.get('[data-testid="status-project"]').attributes('data-project-path')).toBe('/p/a.dsproj')
     wrapper.unmount()
   })
 
