@@ -38,11 +38,17 @@ p.add_argument('--threads', type=int, default=2)
 p.add_argument('--pct', type=float, default=0.25)
 p.add_argument('--mix', type=float, default=0.0, help='prob of adding a good image to a defect image (label kept)')
 p.add_argument('--pre', type=int, default=0, help='cutpaste pretrain epochs on good images')
+p.add_argument('--predata', default='', help='supervised pre-training on another imagefolder (tests/support/pretrain-defects.ts)')
+p.add_argument('--pre-epochs', type=int, default=0, help='epochs of --predata pre-training')
+p.add_argument('--pre-lr', type=float, default=2e-3)
+p.add_argument('--save-init', default='', help='save the pre-trained weights (torch state dict) here')
+p.add_argument('--init', default='', help='start from these weights (fc replaced)')
+p.add_argument('--freeze-bn', action='store_true')
 args = p.parse_args()
 torch.set_num_threads(args.threads); torch.manual_seed(args.seed); np.random.seed(args.seed)
 classes = ['crack', 'dent', 'good', 'scratch', 'spot']
 good = classes.index('good')
-def load(folder):
+def load(folder, classes=classes):
     X, Y = [], []
     for k, c in enumerate(classes):
         for f in sorted(glob.glob(os.path.join(folder, c, '*.png'))):
@@ -128,6 +134,29 @@ if args.pre > 0:
             popt.zero_grad(); loss.backward(); popt.step(); psched.step(); tl += loss.item(); acc += (out.argmax(1) == yb).float().mean().item(); k += 1
         print(f'pre {pe+1} loss {tl/k:.3f} acc {acc/k:.3f} t {time.time()-t0:.0f}s', flush=True)
     model.fc = fc5
+if args.init:
+    sd = torch.load(args.init); sd = {k: v for k, v in sd.items() if not k.startswith('fc.')}
+    print('init from', args.init, model.load_state_dict(sd, strict=False))
+if args.predata and args.pre_epochs > 0:
+    pclasses = sorted(os.listdir(os.path.join(args.predata, 'train')))
+    Xp, Yp = load(os.path.join(args.predata, 'train'), pclasses); Xpv, Ypv = load(os.path.join(args.predata, 'val'), pclasses)
+    fc5 = model.fc; model.fc = nn.Linear(fc5.in_features, len(pclasses))
+    popt = torch.optim.AdamW(model.parameters(), lr=args.pre_lr, weight_decay=args.wd)
+    psteps = math.ceil(len(Yp) / args.batch) * args.pre_epochs
+    psched = torch.optim.lr_scheduler.OneCycleLR(popt, max_lr=args.pre_lr, total_steps=psteps, pct_start=0.25)
+    t0 = time.time()
+    for pe in range(args.pre_epochs):
+        perm = torch.randperm(len(Yp)); tl = 0; k = 0
+        for s0 in range(0, len(perm), args.batch):
+            b = perm[s0:s0+args.batch]
+            out = model(aug(Xp[b])); loss = F.cross_entropy(out, Yp[b])
+            popt.zero_grad(); loss.backward(); popt.step(); psched.step(); tl += loss.item(); k += 1
+        model.eval()
+        with torch.no_grad(): pacc = (model(Xpv).argmax(1) == Ypv).float().mean().item()
+        model.train()
+        print(f'predata {pe+1} loss {tl/k:.3f} val acc {pacc:.3f} t {time.time()-t0:.0f}s', flush=True)
+    model.fc = fc5
+    if args.save_init: torch.save(model.state_dict(), args.save_init)
 def evaluate(X, Y):
     model.eval()
     with torch.no_grad():
