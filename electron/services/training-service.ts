@@ -100,15 +100,18 @@ export class TrainingService {
 
   constructor(private readonly deps: TrainingServiceDeps) {}
 
-  /** Start a run; resolves once it has a run id (or fails before starting). */
-  async start(request: TrainRequest): Promise<{ runId: number | null; resumed: boolean }> {
+  /**
+   * Start a run; resolves once it has a run id (or fails before starting). `job`: options
+   * of this run that are no setting of the API (the demo project's reduced model width).
+   */
+  async start(request: TrainRequest, job: Pick<TrainJobOptions, 'width'> = {}): Promise<{ runId: number | null; resumed: boolean }> {
     if (this.state === 'training' || this.state === 'stopping') {
       const where = this.runFile !== openFile(this.deps.project) ? ` in another project (${this.runFile})` : ''
       throw new UserFacingError('conflict', `A training run is already in progress${where}. Wait for it or cancel it first.`)
     }
     const store = this.deps.project()
     const { augment, ...rest } = request
-    const options: Omit<TrainJobOptions, 'backbone'> = { ...this.deps.defaults, ...rest, mode: request.mode ?? 'full' }
+    const options: Omit<TrainJobOptions, 'backbone'> = { ...this.deps.defaults, ...job, ...rest, mode: request.mode ?? 'full' }
     if (augment) options.augment = augmentFromSwitches(augment)
     const abort = new AbortController()
     this.abort = abort

@@ -1,4 +1,6 @@
 import { onBeforeUnmount, ref, shallowRef } from 'vue'
+import { DEMO_CAMERA_ID, startDemoCamera, type DemoCamera } from './demo-camera'
+import type { SceneRule } from '../../../../shared/demo/camera-scene'
 import { translate } from '../../i18n/index'
 
 /** Camera states as the screen shows them. 'lost' = the stream ended while in use. */
@@ -29,6 +31,11 @@ export function useCamera() {
   const actual = ref<CameraResolution | null>(null)
   const canvas = typeof document !== 'undefined' ? document.createElement('canvas') : null
 
+  // The generated stream of demo parts (demo-camera.ts) is always there, after the real cameras.
+  const demoDevice = { deviceId: DEMO_CAMERA_ID, label: translate('inspect.demoCamera') }
+  devices.value = [demoDevice]
+  let demo: DemoCamera | null = null
+
   async function listDevices(): Promise<void> {
     if (!navigator.mediaDevices?.enumerateDevices) {
       error.value = 'This page cannot use cameras (not a secure context). Open it on localhost, or over HTTPS when the app is exposed.'
@@ -36,7 +43,7 @@ export function useCamera() {
       return
     }
     const all = await navigator.mediaDevices.enumerateDevices()
-    devices.value = all.filter((d) => d.kind === 'videoinput').map((d, i) => ({ deviceId: d.deviceId, label: d.label || `Camera ${i + 1}` }))
+    devices.value = [...all.filter((d) => d.kind === 'videoinput').map((d, i) => ({ deviceId: d.deviceId, label: d.label || `Camera ${i + 1}` })), demoDevice]
   }
 
   async function start(video: HTMLVideoElement, deviceId: string | null, resolution: CameraResolution): Promise<boolean> {
@@ -44,7 +51,9 @@ export function useCamera() {
     state.value = 'starting'
     error.value = null
     try {
-      const media = await navigator.mediaDevices.getUserMedia({
+      const generated = deviceId === DEMO_CAMERA_ID ? startDemoCamera() : null
+      demo = generated
+      const media = generated ? generated.stream : await navigator.mediaDevices.getUserMedia({
         audio: false,
         video: {
           ...(deviceId ? { deviceId: { exact: deviceId } } : {}),
@@ -66,7 +75,7 @@ export function useCamera() {
       actual.value = { width: video.videoWidth, height: video.videoHeight }
       state.value = 'live'
       // Labels are only readable once permission was given.
-      await listDevices()
+      if (!generated) await listDevices()
       return true
     } catch (e) {
       state.value = 'error'
@@ -76,6 +85,8 @@ export function useCamera() {
   }
 
   function stop(): void {
+    demo?.stop()
+    demo = null
     for (const t of stream.value?.getTracks() ?? []) t.stop()
     stream.value = null
     if (state.value !== 'error') state.value = 'off'
@@ -95,5 +106,10 @@ export function useCamera() {
 
   onBeforeUnmount(stop)
 
-  return { devices, state, error, actual, listDevices, start, stop, grab }
+  /** The demo camera's belt starts again, empty, with a takt that suits the session's rule (no effect on a real camera). */
+  function restartDemo(rule: SceneRule | null): void {
+    demo?.restart(rule)
+  }
+
+  return { devices, state, error, actual, listDevices, start, stop, grab, restartDemo }
 }

@@ -115,6 +115,7 @@ const en = {
     demoTry: 'Try the demo'
   },
   inspect: {
+    demoCamera: 'Demo camera (generated parts)',
     modelSwap: 'Model changed between frames: {kind} v{from} → v{to}',
     cameraFailed: 'The camera could not be opened ({detail}). Check that it is connected and not used by another program.',
     anomalyRatio: '{ratio}× threshold',

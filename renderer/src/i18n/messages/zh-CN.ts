@@ -112,6 +112,7 @@ const zhCN: typeof en = {
     demoTry: '试用演示'
   },
   inspect: {
+    demoCamera: '演示相机（生成的零件）',
     modelSwap: '帧之间换了模型：{kind} v{from} → v{to}',
     cameraFailed: '无法打开相机（{detail}）。请检查相机已连接且未被其他程序占用。',
     anomalyRatio: '阈值的 {ratio} 倍',
