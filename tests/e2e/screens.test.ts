@@ -1,12 +1,14 @@
 import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { tmpdir, userInfo } from 'node:os'
 import { join } from 'node:path'
 import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generateSyntheticSet } from '../support/synthetic-defects'
 import { createTinyProject } from '../unit/inspection/fixture'
 import { seriousViolations, type AxeViolation } from './support/axe'
+import { keyboardWalk } from './support/keyboard-walk'
+import { screenTexts, unexpectedLatinWords, type LatinWord } from './support/latin-words'
 import { CHROMIUM_PATH, ChromiumMissingError, SCREENSHOT_DIR, openApp } from './support/browser'
 import { startBrowserMode, type BrowserModeServer } from './support/serve'
 import { writeY4m } from './support/y4m'
@@ -15,18 +17,20 @@ import { writeY4m } from './support/y4m'
  * Every screen at 1920×1080 and 1280×720, light and dark (the system setting, emulated),
  * English and Simplified Chinese (the browser's language): a screenshot of each in
  * test-artifacts/screens/matrix/, and axe-core finds no serious or critical violation on
- * any of them. The project has real data: imported labelled images, a tiny model, and
- * inspections made by the operator view from a fake camera.
+ * any of them. The project has real data: imported labelled images, a tiny model, a model
+ * trained through the Train screen (so its recipe, curves and results show), and inspections
+ * made by the operator view from a fake camera. In Chinese no screen shows an English word
+ * (names, units and product names aside), and every screen can be used from the keyboard.
  */
 // page.evaluate callbacks run in the browser. Node's type library has no DOM (and adding it
 // would change Node's own types), so name the little these callbacks use.
-interface DomElement { tagName: string; dataset: Record<string, string | undefined>; textContent: string | null }
+interface DomElement { tagName: string; dataset: Record<string, string | undefined>; textContent: string | null; open?: boolean }
 declare const document: {
   documentElement: DomElement & { lang: string }
   activeElement: DomElement | null
   body: DomElement
   querySelector(selector: string): DomElement | null
-  querySelectorAll(selector: string): { length: number }
+  querySelectorAll(selector: string): { length: number } & Iterable<DomElement>
 }
 declare const location: { hash: string }
 declare function getComputedStyle(el: DomElement): { outlineStyle: string; outlineWidth: string; boxShadow: string }
@@ -39,6 +43,8 @@ const VIEWPORTS = [
 const THEMES = ['light', 'dark'] as const
 const LOCALES = ['en', 'zh-CN'] as const
 const MATRIX_DIR = join(SCREENSHOT_DIR, 'matrix')
+/** Names the project and the user gave, shown as they are in any language: class names, project, user. */
+const NAMES = ['ok', 'scratch', 'spot', 'line', userInfo().username]
 
 describe('every screen, both themes, both languages (Chromium, browser mode)', () => {
   let dir: string
@@ -121,6 +127,17 @@ describe('every screen, both themes, both languages (Chromium, browser mode)', (
     await page.getByTestId('import-folder-start').click()
     await page.getByTestId('import-report').waitFor({ state: 'visible', timeout: 60_000 })
 
+    // A full retrain, tiny (32 px, 2 epochs): the Train and Models screens then show a recipe,
+    // curves, a confusion matrix and two versions.
+    await visit(page, 'train')
+    await page.locator('details.advanced > summary').click()
+    await page.getByTestId('train-setting-epochs').fill('2')
+    await page.getByTestId('train-setting-batch').fill('16')
+    await page.getByTestId('train-setting-size').fill('32')
+    await page.getByTestId('retrain-full').click()
+    await page.getByTestId('training-outcome').waitFor({ timeout: 300_000 })
+    await page.getByTestId('training-recipe').waitFor()
+
     await visit(page, 'operator')
     await page.getByTestId('operator-start').click()
     await page.getByTestId('operator-stop').waitFor({ state: 'visible' })
@@ -142,6 +159,7 @@ describe('every screen, both themes, both languages (Chromium, browser mode)', (
       await openApp(page, server.url, '/projects')
       expect(await page.evaluate(() => document.documentElement.lang)).toBe(locale)
       const violations: Array<{ where: string } & AxeViolation> = []
+      const english: Array<{ where: string } & LatinWord> = []
       for (const theme of THEMES) {
         await page.emulateMedia({ colorScheme: theme })
         await page.waitForFunction((t) => document.documentElement.dataset.theme === t, theme)
@@ -153,11 +171,49 @@ describe('every screen, both themes, both languages (Chromium, browser mode)', (
             await page.screenshot({ path: join(MATRIX_DIR, `${screen}-${viewport.width}x${viewport.height}-${theme}-${locale}.png`) })
             // axe once per screen and theme (the larger size); the layout differs, the markup does not.
             if (viewport === VIEWPORTS[0]) for (const v of await seriousViolations(page)) violations.push({ where: `${screen} ${theme}`, ...v })
+            // In Chinese, no English left: the screen as shown, then with every fold opened.
+            if (locale === 'zh-CN' && theme === THEMES[0] && viewport === VIEWPORTS[0]) {
+              const texts = await screenTexts(page)
+              await page.evaluate(() => {
+                for (const d of document.querySelectorAll('details')) d.open = true
+              })
+              texts.push(...(await screenTexts(page)))
+              for (const w of unexpectedLatinWords(texts, NAMES)) english.push({ where: screen, ...w })
+            }
             if (screen === 'operator') await stopInspecting(page)
           }
         }
       }
       expect(violations).toEqual([])
+      if (locale === 'zh-CN') {
+        // The check itself sees English where there is some (the English page's words).
+        expect(unexpectedLatinWords(['训练 Retrain (fast)'], NAMES).map((w) => w.word)).toEqual(['Retrain', 'fast'])
+        expect(english).toEqual([])
+      }
+    })
+  }
+
+  for (const screen of SCREENS) {
+    it(`${screen}: every control is reached by Tab, shows its focus, and nothing is mouse-only`, async () => {
+      const page = await open('en')
+      await page.setViewportSize(VIEWPORTS[1])
+      await openApp(page, server.url, `/${screen}`)
+      await visit(page, screen)
+      const walk = await keyboardWalk(page)
+      expect(walk.reached).toBeGreaterThan(5)
+      expect({ unreached: walk.unreached, mouseOnly: walk.mouseOnly, noRing: walk.noRing }).toEqual({ unreached: [], mouseOnly: [], noRing: [] })
+      // What folds away (advanced settings, lists) is reached once it is open, from the keyboard too.
+      const folds = await page.locator('details:not([open]) > summary').count()
+      if (folds > 0) {
+        // One at a time: the locator re-resolves to the next closed fold after each Enter.
+        for (let i = 0; i < folds; i++) {
+          await page.locator('details:not([open]) > summary').first().focus()
+          await page.keyboard.press('Enter')
+        }
+        expect(await page.locator('details:not([open])').count()).toBe(0)
+        const open = await keyboardWalk(page)
+        expect({ unreached: open.unreached, mouseOnly: open.mouseOnly, noRing: open.noRing }).toEqual({ unreached: [], mouseOnly: [], noRing: [] })
+      }
     })
   }
 

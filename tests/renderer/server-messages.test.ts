@@ -5,6 +5,7 @@ import { errorMessage, rejectReason, serverMessage } from '../../renderer/src/i1
 import { localizeServerMessage, REJECT_CODES } from '../../renderer/src/i18n/server-messages'
 import { NoProjectError, NotFoundError } from '../../electron/services/errors'
 import { busyMessage, StoreNotFoundError } from '../../electron/store/errors'
+import { BackboneDownloadError, RANDOM_INIT_WARNING } from '../../electron/engine/models/backbones'
 
 // Sentences exactly as the services write them: from their error classes where those can be
 // imported here, else copied (the source test below fails when the service changes them).
@@ -33,7 +34,9 @@ const SAMPLES: Array<[string, string]> = [
   ['Defect recall 95.0% (was 90.0%) and accuracy 97.0% (was 96.0%) on the same validation images: the new model is activated.', 'server.gateBetter'],
   ['Accuracy 80.0% is below the 96.8% of always answering "free": this model is worse than no model. Label more defect images or check the labels, then retrain.', 'server.warnBelowBaseline'],
   ['No defect image of the validation set was caught (2 of 2 passed as "free").', 'server.warnNoneCaught'],
-  ['folder is not part of the ImageFolder layout (train/, val/, unlabelled/)', 'server.notImageFolderPart']
+  ['folder is not part of the ImageFolder layout (train/, val/, unlabelled/)', 'server.notImageFolderPart'],
+  [RANDOM_INIT_WARNING, 'server.weightsRandom'],
+  [new BackboneDownloadError('https://download.pytorch.org/models/resnet18-f37072fd.pth', 'HTTP 404').message, 'server.weightsDownloadFailed']
 ]
 
 /** The constant part of each copied sentence, which must still be in the services' source. */
@@ -66,7 +69,7 @@ describe('server messages in the user language', () => {
     for (const [sentence] of SAMPLES) {
       const zh = errorMessage(new ApiError('x', { code: 'failed', message: sentence }))
       // What is left in Latin letters are the names the sentence carried (paths, class names).
-      expect(zh.replace(/ImageFolder|train\/|val\/|unlabelled\/|“[^”]*”|\/[\w./-]+|[a-z]+\.dsproj|scratch|free|\.dsmodel|#rrggbb/g, ''), sentence).not.toMatch(/[A-Za-z]{3,}/)
+      expect(zh.replace(/ImageNet|ResNet18 \.safetensors|https:\/\/\S+|HTTP 404|ImageFolder|train\/|val\/|unlabelled\/|“[^”]*”|\/[\w./-]+|[a-z]+\.dsproj|scratch|free|\.dsmodel|#rrggbb/g, ''), sentence).not.toMatch(/[A-Za-z]{3,}/)
     }
   })
 

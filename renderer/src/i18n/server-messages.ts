@@ -60,6 +60,8 @@ const PATTERNS: Array<[RegExp, string]> = [
   [/^Accuracy would drop from (?<from>.+?) \(v(?<version>\d+)\) to (?<to>.+?): the active model stays\./, 'server.gateAccuracyDrop'],
   [/^Defect recall (?<recall>.+?) \(was (?<wasRecall>.+?)\) and accuracy (?<accuracy>.+?) \(was (?<wasAccuracy>.+?)\) on the same validation images: the new model is activated\./, 'server.gateBetter'],
   [/^Training was cancelled; start it again/, 'server.trainingCancelled'],
+  [/^No pretrained backbone weights: training starts from random initialisation/, 'server.weightsRandom'],
+  [/^Downloading backbone weights from (?<url>\S+) failed: (?<detail>.*)$/, 'server.weightsDownloadFailed'],
   [/^folder is not part of the ImageFolder layout \(train\/, val\/, unlabelled\/\)$/, 'server.notImageFolderPart'],
   [/^Quick retrain was cancelled\./, 'server.quickCancelled'],
   [/^No class is marked good, so no part can pass or fail\./, 'server.warnNoGood'],

@@ -171,6 +171,8 @@ const en = {
     dropped: 'Dropped frames',
     fpsTitle: 'Frames/s',
     latency: 'Latency p50 / p95',
+    latencyValue: '{p50} / {p95} ms',
+    failureTitle: '{verdict} · {what} · part {id} · {time}',
     verdictMeta: 'part {part} · model {version} · {ms} ms'
   },
   label: {
@@ -373,6 +375,7 @@ const en = {
     noMatchHelp: 'Change or clear the filters to see the recorded inspections.',
     clear: 'Clear filters',
     empty: 'No inspections yet',
+    selectHint: 'Select a row (click it, or Tab to it and press Enter) to see the part’s image and scores, and to correct its verdict.',
     emptyHelp: 'Every inspected part is listed here with its verdict, time and model version. Start on the Inspect screen or with',
     newer: 'Newer',
     older: 'Older',
@@ -804,6 +807,8 @@ const en = {
     gateAccuracyDrop: 'Accuracy would drop from {from} (v{version}) to {to}: the active model stays.',
     gateBetter: 'Defect recall {recall} (was {wasRecall}) and accuracy {accuracy} (was {wasAccuracy}) on the same validation images: the new model is activated.',
     trainingCancelled: 'Training was cancelled; start it again with the same settings to continue from the last finished epoch.',
+    weightsRandom: 'No pretrained backbone weights: training starts from random initialisation, so accuracy will be lower and more labelled images are needed. Download the ImageNet weights or import a ResNet18 .safetensors file.',
+    weightsDownloadFailed: 'Downloading backbone weights from {url} failed: {detail}',
     notImageFolderPart: 'folder is not part of the ImageFolder layout (train/, val/, unlabelled/)',
     quickCancelled: 'Quick retrain was cancelled.',
     warnNoGood: 'No class is marked good, so no part can pass or fail. Mark the good class on the Label screen, then retrain.',

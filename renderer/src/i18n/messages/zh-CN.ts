@@ -168,6 +168,8 @@ const zhCN: typeof en = {
     dropped: '丢弃的帧',
     fpsTitle: '帧/秒',
     latency: '延迟 p50 / p95',
+    latencyValue: '{p50} / {p95} 毫秒',
+    failureTitle: '{verdict} · {what} · 零件 {id} · {time}',
     verdictMeta: '工件 {part} · 模型 {version} · {ms} 毫秒'
   },
   label: {
@@ -354,6 +356,7 @@ const zhCN: typeof en = {
     }
   },
   history: {
+    selectHint: '选择一行（点击，或按 Tab 移到该行后按 Enter）即可查看该零件的图像和得分，并更正其判定。',
     title: '历史',
     noProject: '没有打开的项目',
     noProjectHelp: '请先在项目页面打开一个项目。',
@@ -801,6 +804,8 @@ const zhCN: typeof en = {
     gateAccuracyDrop: '准确率将从 {from}（v{version}）降到 {to}：保留当前启用的模型。',
     gateBetter: '在相同的验证图像上，缺陷召回率 {recall}（原为 {wasRecall}），准确率 {accuracy}（原为 {wasAccuracy}）：已启用新模型。',
     trainingCancelled: '训练已取消；用相同设置重新开始即可从最后完成的轮次继续。',
+    weightsRandom: '没有预训练的骨干网络权重：训练将从随机初始化开始，准确率会更低，需要更多已标注图像。请下载 ImageNet 权重，或导入一个 ResNet18 .safetensors 文件。',
+    weightsDownloadFailed: '从 {url} 下载骨干网络权重失败：{detail}',
     notImageFolderPart: '该文件夹不属于 ImageFolder 结构（train/、val/、unlabelled/）',
     quickCancelled: '快速重训已取消。',
     warnNoGood: '没有类别被标为合格，因此无法判定合格或不合格。请在标注页面标出合格类别，然后重新训练。',
