@@ -4,7 +4,7 @@
  * and printed as ratios.
  *
  *   npx tsx bench/train-step.ts [--size 224] [--batch 32] [--freeze all-but-stem] [--steps 3]
- *                               [--threads 2] [--conv-dw tap-matmul|dilated-conv]
+ *                               [--threads 2] [--conv-dw by-shape|tap-matmul|per-sample|channels-first|dilated-conv]
  *                               [--conv-dx conv-transpose|flipped-conv] [--optimizer sgd|adamw]
  *                               [--profile] [--skip-torch] [--nchwc auto|off|8|16]
  *                               [--arena on|off] [--mem-pattern on|off]
@@ -25,6 +25,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseArgs } from 'node:util'
 import * as ort from 'onnxruntime-node'
+import type { GradientOptions } from '../electron/engine/nn/layers'
 import { detectNchwcBlock } from '../electron/engine/onnx/nchwc'
 import { buildTrainStep, type FreezePreset } from '../electron/engine/train/train-step'
 import { randomStepFeeds } from '../tests/unit/engine/train-step-feeds'
@@ -38,7 +39,7 @@ const { values } = parseArgs({
     freeze: { type: 'string', default: 'all-but-stem' },
     steps: { type: 'string', default: '3' },
     threads: { type: 'string', default: '2' },
-    'conv-dw': { type: 'string', default: 'tap-matmul' },
+    'conv-dw': { type: 'string', default: 'by-shape' },
     'conv-dx': { type: 'string', default: 'conv-transpose' },
     optimizer: { type: 'string', default: 'sgd' },
     profile: { type: 'boolean', default: false },
@@ -61,7 +62,7 @@ async function onnxStep(): Promise<Measured & { buildMs: number; sessionMs: numb
   const t0 = performance.now()
   const graph = buildTrainStep({
     numClasses, size, batch, freeze, optimizer: values.optimizer as 'sgd' | 'adamw',
-    gradient: { convWeightGrad: values['conv-dw'] as 'tap-matmul' | 'dilated-conv', convInputGrad: values['conv-dx'] as 'conv-transpose' | 'flipped-conv', nchwcBlock }
+    gradient: { convWeightGrad: values['conv-dw'] as GradientOptions['convWeightGrad'], convInputGrad: values['conv-dx'] as 'conv-transpose' | 'flipped-conv', nchwcBlock }
   })
   const t1 = performance.now()
   const profileDir = values.profile ? await mkdtemp(join(tmpdir(), 'ds-step-profile-')) : undefined

@@ -40,7 +40,7 @@ export function emitForward(g: OnnxGraph, net: Net, opts: ForwardOptions = {}): 
     if (foldedConvs.has(layer.name)) continue // emitted together with its BN
     const conv = folded.get(layer.name)
     if (conv) {
-      g.inScope(`fwd/${conv.name}`, () => emitFoldedConvBn(g, conv, layer as BatchNormLayer))
+      g.inScope(`fwd/${conv.name}`, () => emitFoldedConvBn(g, conv, layer as BatchNormLayer, { ci: net.shapeOf(conv.inputs[0])[1]!, co: net.shapeOf(conv.output)[1]! }, opts.nchwcBlock))
       saved.set(layer.name, {})
       continue
     }

@@ -37,6 +37,21 @@ export function fitsNchwc(ci: number, co: number, block: number): boolean {
   return block > 0 && ci % block === 0 && co % block === 0
 }
 
+/**
+ * Whether the blocked conv applies to an NCHW input of fewer channels than the block (the
+ * stem's 3): MLAS then reads the input unblocked and takes an OIHWBo filter.
+ */
+export function fitsNchwcFromNchw(ci: number, co: number, block: number): boolean {
+  return block > 0 && ci < block && co % block === 0
+}
+
+/** OIHW [Co, Ci, k, k] → OIHWBo (output channels blocked only), kept under the shape [Co, Ci, k, k]. */
+export function reorderFilterOutputBlocked(g: OnnxGraph, w: string, co: number, ci: number, k: number, block: number): string {
+  const blocked = g.op1('Reshape', [w, g.i64([co / block, block, ci, k, k])]) // [Co/B, Bo, Ci, k, k]
+  const moved = g.op1('Transpose', [blocked], { perm: [0, 2, 3, 4, 1] }) // [Co/B, Ci, k, k, Bo]
+  return g.op1('Reshape', [moved, g.i64([co, ci, k, k])])
+}
+
 /** OIHW [Co, Ci, k, k] → OIHWBiBo, kept under the shape [Co, Ci, k, k] as ORT's own rewrite does. */
 export function reorderFilter(g: OnnxGraph, w: string, co: number, ci: number, k: number, block: number): string {
   const blocked = g.op1('Reshape', [w, g.i64([co / block, block, ci / block, block, k, k])]) // [Co/B, Bo, Ci/B, Bi, k, k]
@@ -44,10 +59,11 @@ export function reorderFilter(g: OnnxGraph, w: string, co: number, ci: number, k
   return g.op1('Reshape', [moved, g.i64([co, ci, k, k])])
 }
 
-/** Y = Conv(X, W[, b]) in NCHW out, computed by the NCHWc kernel. */
+/** Y = Conv(X, W[, b]) in NCHW out, computed by the NCHWc kernel (fitsNchwc or fitsNchwcFromNchw). */
 export function emitNchwcConv(g: OnnxGraph, a: NchwcConvArgs, output?: string): string {
-  const filter = reorderFilter(g, a.w, a.co, a.ci, a.kernel, a.block)
-  const xc = g.op('ReorderInput', [a.x], {}, 1, NCHWC_DOMAIN)[0]!
+  const fromNchw = fitsNchwcFromNchw(a.ci, a.co, a.block)
+  const filter = fromNchw ? reorderFilterOutputBlocked(g, a.w, a.co, a.ci, a.kernel, a.block) : reorderFilter(g, a.w, a.co, a.ci, a.kernel, a.block)
+  const xc = fromNchw ? a.x : g.op('ReorderInput', [a.x], {}, 1, NCHWC_DOMAIN)[0]!
   const attrs = { kernel_shape: [a.kernel, a.kernel], strides: [a.stride, a.stride], pads: [a.pad, a.pad, a.pad, a.pad] }
   const yc = g.op('Conv', a.bias ? [xc, filter, a.bias] : [xc, filter], attrs, 1, NCHWC_DOMAIN)[0]!
   return g.op('ReorderOutput', [yc], { channels: a.co }, output === undefined ? 1 : [output], NCHWC_DOMAIN)[0]!

@@ -19,6 +19,9 @@ describe('Conv gradient rule', () => {
   ]
   const formulations = [
     { convWeightGrad: 'tap-matmul', convInputGrad: 'conv-transpose' },
+    { convWeightGrad: 'per-sample', convInputGrad: 'conv-transpose' },
+    { convWeightGrad: 'channels-first', convInputGrad: 'conv-transpose' },
+    { convWeightGrad: 'phases', convInputGrad: 'conv-transpose' },
     { convWeightGrad: 'dilated-conv', convInputGrad: 'flipped-conv' }
   ] as const
   for (const formulation of formulations) {

@@ -1,7 +1,7 @@
 import type { OnnxGraph } from '../../onnx/graph'
-import { emitNchwcConv, fitsNchwc } from '../../onnx/nchwc'
+import { emitNchwcConv, fitsNchwc, fitsNchwcFromNchw } from '../../onnx/nchwc'
 import type { ConvLayer } from '../ir'
-import type { BackwardContext, GradResult, LayerRule } from './rule'
+import type { BackwardContext, GradientOptions, GradResult, LayerRule } from './rule'
 
 /**
  * Conv (torch.nn.Conv2d, square kernel, groups 1).
@@ -15,7 +15,7 @@ export const conv: LayerRule<ConvLayer> = {
   forward(layer, { g, shapeOf, nchwcBlock = 0 }) {
     const ci = shapeOf(layer.inputs[0])[1]!
     const co = shapeOf(layer.output)[1]!
-    if (fitsNchwc(ci, co, nchwcBlock)) {
+    if (fitsNchwc(ci, co, nchwcBlock) || fitsNchwcFromNchw(ci, co, nchwcBlock)) {
       const { kernel, stride, pad } = layer
       emitNchwcConv(g, { x: layer.inputs[0], w: layer.weight, bias: layer.bias, ci, co, kernel, stride, pad, block: nchwcBlock }, layer.output)
       return {}
@@ -42,7 +42,7 @@ export const conv: LayerRule<ConvLayer> = {
       }
     }
     if (ctx.wantParamGrads) {
-      result.params.set(layer.weight, ctx.options.convWeightGrad === 'dilated-conv' ? weightGradDilatedConv(layer, dY, ctx) : weightGradTapMatMul(layer, dY, ctx))
+      result.params.set(layer.weight, WEIGHT_GRADS[weightGradForm(layer, ctx)](layer, dY, ctx))
       if (layer.bias) result.params.set(layer.bias, g.op1('ReduceSum', [dY, g.i64([0, 2, 3])], { keepdims: 0 }))
     }
     return result
@@ -76,14 +76,43 @@ function convAttrs(layer: ConvLayer) {
   return { kernel_shape: [k, k], strides: [s, s], pads: [p, p, p, p] }
 }
 
+type WeightGradForm = Exclude<GradientOptions['convWeightGrad'], 'by-shape'>
+
+const WEIGHT_GRADS: Record<WeightGradForm, (layer: ConvLayer, dY: string, ctx: BackwardContext) => string> = {
+  'tap-matmul': weightGradTapMatMul,
+  'per-sample': weightGradPerSample,
+  'channels-first': weightGradChannelsFirst,
+  phases: weightGradPhases,
+  'dilated-conv': weightGradDilatedConv
+}
+
+/** Below this many input channels the dW MatMuls take a kernel row at a time. */
+const SMALL_CI = 16
+
+/** Output maps at least this large (layer1 at 224 px: 56², not layer2's 28²) take the per-sample form. */
+const LARGE_MAP = 2048
+
+/**
+ * 'by-shape' picks the fastest form measured per conv shape on ORT CPU (bench/conv-grad-probe.ts,
+ * electron/engine/train/README.md): few input channels (the stem) on stride phases (stride 2)
+ * or channels first, stride-1 convs on large maps per sample, the rest tap MatMuls.
+ */
+function weightGradForm(layer: ConvLayer, ctx: BackwardContext): WeightGradForm {
+  const form = ctx.options.convWeightGrad
+  if (form === 'phases' && layer.stride !== 2) return 'channels-first' // phases are written for stride 2
+  if (form !== 'by-shape') return form
+  const ci = ctx.shapeOf(layer.inputs[0])[1]!
+  const [, , oh, ow] = ctx.shapeOf(layer.output) as [number, number, number, number]
+  if (layer.kernel > 1 && ci < SMALL_CI) return layer.stride === 2 ? 'phases' : 'channels-first'
+  if (layer.stride === 1 && layer.kernel > 1 && oh * ow >= LARGE_MAP) return 'per-sample'
+  return 'tap-matmul'
+}
+
 /**
  * dW as k² MatMuls: pad X once and move channels last, then for each tap (i, j) take the
  * strided window Xs[n, y, x, ci] = Xpad[n, s·y + i, s·x + j, ci] as an [N·oh·ow, Ci]
  * matrix and multiply dYᵀ [Co, N·oh·ow] by it. A 1×1 conv is a single MatMul.
  */
-/** Below this many input channels the tap MatMuls are grouped per kernel row. */
-const SMALL_CI = 16
-
 function weightGradTapMatMul(layer: ConvLayer, dY: string, ctx: BackwardContext): string {
   const { g } = ctx
   const x = layer.inputs[0]
@@ -136,6 +165,102 @@ function weightGradDilatedConv(layer: ConvLayer, dY: string, ctx: BackwardContex
   const fullW = w + 2 * p - s * (ow - 1)
   if (fullH !== k || fullW !== k) out = cropTo(g, out, k)
   return g.op1('Transpose', [out], { perm: [1, 0, 2, 3] })
+}
+
+/**
+ * dW per sample, X kept NCHW: per tap the window of padded X as [N, Ci, oh·ow] times dY as
+ * [N, oh·ow, Co] (one batched MatMul), summed over N → [Ci, Co]. On layer1's shapes
+ * (K = 56² per sample instead of N·56² = 100352) SGEMM runs ~1.3× faster than the tap form.
+ */
+function weightGradPerSample(layer: ConvLayer, dY: string, ctx: BackwardContext): string {
+  const { g } = ctx
+  const x = layer.inputs[0]
+  const [n, ci] = ctx.shapeOf(x) as [number, number, number, number]
+  const [, co, oh, ow] = ctx.shapeOf(layer.output) as [number, number, number, number]
+  const { kernel: k, stride: s, pad: p } = layer
+  const dYn = g.op1('Transpose', [g.op1('Reshape', [dY, g.i64([n, co, oh * ow])])], { perm: [0, 2, 1] }) // [N, oh·ow, Co]
+  const padded = p > 0 ? g.op1('Pad', [x, g.i64([0, 0, p, p, 0, 0, p, p])]) : x
+  const taps: string[] = []
+  for (let i = 0; i < k; i++) {
+    for (let j = 0; j < k; j++) {
+      const win = k === 1 && s === 1 ? padded : g.op1('Slice', [padded, g.i64([i, j]), g.i64([i + s * (oh - 1) + 1, j + s * (ow - 1) + 1]), g.i64([2, 3]), g.i64([s, s])])
+      const prod = g.op1('MatMul', [g.op1('Reshape', [win, g.i64([n, ci, oh * ow])]), dYn]) // [N, Ci, Co]
+      taps.push(g.op1('ReduceSum', [prod, g.i64([0])], { keepdims: 1 })) // [1, Ci, Co]
+    }
+  }
+  const stacked = taps.length === 1 ? taps[0]! : g.op1('Concat', taps, { axis: 0 }) // [k·k, Ci, Co]
+  return g.op1('Reshape', [g.op1('Transpose', [stacked], { perm: [2, 1, 0] }), g.i64([co, ci, k, k])])
+}
+
+/**
+ * dW with channels first: X moved to [Ci, N, Hp, Wp] once, the windows of one kernel row
+ * stacked as [k·Ci, N·oh·ow] and multiplied by dY as [N·oh·ow, Co] (channels last):
+ * [k·Ci, Co] per kernel row, so SGEMM's packed operand is the 64+-column dY.
+ */
+function weightGradChannelsFirst(layer: ConvLayer, dY: string, ctx: BackwardContext): string {
+  const { g } = ctx
+  const x = layer.inputs[0]
+  const [n, ci] = ctx.shapeOf(x) as [number, number, number, number]
+  const [, co, oh, ow] = ctx.shapeOf(layer.output) as [number, number, number, number]
+  const { kernel: k, stride: s, pad: p } = layer
+  const rows = n * oh * ow
+  const dYn = g.op1('Reshape', [g.op1('Transpose', [dY], { perm: [0, 2, 3, 1] }), g.i64([rows, co])]) // [N·oh·ow, Co]
+  const padded = p > 0 ? g.op1('Pad', [x, g.i64([0, 0, p, p, 0, 0, p, p])]) : x
+  const xc = g.op1('Transpose', [padded], { perm: [1, 0, 2, 3] }) // [Ci, N, Hp, Wp]
+  const window = (i: number, j: number): string =>
+    k === 1 && s === 1 ? xc : g.op1('Slice', [xc, g.i64([i, j]), g.i64([i + s * (oh - 1) + 1, j + s * (ow - 1) + 1]), g.i64([2, 3]), g.i64([s, s])])
+  const perTap = ci >= SMALL_CI
+  const parts: string[] = []
+  for (let i = 0; i < k; i++) {
+    const group = perTap ? Array.from({ length: k }, (_, j) => [j]) : [Array.from({ length: k }, (_, j) => j)]
+    for (const js of group) {
+      const win = js.length === 1 ? window(i, js[0]!) : g.op1('Concat', js.map((j) => window(i, j)), { axis: 0 }) // [g·Ci, N, oh, ow]
+      parts.push(g.op1('MatMul', [g.op1('Reshape', [win, g.i64([js.length * ci, rows])]), dYn])) // [g·Ci, Co]
+    }
+  }
+  const stacked = parts.length === 1 ? parts[0]! : g.op1('Concat', parts, { axis: 0 }) // [k·k·Ci, Co], (i, j, ci)-major
+  return g.op1('Transpose', [g.op1('Reshape', [stacked, g.i64([k, k, ci, co])])], { perm: [3, 2, 0, 1] })
+}
+
+/**
+ * dW of a stride-2 conv with few input channels (the stem), on the input split into its
+ * four stride phases: P[ci, e, f, n, a, b] = Xpad[n, ci, 2a + e, 2b + f]. Tap (i, j) =
+ * (2u + e, 2v + f) then reads P at [ci, e, f, n, y + u, x + v]: a stride-1 window, copied in
+ * runs of ow values instead of gathered one value in two. One MatMul per u takes the
+ * windows of every v, e, f side by side ([Mᵤ, N·oh·ow] × dY [N·oh·ow, Co]); a constant
+ * Gather puts the k·k·Ci rows back into (ci, i, j) order.
+ */
+function weightGradPhases(layer: ConvLayer, dY: string, ctx: BackwardContext): string {
+  const { g } = ctx
+  const x = layer.inputs[0]
+  const [n, ci, h, w] = ctx.shapeOf(x) as [number, number, number, number]
+  const [, co, oh, ow] = ctx.shapeOf(layer.output) as [number, number, number, number]
+  const { kernel: k, pad: p } = layer
+  const rows = n * oh * ow
+  const hq = Math.ceil((h + 2 * p) / 2)
+  const wq = Math.ceil((w + 2 * p) / 2)
+  const padded = g.op1('Pad', [x, g.i64([0, 0, p, p, 0, 0, 2 * hq - h - p, 2 * wq - w - p])]) // [N, Ci, 2·Hq, 2·Wq]
+  const phases = g.op1('Transpose', [g.op1('Reshape', [padded, g.i64([n, ci, hq, 2, wq, 2])])], { perm: [1, 3, 5, 0, 2, 4] }) // [Ci, 2, 2, N, Hq, Wq]
+  const dYn = g.op1('Reshape', [g.op1('Transpose', [dY], { perm: [0, 2, 3, 1] }), g.i64([rows, co])]) // [N·oh·ow, Co]
+  const half = Math.ceil(k / 2)
+  const parities = (u: number): number => (2 * u + 1 < k ? 2 : 1) // e (or f) in [0, parities)
+  const parts: string[] = []
+  const sourceRow = new Map<number, number>() // (ci·k + i)·k + j → row of the stacked products
+  let row = 0
+  for (let u = 0; u < half; u++) {
+    const windows: string[] = []
+    for (let v = 0; v < half; v++) {
+      const ne = parities(u)
+      const nf = parities(v)
+      const win = g.op1('Slice', [phases, g.i64([0, 0, u, v]), g.i64([ne, nf, u + oh, v + ow]), g.i64([1, 2, 4, 5])]) // [Ci, ne, nf, N, oh, ow]
+      windows.push(g.op1('Reshape', [win, g.i64([ci * ne * nf, rows])]))
+      for (let c = 0; c < ci; c++) for (let e = 0; e < ne; e++) for (let f = 0; f < nf; f++) sourceRow.set((c * k + 2 * u + e) * k + 2 * v + f, row++)
+    }
+    parts.push(g.op1('MatMul', [windows.length === 1 ? windows[0]! : g.op1('Concat', windows, { axis: 0 }), dYn])) // [Mᵤ, Co]
+  }
+  const order = BigInt64Array.from({ length: ci * k * k }, (_, t) => BigInt(sourceRow.get(t)!))
+  const stacked = g.op1('Gather', [g.op1('Concat', parts, { axis: 0 }), g.constant('phase_rows', { dtype: 'int64', shape: [order.length], data: order })], { axis: 0 }) // [Ci·k·k, Co]
+  return g.op1('Reshape', [g.op1('Transpose', [stacked], { perm: [1, 0] }), g.i64([co, ci, k, k])])
 }
 
 function cropTo(g: OnnxGraph, v: string, k: number): string {

@@ -9,12 +9,16 @@ import type { Layer, Shape } from '../ir'
 /** Alternative formulations for providers where the default ops are slow or missing. */
 export interface GradientOptions {
   /**
-   * Conv weight gradient. 'tap-matmul' (default, fastest on CPU): per kernel tap a strided
-   * Slice of the padded input and one MatMul. 'dilated-conv': one Conv of the transposed
-   * input with the transposed output gradient as kernel, dilated by the stride (fewer
-   * nodes; may suit GPU providers better).
+   * Conv weight gradient. 'by-shape' (default): the fastest of the CPU forms per conv shape
+   * (conv.ts, weightGradForm). 'tap-matmul': per kernel tap a strided Slice of the padded
+   * input and one MatMul over N·oh·ow. 'per-sample': per tap a batched MatMul over oh·ow,
+   * summed over the batch. 'channels-first': windows stacked per kernel row as
+   * [k·Ci, N·oh·ow] times dY [N·oh·ow, Co] (few input channels). 'phases' (stride 2): the
+   * same on the input split into its four stride phases, so windows are stride-1 copies.
+   * 'dilated-conv': one Conv of the transposed input with the transposed output gradient as
+   * kernel, dilated by the stride (fewer nodes; may suit GPU providers better).
    */
-  convWeightGrad: 'tap-matmul' | 'dilated-conv'
+  convWeightGrad: 'by-shape' | 'tap-matmul' | 'per-sample' | 'channels-first' | 'phases' | 'dilated-conv'
   /**
    * Conv input gradient for stride-1 convs. 'conv-transpose' (default): ConvTranspose(dY, W),
    * as for every stride. 'flipped-conv': an ordinary Conv of dY with the kernel transposed
@@ -32,7 +36,7 @@ export interface GradientOptions {
   nchwcBlock: number
 }
 
-export const DEFAULT_GRADIENT_OPTIONS: GradientOptions = { convWeightGrad: 'tap-matmul', convInputGrad: 'conv-transpose', nchwcBlock: 0 }
+export const DEFAULT_GRADIENT_OPTIONS: GradientOptions = { convWeightGrad: 'by-shape', convInputGrad: 'conv-transpose', nchwcBlock: 0 }
 
 export interface ForwardContext {
   g: OnnxGraph

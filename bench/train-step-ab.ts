@@ -1,0 +1,109 @@
+/**
+ * One lever, measured alone: the training step built by the code in `--base` (a checkout of
+ * the previous code, e.g. `git worktree add /tmp/base main`, with node_modules linked) and
+ * by this tree, each in its own session in THIS process, stepped in alternation (A B A B …)
+ * on the same random batch. Each step's CPU time is charged to the session that ran it, so
+ * both sides see the same load; on a shared, loaded machine separate runs differ by ±10 %,
+ * alternating steps by a few %. Either side may instead be this tree with other gradient
+ * options (`--a-dw` / `--b-dw`, `--a-dx` / `--b-dx`).
+ *
+ *   npx tsx bench/train-step-ab.ts [--base DIR] [--freeze all-but-stem] [--steps 6] [--size 224] [--batch 32]
+ *                                  [--a-dw FORM] [--b-dw FORM] [--threads 2]
+ *
+ * Prints CPU seconds per image of each side (mean over the alternating steps, after one
+ * warm-up step each), the ratio B / A, the per-pair ratios, and whether the two sides'
+ * losses agree.
+ */
+import { resolve } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { parseArgs } from 'node:util'
+import * as ort from 'onnxruntime-node'
+import type { GradientOptions } from '../electron/engine/nn/layers'
+import { detectNchwcBlock } from '../electron/engine/onnx/nchwc'
+import * as current from '../electron/engine/train/train-step'
+import { randomStepFeeds } from '../tests/unit/engine/train-step-feeds'
+
+const { values } = parseArgs({
+  options: {
+    base: { type: 'string' },
+    freeze: { type: 'string', default: 'all-but-stem' },
+    steps: { type: 'string', default: '6' },
+    size: { type: 'string', default: '224' },
+    batch: { type: 'string', default: '32' },
+    threads: { type: 'string', default: '2' },
+    'a-dw': { type: 'string' },
+    'b-dw': { type: 'string' },
+    'a-dx': { type: 'string' },
+    'b-dx': { type: 'string' }
+  }
+})
+const size = Number(values.size)
+const batch = Number(values.batch)
+const steps = Number(values.steps)
+const freeze = values.freeze as current.FreezePreset
+const numClasses = 4
+const nchwcBlock = await detectNchwcBlock()
+
+type Build = typeof current.buildTrainStep
+const baseBuild: Build = values.base
+  ? ((await import(pathToFileURL(resolve(values.base, 'electron/engine/train/train-step.ts')).href)) as typeof current).buildTrainStep
+  : current.buildTrainStep
+
+function gradient(dw: string | undefined, dx: string | undefined): Partial<GradientOptions> {
+  return {
+    nchwcBlock,
+    ...(dw ? { convWeightGrad: dw as GradientOptions['convWeightGrad'] } : {}),
+    ...(dx ? { convInputGrad: dx as GradientOptions['convInputGrad'] } : {})
+  }
+}
+
+async function side(label: string, build: Build, grad: Partial<GradientOptions>) {
+  const graph = build({ numClasses, size, batch, freeze, optimizer: 'sgd', gradient: grad })
+  const session = await ort.InferenceSession.create(graph.model, {
+    intraOpNumThreads: Number(values.threads), interOpNumThreads: 1, graphOptimizationLevel: 'all',
+    enableMemPattern: false, extra: { session: { intra_op: { allow_spinning: '0' } } }
+  })
+  const inputs = randomStepFeeds(graph, { numClasses, size, batch, lr: 1e-3, seed: 1 })
+  let step = 0
+  const losses: number[] = []
+  return {
+    label,
+    cpu: [] as number[],
+    losses,
+    async run(): Promise<number> {
+      const before = process.cpuUsage()
+      const out = await session.run(inputs.feeds(++step))
+      const used = process.cpuUsage(before)
+      losses.push((out[graph.outputs.loss]!.data as Float32Array)[0]!)
+      inputs.advance(out)
+      return (used.user + used.system) / 1e6
+    }
+  }
+}
+
+const a = await side(values.base ? `base (${values.base})` : 'A', baseBuild, gradient(values['a-dw'], values['a-dx']))
+const b = await side('this tree', current.buildTrainStep, gradient(values['b-dw'], values['b-dx']))
+await a.run() // warm-up: the first run is ~1.7x a steady step
+await b.run()
+for (let s = 0; s < steps; s++) {
+  // Swap the order every pair so neither side always runs right after the other.
+  const [first, second] = s % 2 === 0 ? [a, b] : [b, a]
+  first.cpu.push(await first.run())
+  second.cpu.push(await second.run())
+}
+const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / v.length
+const perImage = (v: number[]) => mean(v) / batch
+const pairs = a.cpu.map((t, i) => (b.cpu[i]! / t).toFixed(3))
+const lossGap = Math.max(...a.losses.map((l, i) => Math.abs(l - b.losses[i]!) / Math.max(Math.abs(l), 1e-12)))
+console.log(
+  JSON.stringify({
+    freeze, size, batch, steps, load: (await import('node:os')).loadavg()[0],
+    a: { label: a.label, options: gradient(values['a-dw'], values['a-dx']), cpuSecondsPerImage: perImage(a.cpu) },
+    b: { label: b.label, options: gradient(values['b-dw'], values['b-dx']), cpuSecondsPerImage: perImage(b.cpu) },
+    ratioBoverA: mean(b.cpu) / mean(a.cpu),
+    pairRatios: pairs,
+    maxRelativeLossGap: lossGap,
+    peakRssMb: process.resourceUsage().maxRSS / 1024
+  })
+)
+console.log(`${freeze}: B/A CPU time ${(mean(b.cpu) / mean(a.cpu)).toFixed(3)} (pairs ${pairs.join(' ')}); A ${perImage(a.cpu).toFixed(4)}, B ${perImage(b.cpu).toFixed(4)} CPU s/img; loss gap ${lossGap.toExponential(1)}`)
