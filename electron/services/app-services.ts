@@ -17,6 +17,7 @@ import { projectsHandlers } from './handlers/projects'
 import { demoHandlers } from './handlers/demo'
 import { trainingHandlers } from './handlers/training'
 import { modelPackageHandlers } from './handlers/model-packages'
+import { int8Handlers, workerInt8Runner } from './handlers/int8'
 import { ImportService } from './import-service'
 import { InspectionManager } from './inspection/manager'
 import { ProjectService } from './project-service'
@@ -155,6 +156,7 @@ export async function createAppServices(options: AppServicesOptions): Promise<Ap
   router.register(engineHandlers({ engine, files }))
   router.register(trainingHandlers({ training }))
   router.register(modelPackageHandlers({ project, files }))
+  router.register(int8Handlers({ project, runner: workerInt8Runner(engine.host) }))
   router.register(anomalyHandlers({ anomaly, project }))
   router.register(inspectionHandlers({ manager: inspection, files }))
   router.register(lineHandlers({ manager: inspection, files }))

@@ -172,6 +172,33 @@ export interface ModelVersionDto {
   trainingRunId: number | null
 }
 
+/**
+ * INT8 inspection of a classifier version (`models:int8-status` / `models:int8-set`; CLI:
+ * models int8): on only after a calibration on the training images and a check against fp32
+ * on the validation images lost at most half a point. `check` is the last check (accepted
+ * or refused); `refusal.code` says why it is off after a refused check.
+ */
+export interface Int8CheckDto {
+  images: number
+  fp32Accuracy: number
+  int8Accuracy: number
+  /** fp32 − INT8 accuracy (fraction). */
+  lost: number
+  /** Share of images where both predict the same class. */
+  agreement: number
+  accepted: boolean
+  reason: string
+}
+
+export interface Int8StateDto {
+  version: number
+  int8: boolean
+  check: Int8CheckDto | null
+  refusal: { code: 'accuracy' | 'no-weights' | 'no-validation'; message: string } | null
+  calibrationImages: number | null
+  checkedAt: string | null
+}
+
 export interface TrainingRunDto {
   id: number
   kind: 'classifier' | 'anomaly'
@@ -254,6 +281,14 @@ export const trainingChannels = {
   'models:activate': request<z.ZodObject<{ version: z.ZodNumber }>, ModelVersionDto>(
     z.object({ version: z.number().int().min(1) }).strict(),
     'Make this version the active one of its kind (also how to roll back).'
+  ),
+  'models:int8-status': request<z.ZodObject<{ version: z.ZodNumber }>, Int8StateDto>(
+    z.object({ version: z.number().int().min(1) }).strict(),
+    'Whether a classifier version inspects in INT8, with its last accuracy check against fp32 (and why it was refused).'
+  ),
+  'models:int8-set': request<z.ZodObject<{ version: z.ZodNumber; on: z.ZodBoolean }>, Int8StateDto>(
+    z.object({ version: z.number().int().min(1), on: z.boolean() }).strict(),
+    'Turn INT8 inspection on (calibrate on the training images, check against fp32 on the validation images; refused when it loses more than half a point) or off for a classifier version (CLI: models int8).'
   ),
   'models:compare': request<z.ZodObject<{ a: z.ZodNumber; b: z.ZodNumber }>, { a: ModelVersionDto; b: ModelVersionDto; accuracyDelta: number; defectRecallDelta: number | null; sameClasses: boolean }>(
     z.object({ a: z.number().int().min(1), b: z.number().int().min(1) }).strict(),

@@ -298,3 +298,25 @@ export function checkInt8Accuracy(o: { fp32Logits: Float32Array; int8Logits: Flo
   }
 }
 
+
+/** A version's calibration and check (services/int8-model.ts stores it when accepted). */
+export interface Int8Calibration {
+  ranges: Record<string, [number, number]>
+  check: Int8AccuracyCheck
+  calibrationImages: number
+  createdAt: string
+}
+
+/**
+ * Why a version does not run in INT8: its check lost more than MAX_INT8_ACCURACY_LOSS
+ * ('accuracy'), it has no weights to build the INT8 graph from ('no-weights'), or the
+ * project has no labelled validation images of its classes to check with ('no-validation').
+ */
+export type Int8RefusalCode = 'accuracy' | 'no-weights' | 'no-validation'
+
+/** What calibrating and checking a version gave: `record` is null when nothing could be checked. */
+export interface Int8Outcome {
+  version: number
+  record: Int8Calibration | null
+  refusal: { code: Int8RefusalCode; message: string } | null
+}

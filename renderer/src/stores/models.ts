@@ -66,6 +66,16 @@ export const useModelsStore = defineStore('models', () => {
     return api.request('models:misclassified', { version })
   }
 
+  /** Whether `version` inspects in INT8 and its last check (throws ApiError). */
+  function int8Status(version: number): Promise<ResultOf<'models:int8-status'>> {
+    return api.request('models:int8-status', { version })
+  }
+
+  /** Turn INT8 on (calibrate + check; the result says when it was refused) or off (throws ApiError). */
+  function setInt8(version: number, on: boolean): Promise<ResultOf<'models:int8-set'>> {
+    return api.request('models:int8-set', { version, on })
+  }
+
   /** Write a version to a .dsmodel file (throws ApiError with the reason). */
   function exportPackage(payload: PayloadOf<'models:export-package'>): Promise<ResultOf<'models:export-package'>> {
     return api.request('models:export-package', payload)
@@ -83,5 +93,5 @@ export const useModelsStore = defineStore('models', () => {
   })
 
   const active = computed(() => versions.value.filter((v) => v.active))
-  return { versions, error, loading, activating, comparison, active, load, activate, compare, misclassified, exportPackage, importPackage }
+  return { versions, error, loading, activating, comparison, active, load, activate, compare, misclassified, int8Status, setInt8, exportPackage, importPackage }
 })

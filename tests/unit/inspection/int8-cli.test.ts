@@ -10,6 +10,9 @@ import { PreprocessedSet } from '../../../electron/engine/train/evaluate'
 import type { TensorMap } from '../../../electron/engine/tensor'
 import { importImages } from '../../../electron/services/import-service'
 import { int8Record, quantiseClassifier } from '../../../electron/services/int8-model'
+import { inProcessInt8Runner, int8Handlers, type Int8Runner } from '../../../electron/services/handlers/int8'
+import { Router } from '../../../electron/services/router'
+import type { Int8StateDto } from '../../../shared/contract/training'
 import { rangesFromJson, type ActivationRanges } from '../../../electron/engine/infer/int8'
 import { projectDataset } from '../../../electron/services/training-data'
 import { createProject, openProject, type ProjectStore } from '../../../electron/store/project-store'
@@ -137,5 +140,89 @@ describe('INT8 inspection option', () => {
     expect(await runCli(['inspect', '--project', project, '--from', join(parts, 'val', 'ok'), '--int8'], run.io)).toBe(2)
     expect(run.err.join('\n')).toMatch(/INT8 refused/)
     expect(run.out).toEqual([]) // nothing was inspected
+  }, 120_000)
+})
+
+describe('INT8 through the router (the Models screen\'s channels)', () => {
+  const ctx = { trusted: true, origin: 'test' }
+  function routerFor(project: () => ProjectStore, runner: Int8Runner): Router {
+    const router = new Router()
+    router.register(int8Handlers({ project, runner }))
+    return router
+  }
+  const value = (r: Awaited<ReturnType<Router['handle']>>): Int8StateDto => {
+    if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`)
+    return r.value as Int8StateDto
+  }
+
+  it('turns INT8 on and off, refuses with both accuracies and remembers the refusal', async () => {
+    const store = openProject(project)
+    try {
+      const router = routerFor(() => store, inProcessInt8Runner)
+      const on = value(await router.handle('models:int8-set', { version: decisive, on: true }, ctx))
+      expect(on).toMatchObject({ version: decisive, int8: true, refusal: null, calibrationImages: 16 })
+      expect(on.check).toMatchObject({ accepted: true, lost: 0, images: 16 })
+      expect(int8Record(store, decisive)).not.toBeNull()
+      expect(value(await router.handle('models:int8-status', { version: decisive }, ctx)).int8).toBe(true)
+
+      const refused = value(await router.handle('models:int8-set', { version: ties, on: true }, ctx))
+      expect(refused.int8).toBe(false)
+      expect(refused.refusal?.code).toBe('accuracy')
+      expect(refused.check!.fp32Accuracy).toBe(1)
+      expect(refused.check!.lost).toBeGreaterThan(0.005)
+      expect(int8Record(store, ties)).toBeNull()
+
+      const off = value(await router.handle('models:int8-set', { version: decisive, on: false }, ctx))
+      expect(off.int8).toBe(false)
+      expect(off.check?.accepted).toBe(true) // the last check stays visible
+      expect(int8Record(store, decisive)).toBeNull()
+
+      // Payloads are checked by the contract's schema; versions must be classifiers that exist.
+      expect(await router.handle('models:int8-set', { version: decisive, on: 'yes' }, ctx)).toMatchObject({ ok: false, error: { code: 'invalid-payload' } })
+      expect(await router.handle('models:int8-status', { version: 0 }, ctx)).toMatchObject({ ok: false, error: { code: 'invalid-payload' } })
+      expect(await router.handle('models:int8-status', { version: 99 }, ctx)).toMatchObject({ ok: false, error: { code: 'not-found' } })
+
+      const onnxOnly = store.models.add({
+        kind: 'classifier', architecture: 'resnet18@0.25', classes, onnx: store.models.onnx(decisive), metrics: {}, config: { size, fit: 'whole', width }, dataFingerprint: 'test', threshold: 0.5, activate: false
+      }).version
+      const noWeights = value(await router.handle('models:int8-set', { version: onnxOnly, on: true }, ctx))
+      expect(noWeights).toMatchObject({ int8: false, check: null, refusal: { code: 'no-weights' } })
+    } finally {
+      store.close()
+    }
+    // Remembered in the project file: a fresh connection reads the refusal back.
+    const again = openProject(project)
+    try {
+      const state = value(await routerFor(() => again, inProcessInt8Runner).handle('models:int8-status', { version: ties }, ctx))
+      expect(state).toMatchObject({ int8: false, refusal: { code: 'accuracy' } })
+      expect(state.check!.int8Accuracy).toBeLessThan(1)
+    } finally {
+      again.close()
+    }
+  }, 120_000)
+
+  it('runs one check at a time and stores nothing when another project was opened meanwhile', async () => {
+    const store = openProject(project)
+    try {
+      let release!: () => void
+      const gate = new Promise<void>((r) => (release = r))
+      let current: ProjectStore | null = store
+      const slow: Int8Runner = {
+        quantise: async (file, version) => {
+          await gate
+          return inProcessInt8Runner.quantise(file, version)
+        }
+      }
+      const router = routerFor(() => current!, slow)
+      const first = router.handle('models:int8-set', { version: decisive, on: true }, ctx)
+      expect(await router.handle('models:int8-set', { version: ties, on: true }, ctx)).toMatchObject({ ok: false, error: { code: 'conflict' } })
+      current = openProject(project) // "another project": a different open store
+      release()
+      expect(await first).toMatchObject({ ok: false, error: { code: 'conflict' } })
+      current.close()
+      expect(int8Record(store, decisive)).toBeNull()
+    } finally {
+      store.close()
+    }
   }, 120_000)
 })

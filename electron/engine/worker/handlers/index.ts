@@ -4,10 +4,12 @@ import { predictHandlers } from './predict'
 import { anomalyHandlers } from './anomaly'
 import { inspectHandlers } from './inspect'
 import { trainHandlers, type TrainingDataOpener } from './train'
+import { int8Handlers, type Int8Quantiser } from './int8'
 
 /** What the worker thread's entry provides: the engine opens no project by itself. */
 export interface EngineWorkerDeps {
   openTrainingData: TrainingDataOpener
+  quantiseInt8: Int8Quantiser
 }
 
 /**
@@ -21,6 +23,7 @@ export function createWorkerHandlers(deps: EngineWorkerDeps) {
     ...classifyHandlers,
     ...diagnosticsHandlers,
     ...inspectHandlers,
+    ...int8Handlers(deps.quantiseInt8),
     ...predictHandlers,
     ...trainHandlers(deps.openTrainingData)
   }
