@@ -10,7 +10,8 @@ import { PreprocessedSet } from '../../../electron/engine/train/evaluate'
 import type { TensorMap } from '../../../electron/engine/tensor'
 import { importImages } from '../../../electron/services/import-service'
 import { int8Record, quantiseClassifier } from '../../../electron/services/int8-model'
-import { inProcessInt8Runner, int8Handlers, type Int8Runner } from '../../../electron/services/handlers/int8'
+import { inProcessInt8Runner, int8Handlers, workerInt8Runner, type Int8Runner } from '../../../electron/services/handlers/int8'
+import { WorkerHost } from '../../../electron/engine/worker-host'
 import { Router } from '../../../electron/services/router'
 import type { Int8StateDto } from '../../../shared/contract/training'
 import { rangesFromJson, type ActivationRanges } from '../../../electron/engine/infer/int8'
@@ -222,6 +223,22 @@ describe('INT8 through the router (the Models screen\'s channels)', () => {
       current.close()
       expect(int8Record(store, decisive)).toBeNull()
     } finally {
+      store.close()
+    }
+  }, 120_000)
+
+  it('checks in the engine worker as the app does, with the same outcome', async () => {
+    const store = openProject(project)
+    const host = new WorkerHost()
+    try {
+      const router = routerFor(() => store, workerInt8Runner(host))
+      const on = value(await router.handle('models:int8-set', { version: decisive, on: true }, ctx))
+      expect(on).toMatchObject({ int8: true, refusal: null, check: { accepted: true, lost: 0, images: 16 } })
+      const refused = value(await router.handle('models:int8-set', { version: ties, on: true }, ctx))
+      expect(refused).toMatchObject({ int8: false, refusal: { code: 'accuracy' } })
+      expect(value(await router.handle('models:int8-set', { version: decisive, on: false }, ctx)).int8).toBe(false)
+    } finally {
+      await host.dispose()
       store.close()
     }
   }, 120_000)
