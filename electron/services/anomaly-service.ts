@@ -14,6 +14,7 @@ import type { EngineCaller } from '../engine/worker-host'
 import { auroc, calibrateThreshold, f1BestThreshold, rocCurve, type Calibration, type RocPoint } from '../engine/anomaly/threshold'
 import type { AnomalyDonePayload } from '../../shared/contract/anomaly'
 import { UserFacingError } from './errors'
+import { readProjectSetting } from '../../shared/contract/settings'
 
 /**
  * Anomaly mode (PatchCore) for a project: learn from images labelled good only, calibrate
@@ -190,10 +191,12 @@ function imageBytes(store: ProjectStore, ids: number[]): ImageInput[] {
 /** Fit, calibrate, evaluate and store a new anomaly model version. */
 export async function trainAnomalyModel(store: ProjectStore, opts: AnomalyTrainOptions = {}): Promise<AnomalyTrainResult> {
   const seed = opts.seed ?? ANOMALY_DEFAULTS.seed
-  const size = opts.size ?? store.settings.get<number>(SETTING_SIZE, ANOMALY_DEFAULTS.size)
-  const fit = opts.fit ?? store.settings.get<Fit>(SETTING_FIT, ANOMALY_DEFAULTS.fit)
-  const targetFrr = opts.targetFrr ?? store.settings.get<number>(SETTING_TARGET_FRR, ANOMALY_DEFAULTS.targetFrr)
-  const coresetFraction = opts.coresetFraction ?? store.settings.get<number>(SETTING_CORESET, ANOMALY_DEFAULTS.coresetFraction)
+  // Through the settings' schemas (shared/contract/settings.ts): a stored value that no longer fits is ignored.
+  const setting = <K extends 'training.size' | 'training.fit' | 'anomaly.targetFrr' | 'anomaly.coresetFraction'>(key: K) => readProjectSetting(key, store.settings.get<unknown>(key, null))
+  const size = opts.size ?? setting(SETTING_SIZE) ?? ANOMALY_DEFAULTS.size
+  const fit = opts.fit ?? setting(SETTING_FIT) ?? ANOMALY_DEFAULTS.fit
+  const targetFrr = opts.targetFrr ?? setting(SETTING_TARGET_FRR) ?? ANOMALY_DEFAULTS.targetFrr
+  const coresetFraction = opts.coresetFraction ?? setting(SETTING_CORESET) ?? ANOMALY_DEFAULTS.coresetFraction
   if (!(targetFrr > 0 && targetFrr < 1)) throw new AnomalyModeError(`Target false-reject rate must be between 0 and 1 (e.g. 0.005 for 0.5 %), got ${targetFrr}.`)
   coresetSize(1, coresetFraction) // validates the fraction with a clear message
   const engine = opts.engine ?? localAnomalyEngine

@@ -107,7 +107,7 @@ export function resolveTrainerConfig(store: Pick<TrainingData, 'settings'>, data
   return {
     ...base,
     width: opts.width ?? 1,
-    size: opts.size ?? store.settings.get<number>(SETTING_TRAIN_SIZE, base.size),
+    size: opts.size ?? trainSizeSetting(store) ?? base.size,
     batch: opts.batch ?? base.batch,
     epochs: opts.epochs ?? base.epochs,
     freeze: opts.freeze ?? base.freeze,
@@ -115,7 +115,7 @@ export function resolveTrainerConfig(store: Pick<TrainingData, 'settings'>, data
     lr: opts.lr ?? (opts.optimizer === 'adamw' ? 0.0003 : base.lr),
     weightDecay: opts.optimizer === 'adamw' ? 0.01 : base.weightDecay,
     seed: opts.seed ?? base.seed,
-    fit: opts.fit ?? store.settings.get<Fit>(SETTING_TRAIN_FIT, base.fit),
+    fit: opts.fit ?? trainFitSetting(store) ?? base.fit,
     augment,
     earlyStopping: { ...base.earlyStopping, patience: opts.patience ?? base.earlyStopping.patience },
     classWeighting: opts.classWeighting ?? base.classWeighting,
@@ -188,6 +188,18 @@ export async function runTrainingJob(store: TrainingData, opts: TrainJobOptions,
   return opts.mode === 'quick' ? runQuick(store, data, config, opts, hooks) : runFull(store, data, config, opts, hooks)
 }
 
+/**
+ * The project's `training.size` / `training.fit`, read through their schemas
+ * (shared/contract/settings.ts) like every other setting: a stored value that no longer
+ * fits (written by an older build or by hand) is ignored, so the default applies.
+ */
+function trainSizeSetting(store: Pick<TrainingData, 'settings'>): number | undefined {
+  return readProjectSetting('training.size', store.settings.get<unknown>(SETTING_TRAIN_SIZE, null))
+}
+function trainFitSetting(store: Pick<TrainingData, 'settings'>): Fit | undefined {
+  return readProjectSetting('training.fit', store.settings.get<unknown>(SETTING_TRAIN_FIT, null))
+}
+
 /** The operating-point target: the request's, else the project's setting, else the default. */
 function operatingPointRequest(store: Pick<TrainingData, 'settings'>, opts: TrainJobOptions): OperatingPointRequest {
   return opts.operatingPoint ?? readProjectSetting('training.operatingPoint', store.settings.get<unknown>(SETTING_OPERATING_POINT, null)) ?? DEFAULT_OPERATING_POINT
@@ -195,7 +207,7 @@ function operatingPointRequest(store: Pick<TrainingData, 'settings'>, opts: Trai
 
 /** What the request set itself: these override the auto recipe's choices. */
 function explicitSettings(store: Pick<TrainingData, 'settings'>, opts: TrainJobOptions, config: TrainerConfig): ExplicitSettings {
-  const fitSetting = store.settings.get<Fit | null>(SETTING_TRAIN_FIT, null)
+  const fitSetting = trainFitSetting(store)
   return {
     epochs: opts.epochs,
     batch: opts.batch,
@@ -218,7 +230,7 @@ async function runFull(store: TrainingData, data: ProjectDataset, config: Traine
   const preset: RecipePreset = opts.recipe ?? 'auto'
   const profile = preset === 'auto' ? await dataProfile(data.train, data.classes.length, start.source) : null
   // The cap on resolution: the project's training.size (224 unless set), as the seed uses.
-  const maxSize = store.settings.get<number>(SETTING_TRAIN_SIZE, config.size)
+  const maxSize = trainSizeSetting(store) ?? config.size
   const applied = applyRecipe(preset, config, explicitSettings(store, opts, config), profile, maxSize)
   config = applied.config
   const recipe = applied.record
