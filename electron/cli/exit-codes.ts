@@ -12,6 +12,8 @@ export const EXIT_CODE: Readonly<Record<CallErrorCode, number>> = {
   busy: 5,
   'bad-image': 6,
   'no-project': 7,
+  'engine-crashed': 8,
+  'engine-unavailable': 9,
   cancelled: 130,
   'unknown-channel': 1,
   'untrusted-sender': 1

@@ -2,7 +2,7 @@ import type { CallError, CallErrorCode } from '../../shared/contract/index'
 import { BackboneDownloadError } from '../engine/models/backbones'
 import { SafetensorsError } from '../engine/models/safetensors'
 import { WeightsError } from '../engine/models/weights'
-import { WorkerRequestError } from '../engine/worker-host'
+import { WorkerCrashedError, WorkerRequestError, WorkerUnavailableError } from '../engine/worker-host'
 import { CancelledError, ModelNotLoadedError } from '../engine/worker/errors'
 import { ImageRejectedError } from '../imaging/decode'
 import { PreprocessError } from '../imaging/preprocess'
@@ -27,6 +27,8 @@ const CODE_BY_CLASS: ReadonlyArray<readonly [ErrorClass, CallErrorCode]> = [
   [CancelledError, 'cancelled'],
   [ImageRejectedError, 'bad-image'],
   [PreprocessError, 'bad-image'],
+  [WorkerCrashedError, 'engine-crashed'],
+  [WorkerUnavailableError, 'engine-unavailable'],
   [ProjectFileError, 'failed'],
   [HistoryOpenError, 'failed'],
   [WeightsError, 'failed'],

@@ -37,6 +37,10 @@ export type CallResult<R> = { ok: true; value: R } | { ok: false; error: CallErr
  * is decided in one place, electron/services/error-codes.ts.
  *   busy       another program holds the project's write lock past the busy timeout
  *   bad-image  an image could not be decoded or is refused (format, size, damage)
+ *   engine-crashed      the engine thread died while it ran the request (it is restarted;
+ *                       trying again may work)
+ *   engine-unavailable  the engine thread is not running (it failed to start, gave up
+ *                       restarting, or was shut down)
  */
 export const CALL_ERROR_CODES = [
   'unknown-channel',
@@ -48,7 +52,9 @@ export const CALL_ERROR_CODES = [
   'cancelled',
   'no-project',
   'busy',
-  'bad-image'
+  'bad-image',
+  'engine-crashed',
+  'engine-unavailable'
 ] as const
 
 export type CallErrorCode = (typeof CALL_ERROR_CODES)[number]

@@ -2,6 +2,7 @@ import { openProject } from '../../store/project-store'
 import { modelVersionDto } from '../../services/training-service'
 import { printJson, requireString, UsageError, type CliCommand, type CliIo, type ParsedArgs } from '../command'
 import type { ProjectStore } from '../../store/project-store'
+import { UserFacingError } from '../../services/errors'
 
 /**
  * `defect-studio models`: list the project's model versions, activate one (also how to roll
@@ -26,7 +27,8 @@ export const modelSubcommands: Record<string, ModelSubcommand> = {
   activate: async (store, rest, args, io) => {
     const version = Number(rest[0])
     if (!Number.isInteger(version) || version < 1) throw new UsageError(`activate needs a version number, got "${rest[0] ?? ''}"`)
-    if (!store.models.list().some((m) => m.version === version)) throw new UsageError(`model version ${version} does not exist (see "defect-studio models --project FILE")`)
+    // A well-formed request for a version that is not there: not-found (exit 3), not wrong usage.
+    if (!store.models.list().some((m) => m.version === version)) throw new UserFacingError('not-found', `Model version ${version} does not exist (see "defect-studio models --project FILE").`)
     const m = modelVersionDto(store.models.activate(version))
     if (args.json) printJson(io, { activated: m.version, kind: m.kind, model: m })
     else io.out(`Model version ${m.version} (${m.kind}) is now active.`)

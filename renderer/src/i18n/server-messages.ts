@@ -81,7 +81,9 @@ const BY_CODE: Record<CallErrorCode, string> = {
   cancelled: 'errors.code.cancelled',
   'no-project': 'errors.noProject',
   busy: 'errors.code.busy',
-  'bad-image': 'errors.code.badImage'
+  'bad-image': 'errors.code.badImage',
+  'engine-crashed': 'errors.code.engineCrashed',
+  'engine-unavailable': 'errors.code.engineUnavailable'
 }
 
 /** The catalogue entry for a sentence; null for one we do not know that is not an error. */

@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../../../electron/cli/index'
 import { EXIT_CODE } from '../../../electron/cli/exit-codes'
-import { WorkerHost, WorkerRequestError } from '../../../electron/engine/worker-host'
+import { WorkerCrashedError, WorkerHost, WorkerRequestError, WorkerUnavailableError } from '../../../electron/engine/worker-host'
 import { createAppServices, type AppServices } from '../../../electron/services/app-services'
 import { toCallError } from '../../../electron/services/error-codes'
 import { StoreConflictError, StoreNotFoundError } from '../../../electron/store/errors'
@@ -61,6 +61,40 @@ describe('a not-found is not-found on every path', () => {
     expect(JSON.parse(out.at(-1)!)).toEqual({ error: 'Inspection 999 was not found.', code: 'not-found' })
     expect(status).toBe(EXIT_CODE['not-found'])
     expect(status).toBe(3)
+  })
+
+  it('from the CLI: activating a model version that does not exist is not-found (3), not wrong usage (2)', async () => {
+    const out: string[] = []
+    const io = { out: (s: string) => out.push(s), err: () => undefined }
+    expect(await runCli(['models', '--project', join(dir, 'line.dsproj'), 'activate', '7', '--json'], io)).toBe(3)
+    expect(JSON.parse(out.at(-1)!)).toEqual({ error: 'Model version 7 does not exist (see "defect-studio models --project FILE").', code: 'not-found' })
+    // A version that is not a number is still wrong usage.
+    expect(await runCli(['models', '--project', join(dir, 'line.dsproj'), 'activate', 'seven', '--json'], io)).toBe(2)
+  })
+})
+
+describe('engine failures have their own codes, not failed', () => {
+  it('a worker that dies during the request is engine-crashed; a worker that gave up is engine-unavailable', async () => {
+    const host = new WorkerHost({ testHooks: true, maxRestarts: 0 })
+    try {
+      const crashed = await host.call('crash', { how: 'exit' }).catch((e: unknown) => e)
+      expect(crashed).toBeInstanceOf(WorkerCrashedError)
+      expect(toCallError(crashed, 'engine:predict')).toEqual({ code: 'engine-crashed', message: expect.stringMatching(/^The engine stopped unexpectedly while running "crash"/) })
+      // No restarts allowed: the host has given up, and says so with its own code.
+      await expect.poll(() => host.state).toBe('error')
+      const unavailable = await host.call('ping', {}).catch((e: unknown) => e)
+      expect(unavailable).toBeInstanceOf(WorkerUnavailableError)
+      expect(toCallError(unavailable, 'engine:predict')).toEqual({ code: 'engine-unavailable', message: expect.stringMatching(/^The engine worker is not running/) })
+    } finally {
+      await host.dispose()
+    }
+  })
+
+  it('the CLI exits 8 for engine-crashed and 9 for engine-unavailable', () => {
+    expect(EXIT_CODE['engine-crashed']).toBe(8)
+    expect(EXIT_CODE['engine-unavailable']).toBe(9)
+    // Distinct statuses: a script can tell "try again" (crashed) from "fix the install" (unavailable) and from any other failure.
+    expect(new Set(Object.values(EXIT_CODE)).size).toBe(Object.keys(EXIT_CODE).length - 2) // unknown-channel and untrusted-sender share 1 with failed
   })
 })
 

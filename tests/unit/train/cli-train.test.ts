@@ -103,8 +103,8 @@ describe('CLI train / eval / models', () => {
     expect((JSON.parse(act.out[0]!) as { activated: number }).activated).toBe(1)
 
     const missing = capture()
-    expect(await runCli(['models', '--project', project, 'activate', '7', '--json'], missing.io)).toBe(2)
-    expect((JSON.parse(missing.out[0]!) as { error: string }).error).toMatch(/version 7 does not exist/)
+    expect(await runCli(['models', '--project', project, 'activate', '7', '--json'], missing.io)).toBe(3)
+    expect(JSON.parse(missing.out[0]!) as { error: string; code: string }).toMatchObject({ error: expect.stringMatching(/version 7 does not exist/), code: 'not-found' })
 
     const badMode = capture()
     expect(await runCli(['train', '--project', project, '--mode', 'bogus', '--json'], badMode.io)).toBe(2)

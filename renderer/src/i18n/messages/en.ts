@@ -813,7 +813,9 @@ const en = {
       failed: '{detail}',
       cancelled: 'Cancelled: {detail}',
       busy: 'The project is busy, try again when the other program has finished: {detail}',
-      badImage: 'The image was refused: {detail}'
+      badImage: 'The image was refused: {detail}',
+      engineCrashed: '{detail}',
+      engineUnavailable: '{detail}'
     },
     reject: {
       'not-found': 'does not exist (or is a broken symbolic link).',

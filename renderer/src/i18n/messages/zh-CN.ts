@@ -810,7 +810,9 @@ const zhCN: typeof en = {
       failed: '操作失败：{detail}',
       cancelled: '已取消：{detail}',
       busy: '项目正忙，请在另一个程序完成后重试：{detail}',
-      badImage: '图像被拒绝：{detail}'
+      badImage: '图像被拒绝：{detail}',
+      engineCrashed: '引擎在处理请求时意外停止，已重新启动，请重试：{detail}',
+      engineUnavailable: '引擎未运行，请重新启动 Defect Studio：{detail}'
     },
     reject: {
       'not-found': '不存在（或是失效的符号链接）。',
