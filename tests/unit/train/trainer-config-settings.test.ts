@@ -17,7 +17,7 @@ function settings(values: Record<string, unknown>): { settings: { get<T>(key: st
 
 describe('resolveTrainerConfig reads training.size and training.fit through their schemas', () => {
   it('uses stored values that fit', () => {
-    const config = resolveTrainerConfig(settings({ [SETTING_TRAIN_SIZE]: 64, [SETTING_TRAIN_FIT]: 'crop' }), data, {})
+    const config = resolveTrainerConfig(settings({ [SETTING_TRAIN_SIZE]: 64, [SETTING_TRAIN_FIT]: 'crop' }), data, { mode: 'full' })
     expect(config).toMatchObject({ size: 64, fit: 'crop' })
   })
 
@@ -27,12 +27,12 @@ describe('resolveTrainerConfig reads training.size and training.fit through thei
     ['a size stored as text', { [SETTING_TRAIN_SIZE]: '224' }],
     ['a fit the app does not know', { [SETTING_TRAIN_FIT]: 'stretch' }]
   ])('ignores %s: the default applies', (_what, stored) => {
-    const config = resolveTrainerConfig(settings(stored), data, {})
+    const config = resolveTrainerConfig(settings(stored), data, { mode: 'full' })
     expect(config.size).toBe(base.size)
     expect(config.fit).toBe(base.fit)
   })
 
   it('a request still overrides the setting', () => {
-    expect(resolveTrainerConfig(settings({ [SETTING_TRAIN_SIZE]: 64, [SETTING_TRAIN_FIT]: 'crop' }), data, { size: 96, fit: 'whole' })).toMatchObject({ size: 96, fit: 'whole' })
+    expect(resolveTrainerConfig(settings({ [SETTING_TRAIN_SIZE]: 64, [SETTING_TRAIN_FIT]: 'crop' }), data, { mode: 'full', size: 96, fit: 'whole' })).toMatchObject({ size: 96, fit: 'whole' })
   })
 })
