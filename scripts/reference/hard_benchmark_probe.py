@@ -6,12 +6,16 @@ worked on real tile photos (issue 14: AdamW lr 1e-3 one-cycle, balanced sampling
 loss weights, all layers trained, the whole image resized, no random crop, flips and 90 degree
 turns)? Variants: --pool max (global max pooling), --mix P (a good image's texture added to
 defect images, label kept), --pre N (N epochs of CutPaste pretext training on the good
-images first), --batch. The grey images are fed as one channel (our model replicates grey
+images first), --batch, --predata DIR --pre-epochs N (supervised pre-training on ANOTHER
+generated set first, tests/support/pretrain-defects.ts: other mark shapes on the same kind
+of surfaces; --save-init / --init keep and reuse those weights). The grey images are fed as one channel (our model replicates grey
 to three; the first convolution sums them, so the capacity is the same).
 
 Data: an imagefolder written by the generator, e.g.
   npx tsx -e "import('./tests/support/hard-defects.ts').then(m => m.generateHardSet({ root: '/tmp/hard-ci', seed: 14, scale: 'ci' }))"
   /usr/bin/python3 scripts/reference/hard_benchmark_probe.py --data /tmp/hard-ci --size 64 --epochs 15
+  npx tsx -e "import('./tests/support/pretrain-defects.ts').then(m => m.generatePretrainSet({ root: '/tmp/pre', seed: 7 }))"
+  /usr/bin/python3 scripts/reference/hard_benchmark_probe.py --data /tmp/hard-ci --size 64 --predata /tmp/pre --pre-epochs 8
 Prints per epoch the training loss, val balanced accuracy, held-out test balanced accuracy,
 defect recall and per-class recall (classes in folder order: crack, dent, good, scratch,
 spot), then one JSON line.
@@ -41,6 +45,7 @@ p.add_argument('--pre', type=int, default=0, help='cutpaste pretrain epochs on g
 p.add_argument('--predata', default='', help='supervised pre-training on another imagefolder (tests/support/pretrain-defects.ts)')
 p.add_argument('--pre-epochs', type=int, default=0, help='epochs of --predata pre-training')
 p.add_argument('--pre-lr', type=float, default=2e-3)
+p.add_argument('--pre-size', type=int, default=0, help='resolution of the pre-training images (0 = --size)')
 p.add_argument('--save-init', default='', help='save the pre-trained weights (torch state dict) here')
 p.add_argument('--init', default='', help='start from these weights (fc replaced)')
 p.add_argument('--freeze-bn', action='store_true')
@@ -48,11 +53,12 @@ args = p.parse_args()
 torch.set_num_threads(args.threads); torch.manual_seed(args.seed); np.random.seed(args.seed)
 classes = ['crack', 'dent', 'good', 'scratch', 'spot']
 good = classes.index('good')
-def load(folder, classes=classes):
+def load(folder, classes=classes, size=None):
     X, Y = [], []
+    size = size or args.size
     for k, c in enumerate(classes):
         for f in sorted(glob.glob(os.path.join(folder, c, '*.png'))):
-            im = Image.open(f).convert('L').resize((args.size, args.size), Image.BILINEAR)
+            im = Image.open(f).convert('L').resize((size, size), Image.BILINEAR)
             X.append(np.asarray(im, dtype=np.float32) / 255.0); Y.append(k)
     X = torch.tensor(np.stack(X))[:, None]
     return (X - 0.45) / 0.226, torch.tensor(Y)
@@ -139,7 +145,7 @@ if args.init:
     print('init from', args.init, model.load_state_dict(sd, strict=False))
 if args.predata and args.pre_epochs > 0:
     pclasses = sorted(os.listdir(os.path.join(args.predata, 'train')))
-    Xp, Yp = load(os.path.join(args.predata, 'train'), pclasses); Xpv, Ypv = load(os.path.join(args.predata, 'val'), pclasses)
+    Xp, Yp = load(os.path.join(args.predata, 'train'), pclasses, args.pre_size); Xpv, Ypv = load(os.path.join(args.predata, 'val'), pclasses, args.pre_size)
     fc5 = model.fc; model.fc = nn.Linear(fc5.in_features, len(pclasses))
     popt = torch.optim.AdamW(model.parameters(), lr=args.pre_lr, weight_decay=args.wd)
     psteps = math.ceil(len(Yp) / args.batch) * args.pre_epochs

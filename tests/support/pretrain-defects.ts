@@ -44,8 +44,8 @@ export interface DrawnPretrainImage {
   pixels: Uint8Array // [H, W] grey levels
 }
 
-export function drawPretrainImage(rng: () => number, className: string): DrawnPretrainImage {
-  const short = Math.round(uniform(rng, PRETRAIN_PARAMS.shortSide))
+export function drawPretrainImage(rng: () => number, className: string, shortSide: readonly [number, number] = PRETRAIN_PARAMS.shortSide): DrawnPretrainImage {
+  const short = Math.round(uniform(rng, shortSide))
   const aspect = uniform(rng, PRETRAIN_PARAMS.aspect)
   const width = aspect >= 1 ? Math.round(short * aspect) : short
   const height = aspect >= 1 ? short : Math.round(short / aspect)
@@ -122,7 +122,7 @@ function drawShape(rng: () => number, shape: PretrainShape, width: number, heigh
 }
 
 /** Write the pre-training set as an imagefolder (root/train/<class>/*, root/val/<class>/*). */
-export async function generatePretrainSet(opts: { root: string; seed: number; perClass?: number }): Promise<{ root: string; images: number }> {
+export async function generatePretrainSet(opts: { root: string; seed: number; perClass?: number; shortSide?: readonly [number, number] }): Promise<{ root: string; images: number }> {
   const perClass = opts.perClass ?? PRETRAIN_PARAMS.perClass
   const valCount = Math.round(perClass * PRETRAIN_PARAMS.valFraction)
   const jobs: Array<{ path: string; className: string; index: number }> = []
@@ -135,7 +135,7 @@ export async function generatePretrainSet(opts: { root: string; seed: number; pe
   async function worker(): Promise<void> {
     while (next < jobs.length) {
       const job = jobs[next++]!
-      const img = drawPretrainImage(mulberry32(hashSeed(opts.seed, `${PRETRAIN_PARAMS.streamSalt}:${job.className}`, job.index)), job.className)
+      const img = drawPretrainImage(mulberry32(hashSeed(opts.seed, `${PRETRAIN_PARAMS.streamSalt}:${job.className}`, job.index)), job.className, opts.shortSide)
       const bytes = await sharp(Buffer.from(img.pixels.buffer, img.pixels.byteOffset, img.pixels.byteLength), { raw: { width: img.width, height: img.height, channels: 1 } })
         .toColourspace('b-w')
         .png({ compressionLevel: 6 })

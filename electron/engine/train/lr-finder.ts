@@ -26,7 +26,7 @@ export interface LrSweep {
   points: LrSweepPoint[]
   /** Learning rate at the lowest smoothed loss (before any blow-up). */
   lrAtMinimum: number
-  /** The first rate at which the smoothed loss rose 10 % above where it started (null: never). */
+  /** The rate from which the smoothed loss stays 10 % above where it started to the end (null: never). */
   lrAtDivergence: number | null
   minimumLoss: number
   initialLoss: number
@@ -118,7 +118,11 @@ export function summarise(optimizer: 'sgd' | 'adamw', points: LrSweepPoint[], di
   const minimumLoss = points[k]!.smoothed
   // "Never fell": the lowest loss is within 2 % of the start, or is the very first point.
   const fell = k > 0 && minimumLoss < 0.98 * initialLoss
-  const up = points.findIndex((p, i) => i > 0 && p.smoothed > 1.1 * initialLoss)
+  // The blow-up is the final climb: the first point from which the smoothed loss stays above
+  // 1.1× the start to the sweep's end. A rise that falls back (a fresh fc's first noisy
+  // batches) is not one: taking it chose 1.2e-5 from generated weights (docs/accuracy.md).
+  let up = -1
+  for (let i = points.length - 1; i > 0 && points[i]!.smoothed > 1.1 * initialLoss; i--) up = i
   const lrAtDivergence = up > 0 ? points[up]!.lr : null
   const edge = lrAtDivergence ?? points.at(-1)!.lr
   return { optimizer, points, lrAtMinimum: points[k]!.lr, lrAtDivergence, minimumLoss, initialLoss, suggestedLr: fell ? edge / 10 : null, diverged, seconds }

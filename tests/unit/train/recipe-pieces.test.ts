@@ -77,6 +77,12 @@ describe('auto recipe pieces', () => {
     expect(choice.optimizer).toBe('adamw')
     expect(choice.lr).toBe(adam.suggestedLr)
     expect(choice.choices.map((c) => c.setting)).toEqual(['optimizer', 'lr'])
+    // A rise that falls back (noisy first batches) is not the blow-up: only the final climb is.
+    const noisy = pts((lr) => 1.6 - 0.5 * Math.exp(-((Math.log10(lr) + 3) ** 2)) + 20 * lr, 1e-5, 0.1)
+    noisy[2] = { ...noisy[2]!, smoothed: 1.9 }
+    const spiky = summarise('adamw', noisy, false, 1)
+    expect(spiky.lrAtDivergence).toBeCloseTo(adam.lrAtDivergence!, 12)
+    expect(spiky.suggestedLr).toBeCloseTo(adam.suggestedLr!, 12)
   })
 
   it('plans balanced sampling, whole images at their own size and all layers for a random backbone', () => {
