@@ -1,5 +1,10 @@
 import { truncatedFormat, truncatedReason } from './truncation'
 import sharp from 'sharp'
+import { toRgb, type PixelImage } from '../../shared/imaging/pil-resize'
+import { InputPlanError, planInput, prepareInput, type InputPlan } from '../../shared/imaging/input-plan'
+
+export { resizeBilinear } from '../../shared/imaging/pil-resize'
+export { shorterSideTo } from '../../shared/imaging/input-plan'
 
 /**
  * Turning an image into the network's input, matching torchvision's evaluation transform
@@ -63,9 +68,12 @@ export class PreprocessError extends Error {
   }
 }
 
-/** Decoded upright 8-bit RGB pixels. */
-export interface RgbImage {
-  // data: [H, W, 3] uint8, row-major
+/**
+ * Decoded upright 8-bit pixels: RGB, or RGBA where a camera frame arrives raw (the alpha
+ * is ignored, as PIL's convert('RGB') drops it).
+ */
+export interface RgbImage extends PixelImage {
+  // data: [H, W, channels] uint8, row-major; channels 3 unless 4
   data: Uint8Array
   width: number
   height: number
@@ -96,199 +104,67 @@ export async function preprocessImage(
 
 /** Same as preprocessImage, on already decoded pixels (camera frames, cached decodes). */
 export function preprocessRgb(img: RgbImage, opts: PreprocessOptions, label = 'image'): { tensor: Float32Array; region: InputRegion } {
-  const S = opts.size
-  if (!Number.isInteger(S) || S < 8 || S > 4096) throw new PreprocessError(label, `input size ${S} is invalid; use an integer from 8 to 4096 (224 is standard).`)
-  let src = img
-  let offX = 0
-  let offY = 0
-  if (opts.roi) {
-    const r = clampRoi(opts.roi, img, label)
-    src = cropRgb(img, r.x, r.y, r.w, r.h)
-    offX = r.x
-    offY = r.y
+  const plan = planOrThrow(img.width, img.height, opts, label)
+  return { tensor: finishInput(prepareInput(img, plan), plan, opts.size), region: plan.region }
+}
+
+/**
+ * The same, on a prepared frame: the first stage (crop to the region, exact resize) was run
+ * on a `frame.width`×`frame.height` frame elsewhere (the camera screen: shared/imaging/input-plan.ts)
+ * and `prepared` is its result. The tensor and region are those of the full frame.
+ */
+export function preprocessPrepared(prepared: RgbImage, frame: { width: number; height: number }, opts: PreprocessOptions, label = 'camera frame'): { tensor: Float32Array; region: InputRegion } {
+  const plan = planOrThrow(frame.width, frame.height, opts, label)
+  if (prepared.width !== plan.resizeW || prepared.height !== plan.resizeH) {
+    throw new PreprocessError(label, `the frame was prepared at ${prepared.width}×${prepared.height}; this model (${opts.size} px, ${opts.fit}) needs ${plan.resizeW}×${plan.resizeH}. It is inspected again once the screen knows the new model.`)
   }
-  let out: RgbImage
-  let region: InputRegion
-  if (opts.fit === 'whole') {
-    out = resizeBilinear(src, S, S)
-    region = { x: offX, y: offY, w: src.width, h: src.height }
-  } else {
-    // torchvision Resize(int): shorter side -> size, longer side -> int(size * long / short).
-    const resizeTo = Math.floor((S * 256) / 224)
-    const [rw, rh] = shorterSideTo(src.width, src.height, resizeTo)
-    const resized = resizeBilinear(src, rw, rh)
-    if (rw < S || rh < S) throw new PreprocessError(label, `resized image ${rw}×${rh} is smaller than the crop ${S}.`)
-    // torchvision CenterCrop: top = int(round((h - S) / 2.0)), Python's round is half-to-even.
-    const top = roundHalfEven((rh - S) / 2)
-    const left = roundHalfEven((rw - S) / 2)
-    out = cropRgb(resized, left, top, S, S)
-    const sx = src.width / rw
-    const sy = src.height / rh
-    region = { x: offX + left * sx, y: offY + top * sy, w: S * sx, h: S * sy }
+  return { tensor: finishInput(prepared, plan, opts.size), region: plan.region }
+}
+
+function planOrThrow(width: number, height: number, opts: PreprocessOptions, label: string): InputPlan {
+  try {
+    return planInput(width, height, opts)
+  } catch (error) {
+    if (error instanceof InputPlanError) throw new PreprocessError(label, error.message)
+    throw error
   }
-  return { tensor: toNormalisedChw(out), region }
 }
 
-function clampRoi(roi: Roi, img: RgbImage, label: string): Roi {
-  const x = Math.max(0, Math.round(roi.x))
-  const y = Math.max(0, Math.round(roi.y))
-  const w = Math.min(img.width - x, Math.round(roi.w))
-  const h = Math.min(img.height - y, Math.round(roi.h))
-  if (!(w >= 1 && h >= 1)) throw new PreprocessError(label, `region of interest ${JSON.stringify(roi)} lies outside the ${img.width}×${img.height} image; redraw it in the project settings.`)
-  return { x, y, w, h }
+/** The second stage: centre crop ('crop' fit) and normalise. */
+function finishInput(resized: RgbImage, plan: InputPlan, S: number): Float32Array {
+  const rgb = (resized.channels ?? 3) === 3 ? resized : { data: toRgb(resized), width: resized.width, height: resized.height }
+  const out = plan.resizeW === S && plan.resizeH === S ? rgb : cropRgb(rgb, plan.left, plan.top, S, S)
+  return toNormalisedChw(out)
 }
 
-export function shorterSideTo(w: number, h: number, size: number): [number, number] {
-  if (w <= h) return [size, Math.floor((size * h) / w)]
-  return [Math.floor((size * w) / h), size]
-}
-
-function roundHalfEven(v: number): number {
-  const f = Math.floor(v)
-  const d = v - f
-  if (d > 0.5) return f + 1
-  if (d < 0.5) return f
-  return f % 2 === 0 ? f : f + 1
-}
-
+/** A rectangle of the image, with the image's channels. */
 export function cropRgb(img: RgbImage, x: number, y: number, w: number, h: number): RgbImage {
-  const data = new Uint8Array(w * h * 3)
+  const c = img.channels ?? 3
+  const data = new Uint8Array(w * h * c)
   for (let r = 0; r < h; r++) {
-    const from = ((y + r) * img.width + x) * 3
-    data.set(img.data.subarray(from, from + w * 3), r * w * 3)
+    const from = ((y + r) * img.width + x) * c
+    data.set(img.data.subarray(from, from + w * c), r * w * c)
   }
-  return { data, width: w, height: h }
+  return c === 3 ? { data, width: w, height: h } : { data, width: w, height: h, channels: c }
 }
 
-/** HWC uint8 -> CHW float32, /255 then (x - mean) / std. */
+/** (v / 255 - mean) / std for each 8-bit value v, per channel: [3 * 256], computed as before, looked up per pixel. */
+const NORMALISED = (() => {
+  const lut = new Float64Array(3 * 256)
+  for (let c = 0; c < 3; c++) for (let v = 0; v < 256; v++) lut[c * 256 + v] = (v / 255 - IMAGENET_MEAN[c]!) / IMAGENET_STD[c]!
+  return lut
+})()
+
+/** HWC uint8 RGB -> CHW float32, /255 then (x - mean) / std. */
 function toNormalisedChw(img: RgbImage): Float32Array {
   const n = img.width * img.height
   // tensor: [3, S, S] float32, ImageNet-normalised
   const out = new Float32Array(3 * n)
-  for (let c = 0; c < 3; c++) {
-    const mean = IMAGENET_MEAN[c]!
-    const std = IMAGENET_STD[c]!
-    const base = c * n
-    for (let i = 0; i < n; i++) out[base + i] = (img.data[i * 3 + c]! / 255 - mean) / std
+  const d = img.data
+  for (let i = 0, p = 0; i < n; i++, p += 3) {
+    out[i] = NORMALISED[d[p]!]!
+    out[n + i] = NORMALISED[256 + d[p + 1]!]!
+    out[2 * n + i] = NORMALISED[512 + d[p + 2]!]!
   }
   return out
-}
-
-// ---- Pillow's bilinear resample (libImaging/Resample.c), 8-bit path ----------------------
-
-const PRECISION_BITS = 32 - 8 - 2
-
-interface Coefficients {
-  bounds: Int32Array // [outSize * 2]: first input index, count
-  kk: Int32Array // [outSize * ksize] fixed-point weights
-  ksize: number
-}
-
-/** Pillow precompute_coeffs for the triangle ("bilinear") filter, support 1. */
-function precomputeCoeffs(inSize: number, outSize: number): Coefficients {
-  const scale = inSize / outSize
-  const filterscale = Math.max(scale, 1)
-  const support = 1 * filterscale
-  const ksize = Math.ceil(support) * 2 + 1
-  const bounds = new Int32Array(outSize * 2)
-  const kk = new Int32Array(outSize * ksize)
-  const w = new Float64Array(ksize)
-  for (let xx = 0; xx < outSize; xx++) {
-    const center = (xx + 0.5) * scale
-    const ss = 1 / filterscale
-    let xmin = Math.trunc(center - support + 0.5)
-    if (xmin < 0) xmin = 0
-    let xmax = Math.trunc(center + support + 0.5)
-    if (xmax > inSize) xmax = inSize
-    xmax -= xmin
-    let total = 0
-    for (let x = 0; x < xmax; x++) {
-      const t = Math.abs((x + xmin - center + 0.5) * ss)
-      const v = t < 1 ? 1 - t : 0
-      w[x] = v
-      total += v
-    }
-    for (let x = 0; x < ksize; x++) {
-      const v = x < xmax && total !== 0 ? w[x]! / total : 0
-      // normalize_coeffs_8bpc: round half away from zero into fixed point
-      kk[xx * ksize + x] = v < 0 ? Math.trunc(-0.5 + v * (1 << PRECISION_BITS)) : Math.trunc(0.5 + v * (1 << PRECISION_BITS))
-    }
-    bounds[xx * 2] = xmin
-    bounds[xx * 2 + 1] = xmax
-  }
-  return { bounds, kk, ksize }
-}
-
-function clip8(v: number): number {
-  const s = Math.floor(v / (1 << PRECISION_BITS))
-  return s < 0 ? 0 : s > 255 ? 255 : s
-}
-
-/**
- * Resize like PIL's Image.resize(size, BILINEAR): horizontal pass, then vertical, each
- * rounded to 8 bits (Pillow skips a pass whose size does not change).
- */
-export function resizeBilinear(img: RgbImage, outW: number, outH: number): RgbImage {
-  let cur = img
-  if (outW !== cur.width) cur = resampleHorizontal(cur, outW)
-  if (outH !== cur.height) cur = resampleVertical(cur, outH)
-  return cur === img ? { data: img.data.slice(), width: img.width, height: img.height } : cur
-}
-
-function resampleHorizontal(img: RgbImage, outW: number): RgbImage {
-  const { bounds, kk, ksize } = precomputeCoeffs(img.width, outW)
-  const out = new Uint8Array(outW * img.height * 3)
-  const half = 1 << (PRECISION_BITS - 1)
-  for (let y = 0; y < img.height; y++) {
-    const row = y * img.width * 3
-    for (let xx = 0; xx < outW; xx++) {
-      const xmin = bounds[xx * 2]!
-      const xmax = bounds[xx * 2 + 1]!
-      const k = xx * ksize
-      let s0 = half
-      let s1 = half
-      let s2 = half
-      for (let x = 0; x < xmax; x++) {
-        const p = row + (x + xmin) * 3
-        const wgt = kk[k + x]!
-        s0 += img.data[p]! * wgt
-        s1 += img.data[p + 1]! * wgt
-        s2 += img.data[p + 2]! * wgt
-      }
-      const o = (y * outW + xx) * 3
-      out[o] = clip8(s0)
-      out[o + 1] = clip8(s1)
-      out[o + 2] = clip8(s2)
-    }
-  }
-  return { data: out, width: outW, height: img.height }
-}
-
-function resampleVertical(img: RgbImage, outH: number): RgbImage {
-  const { bounds, kk, ksize } = precomputeCoeffs(img.height, outH)
-  const W = img.width
-  const out = new Uint8Array(W * outH * 3)
-  const half = 1 << (PRECISION_BITS - 1)
-  for (let yy = 0; yy < outH; yy++) {
-    const ymin = bounds[yy * 2]!
-    const ymax = bounds[yy * 2 + 1]!
-    const k = yy * ksize
-    for (let x = 0; x < W; x++) {
-      let s0 = half
-      let s1 = half
-      let s2 = half
-      for (let y = 0; y < ymax; y++) {
-        const p = ((y + ymin) * W + x) * 3
-        const wgt = kk[k + y]!
-        s0 += img.data[p]! * wgt
-        s1 += img.data[p + 1]! * wgt
-        s2 += img.data[p + 2]! * wgt
-      }
-      const o = (yy * W + x) * 3
-      out[o] = clip8(s0)
-      out[o + 1] = clip8(s1)
-      out[o + 2] = clip8(s2)
-    }
-  }
-  return { data: out, width: W, height: outH }
 }

@@ -15,6 +15,9 @@ import { serveStatic } from './static-files'
  * the same Router as Electron's IPC (so validation and errors are identical). Loopback
  * only unless `host` says otherwise, and then a token is required (see access.ts).
  */
+/** Largest WebSocket message by default: the largest frame the contract takes (40 MB) and its envelope. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 41 * 1024 * 1024
+
 export interface BrowserServerOptions {
   services: AppServices
   port: number
@@ -22,7 +25,7 @@ export interface BrowserServerOptions {
   token: string | null
   /** Folder of the built renderer (default out/renderer). */
   rendererDir?: string
-  /** Largest WebSocket message accepted, bytes. */
+  /** Largest WebSocket message accepted, bytes (default DEFAULT_MAX_MESSAGE_BYTES). */
   maxMessageBytes?: number
   /**
    * Backpressure: once this many reply bytes wait unsent for one socket (its client does not
@@ -111,7 +114,9 @@ export async function startBrowserServer(options: BrowserServerOptions, routes: 
   }
 
   const limits: SocketLimits = { maxBuffered: options.maxBufferedBytes ?? 8 * 1024 * 1024, handled: 0 }
-  const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 8 * 1024 * 1024 })
+  // The default message limit lets a raw camera frame through (a 2592×1944 RGBA frame is
+  // 20 MB; the contract refuses frames above 40 MB with a clear message).
+  const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? DEFAULT_MAX_MESSAGE_BYTES })
   server.on('upgrade', (req, socket, head) => {
     const url = new URL(req.url ?? '/', 'http://placeholder')
     if (!isAllowedHost(req, hosts)) {

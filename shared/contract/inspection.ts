@@ -186,10 +186,52 @@ const frameBytes = z
   .custom<Uint8Array>((v) => v instanceof Uint8Array, { message: 'expected the encoded image as bytes (Uint8Array)' })
   .refine((b) => b.byteLength <= MAX_FRAME_BYTES, { message: `frame larger than ${MAX_FRAME_BYTES / 1024 / 1024} MB` })
 
+/** Longest side of a raw frame (as the decoder's limit for files: docs/decisions.md, Images). */
+const MAX_RAW_SIDE = 30_000
+
+/**
+ * What a prepared frame was prepared for: the first stage of the model's input (crop to the
+ * region of interest, exact resize: shared/imaging/input-plan.ts) was run by the screen on
+ * its full `frameWidth`×`frameHeight` frame for this size, fit and region. The engine checks
+ * that its model needs exactly that; otherwise the frame gets NO_VERDICT (bad-image).
+ */
+export const PreparedFor = z
+  .object({
+    frameWidth: z.number().int().min(1).max(MAX_RAW_SIDE),
+    frameHeight: z.number().int().min(1).max(MAX_RAW_SIDE),
+    size: z.number().int().min(8).max(4096),
+    fit: z.enum(['crop', 'whole']),
+    roi: InspectionRoi.nullable()
+  })
+  .strict()
+export type PreparedFor = z.infer<typeof PreparedFor>
+
+/**
+ * A raw camera frame's layout: `image` then holds width × height pixels of `format`
+ * (row-major, 8 bits per channel; 'rgba' = R, G, B, A per pixel, alpha ignored; 'rgb'),
+ * as the camera screen reads them from the video: no JPEG encode in the renderer, no
+ * decode in the engine (electron/services/inspection/README.md, Frames). With `prepared`
+ * the pixels are the first stage of the model's input, not the whole frame.
+ */
+export const RawFrame = z
+  .object({
+    width: z.number().int().min(1).max(MAX_RAW_SIDE),
+    height: z.number().int().min(1).max(MAX_RAW_SIDE),
+    format: z.enum(['rgba', 'rgb']),
+    prepared: PreparedFor.optional()
+  })
+  .strict()
+export type RawFrame = z.infer<typeof RawFrame>
+
+/** Bytes per pixel of each raw frame format. */
+export const RAW_FRAME_CHANNELS = { rgba: 4, rgb: 3 } as const satisfies Record<RawFrame['format'], number>
+
 const frameSchema = z
   .object({
-    /** Encoded image (JPEG/PNG) bytes (empty with cameraLost). */
+    /** Encoded image (JPEG/PNG) bytes, or the raw pixels described by `raw` (empty with cameraLost). */
     image: frameBytes,
+    /** Present when `image` is raw pixels (camera frames): their size and format. */
+    raw: RawFrame.optional(),
     /** The camera is gone when a part had to be inspected: recorded as NO_VERDICT. */
     cameraLost: z.boolean().default(false),
     /** Capture time (ms since epoch) for capture-to-verdict latency. */
@@ -201,6 +243,17 @@ const frameSchema = z
     file: z.string().max(1000).optional()
   })
   .strict()
+  .superRefine((frame, ctx) => {
+    if (!frame.raw || frame.cameraLost) return
+    const want = frame.raw.width * frame.raw.height * RAW_FRAME_CHANNELS[frame.raw.format]
+    if (frame.image.byteLength !== want) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['image'],
+        message: `a ${frame.raw.width}×${frame.raw.height} ${frame.raw.format} frame has ${want} bytes, this one ${frame.image.byteLength}`
+      })
+    }
+  })
 
 const emptySchema = z.object({}).strict()
 const startSchema = z.object({ source: z.enum(['camera', 'hot-folder', 'file']), folder: z.string().min(1).max(4000).optional() }).strict()

@@ -17,11 +17,14 @@ function record(id: number): InspectionRecord {
 }
 
 describe('inspection store, frames', () => {
-  it('shows each verdict once, and never goes back to an older one', async () => {
+  it('shows each verdict once, only the newest of those within one animation frame, and never goes back to an older one', async () => {
     let answer = 0
+    let lateReply: number | null = null
     const { fake, global } = withFakeApi({
       'inspection:status': () => null,
       'inspection:frame': () => {
+        // A reply that arrives after newer verdicts (its event was shown long ago).
+        if (lateReply !== null) return { dropped: false, record: record(lateReply), heatmap: null }
         const id = ++answer
         // As the server does: the event first, then the reply.
         fake.emit('inspection:result', { record: record(id), heatmap: null })
@@ -34,12 +37,22 @@ describe('inspection store, frames', () => {
     const store = app.runWithContext(() => useInspectionStore())
     store.subscribe()
     const shown: number[] = []
+    const nextFrame = () => new Promise<void>((resolve) => requestAnimationFrame(() => resolve()))
     watch(() => store.latest, (v) => v && shown.push(v.record.id), { flush: 'sync' })
     await store.sendFrame({ image: new Uint8Array([1]), capturedAt: 1, triggered: false })
+    await nextFrame()
     await store.sendFrame({ image: new Uint8Array([1]), capturedAt: 2, triggered: false })
+    await nextFrame()
     expect(shown).toEqual([1, 2])
-    // A late reply for frame 1 after verdict 2 is on screen.
+    // Two verdicts before the next paint: only the newer one reaches the screen.
     fake.emit('inspection:result', { record: record(3), heatmap: null })
-    expect(store.latest!.record.id).toBe(3)
+    fake.emit('inspection:result', { record: record(4), heatmap: null })
+    await nextFrame()
+    expect(shown).toEqual([1, 2, 4])
+    // A late reply of an older frame after verdict 4 is on screen changes nothing.
+    lateReply = 2
+    await store.sendFrame({ image: new Uint8Array([1]), capturedAt: 3, triggered: false })
+    await nextFrame()
+    expect(store.latest!.record.id).toBe(4)
   })
 })

@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node'
-import type { InspectionHeatmap } from '../../../shared/contract/inspection'
-import { decodeRgb, preprocessRgb, type Fit, type Roi } from '../../imaging/preprocess'
+import { RAW_FRAME_CHANNELS, type InspectionHeatmap, type PreparedFor, type RawFrame } from '../../../shared/contract/inspection'
+import { decodeRgb, PreprocessError, preprocessPrepared, preprocessRgb, type Fit, type RgbImage, type Roi } from '../../imaging/preprocess'
+import { sameInput } from '../../../shared/imaging/input-plan'
 import { createAnomalyScorer, type AnomalyScorer } from '../anomaly/patchcore'
 import { parseResnetWeights } from '../models/weights'
 import type { Heatmap } from './heatmap'
@@ -10,8 +11,9 @@ import { createSession, type InferenceSession } from './sessions'
 
 /**
  * The live inspection engine: the models of one inspection session (a classifier, an
- * anomaly model, or both) and one call per frame. The frame's encoded bytes are decoded
- * once and preprocessed for each model from the same pixels. Runs in the inspection
+ * anomaly model, or both) and one call per frame. An encoded frame (a file) is decoded
+ * once; a raw camera frame (RGBA) is used as it is, without a copy: both are preprocessed
+ * for each model from the same pixels, by the same exact resize. Runs in the inspection
  * worker thread in the app (worker/handlers/inspect.ts) and in-process for the CLI.
  *
  * A classifier with trained weights (safetensors) runs through the Predictor, which also
@@ -41,6 +43,8 @@ export interface InspectFrameRequest {
   anomaly: { key: string; fit: Fit; threshold: number } | null
   roi: Roi | null
   heatmap: boolean
+  /** The frame is raw pixels of this size and format (a camera frame), not an encoded file. */
+  raw?: RawFrame | null
 }
 
 export interface InspectFrameResult {
@@ -86,27 +90,31 @@ export class Inspector {
     return s.then(() => undefined)
   }
 
-  /** Inspect one encoded frame (JPEG/PNG/...) with the named, loaded models. */
+  /** Inspect one frame (encoded JPEG/PNG/..., or raw as `req.raw` says) with the named, loaded models. */
   async inspect(image: Uint8Array, req: InspectFrameRequest): Promise<InspectFrameResult> {
     if (!req.classifier && !req.anomaly) throw new Error('No model is active; train one or import a model package.')
     const classifier = req.classifier ? await this.loaded(this.classifiers, req.classifier.key) : null
     const anomaly = req.anomaly ? await this.loaded(this.scorers, req.anomaly.key) : null
     const t0 = performance.now()
-    const pixels = await decodeRgb(Buffer.from(image.buffer, image.byteOffset, image.byteLength))
+    const pixels = req.raw ? rawPixels(image, req.raw) : await decodeRgb(Buffer.from(image.buffer, image.byteOffset, image.byteLength))
     const t1 = performance.now()
     const roi = req.roi ?? undefined
+    const prepared = req.raw?.prepared ?? null
+    const frame = prepared ? { width: prepared.frameWidth, height: prepared.frameHeight } : null
     const out: InspectFrameResult = { heatmap: null, decodeMs: t1 - t0, modelMs: 0 }
     if (classifier && req.classifier) {
+      if (prepared) checkPrepared(prepared, { size: classifier.size, fit: req.classifier.fit, roi: req.roi })
       if (classifier.kind === 'predictor') {
         const wantHeatmap = req.heatmap && classifier.predictor.hasHeatmap
         // The class activation map is sampled straight at the screen's size (not at 224 px
         // and then shrunk): the overlay is coarse, and this is a few ms per frame less.
-        const [r] = await classifier.predictor.predictDecoded([pixels], { fit: req.classifier.fit, roi, heatmap: wantHeatmap, heatmapSide: HEATMAP_SIDE })
+        const [r] = await classifier.predictor.predictDecoded([pixels], { fit: req.classifier.fit, roi, heatmap: wantHeatmap, heatmapSide: HEATMAP_SIDE, ...(frame ? { preparedFrom: frame } : {}) })
         out.probabilities = r!.probabilities
         if (r!.heatmap) out.heatmap = shrinkHeatmap(r!.heatmap)
       } else {
         const S = classifier.size
-        const { tensor } = preprocessRgb(pixels, { size: S, fit: req.classifier.fit, roi })
+        const spec = { size: S, fit: req.classifier.fit, roi }
+        const { tensor } = frame ? preprocessPrepared(pixels, frame, spec) : preprocessRgb(pixels, spec)
         // input: [1, 3, S, S] float32, ImageNet-normalised
         const session = classifier.session
         const result = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', tensor, [1, 3, S, S]) })
@@ -115,7 +123,9 @@ export class Inspector {
     }
     if (anomaly && req.anomaly) {
       const S = anomaly.size
-      const { tensor } = preprocessRgb(pixels, { size: S, fit: req.anomaly.fit, roi })
+      const spec = { size: S, fit: req.anomaly.fit, roi }
+      if (prepared) checkPrepared(prepared, { ...spec, roi: req.roi })
+      const { tensor } = frame ? preprocessPrepared(pixels, frame, spec) : preprocessRgb(pixels, spec)
       const [r] = await anomaly.scorer.score([tensor])
       out.anomalyScore = r!.score
       if (req.heatmap && !out.heatmap && r!.map.length === S * S) {
@@ -164,6 +174,22 @@ export class Inspector {
     const { session } = await createSession(bytes.onnx, { threads: this.opts.threads })
     return { kind: 'onnx', session, size: bytes.size }
   }
+}
+
+/** A raw frame's bytes as pixels (no copy); its size is checked, as a wrong one would read garbage. */
+export function rawPixels(image: Uint8Array, raw: RawFrame): RgbImage {
+  const channels = RAW_FRAME_CHANNELS[raw.format]
+  if (image.byteLength !== raw.width * raw.height * channels) {
+    throw new PreprocessError('camera frame', `a ${raw.width}×${raw.height} ${raw.format} frame has ${raw.width * raw.height * channels} bytes; this one has ${image.byteLength}.`)
+  }
+  return { data: image, width: raw.width, height: raw.height, channels }
+}
+
+/** A prepared frame serves a model only if it was prepared for exactly its input (size, fit, region). */
+function checkPrepared(prepared: PreparedFor, need: { size: number; fit: Fit; roi: Roi | null }): void {
+  if (sameInput(prepared, need)) return
+  const describe = (s: { size: number; fit: Fit; roi: Roi | null }) => `${s.size} px ${s.fit}${s.roi ? ` region ${s.roi.x},${s.roi.y} ${s.roi.w}×${s.roi.h}` : ''}`
+  throw new PreprocessError('camera frame', `it was prepared for ${describe(prepared)}; the model needs ${describe(need)} (the settings or the model changed while it travelled).`)
 }
 
 async function releaseClassifier(r: Promise<ClassifierRunner>): Promise<void> {

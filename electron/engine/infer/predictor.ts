@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node'
-import { decodeRgb, preprocessRgb, type Fit, type InputRegion, type RgbImage, type Roi } from '../../imaging/preprocess'
+import { decodeRgb, preprocessPrepared, preprocessRgb, type Fit, type InputRegion, type RgbImage, type Roi } from '../../imaging/preprocess'
 import { buildResnet18Inference } from '../models/resnet'
 import type { TensorMap } from '../tensor'
 import { buildResnet18Int8FromRanges, type ActivationRanges } from './int8'
@@ -140,12 +140,25 @@ export class Predictor {
     return results
   }
 
-  /** Predict already decoded images in one session run (a camera frame decoded once for several models). */
-  async predictDecoded(images: RgbImage[], opts: { fit: Fit; roi?: Roi; heatmap?: boolean; heatmapSide?: number }, labels: string[] = []): Promise<ImagePrediction[]> {
+  /**
+   * Predict already decoded images in one session run (a camera frame decoded once for
+   * several models). `preparedFrom`: the images are prepared frames (the first stage of the
+   * input, run by the camera screen on a frame of this size); predictions, regions and
+   * heatmaps are those of that full frame.
+   */
+  async predictDecoded(
+    images: RgbImage[],
+    opts: { fit: Fit; roi?: Roi; heatmap?: boolean; heatmapSide?: number; preparedFrom?: { width: number; height: number } },
+    labels: string[] = []
+  ): Promise<ImagePrediction[]> {
     const S = this.size
     const wantHeatmap = opts.heatmap === true
     if (wantHeatmap && !this.hasHeatmap) throw new Error('This predictor was created without heatmap output; create it with heatmap: true.')
-    const pre = images.map((img, i) => ({ ...preprocessRgb(img, { size: S, fit: opts.fit, roi: opts.roi }, labels[i] ?? 'image'), width: img.width, height: img.height }))
+    const spec = { size: S, fit: opts.fit, roi: opts.roi }
+    const frame = opts.preparedFrom
+    const pre = images.map((img, i) =>
+      frame ? { ...preprocessPrepared(img, frame, spec, labels[i]), width: frame.width, height: frame.height } : { ...preprocessRgb(img, spec, labels[i] ?? 'image'), width: img.width, height: img.height }
+    )
     // batch: [n, 3, S, S] float32
     const batch = new Float32Array(images.length * 3 * S * S)
     pre.forEach((p, i) => batch.set(p.tensor, i * 3 * S * S))

@@ -32,6 +32,7 @@ export function inspectionHandlers(deps: { manager: InspectionManager; files?: F
       if (image.length === 0 && !p.cameraLost) throw new UserFacingError('failed', 'The frame is empty; check the camera.')
       return service.submit({
         image,
+        ...(p.raw && !p.cameraLost ? { raw: p.raw } : {}),
         ...(p.cameraLost ? { failure: 'camera-lost' as const } : {}),
         capturedAt: p.capturedAt,
         source: p.source,

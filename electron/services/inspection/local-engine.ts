@@ -33,7 +33,8 @@ export function inspectRequest(request: EngineRequest, keys: ReturnType<typeof i
     classifier: classifier && keys.classifier ? { key: keys.classifier, fit: classifier.fit } : null,
     anomaly: anomaly && keys.anomaly ? { key: keys.anomaly, fit: anomaly.fit, threshold: anomaly.threshold } : null,
     roi: request.roi,
-    heatmap: request.heatmap
+    heatmap: request.heatmap,
+    raw: request.raw ?? null
   }
 }
 

@@ -5,7 +5,8 @@ import type {
   InspectionSourceKind,
   InspectionStats,
   NoVerdictReason,
-  InspectionRoi
+  InspectionRoi,
+  RawFrame
 } from '../../../shared/contract/inspection'
 import { decideVerdict, noVerdict, type VerdictDecision } from './verdict'
 import { LatencyStats } from './stats'
@@ -26,8 +27,10 @@ import { errorCode } from '../error-codes'
  */
 
 export interface PipelineFrame {
-  /** Encoded image bytes (JPEG/PNG/...). */
+  /** Encoded image bytes (JPEG/PNG/...), or raw pixels as `raw` describes. */
   image: Buffer
+  /** A raw camera frame's size and format (absent: `image` is an encoded file). */
+  raw?: RawFrame
   /** Capture time, ms since the epoch: latency is measured from here. */
   capturedAt: number
   source: InspectionSourceKind
@@ -49,6 +52,7 @@ export interface EngineOutput {
 
 export interface EngineRequest {
   image: Buffer
+  raw?: RawFrame
   roi: InspectionRoi | null
   heatmap: boolean
   models: InspectionModelInfo
@@ -63,8 +67,8 @@ export interface InspectionEngine {
   warmup?(models: InspectionModelInfo): Promise<void>
 }
 
-/** Receives every verdict; stores it and returns the stored record (with its id). */
-export type RecordSink = (record: InspectionRecord, image: Buffer) => InspectionRecord | Promise<InspectionRecord>
+/** Receives every verdict; stores it and returns the stored record (with its id). `raw`: the image is a raw frame. */
+export type RecordSink = (record: InspectionRecord, image: Buffer, raw?: RawFrame) => InspectionRecord | Promise<InspectionRecord>
 
 export interface PipelineOptions {
   engine: InspectionEngine
@@ -304,7 +308,7 @@ export class InspectionPipeline {
       override: null
     }
     this.count(draft)
-    const record = await this.options.sink(draft, frame.image)
+    const record = await this.options.sink(draft, frame.image, frame.raw)
     this.options.onResult?.(record, heatmap)
     return { dropped: false, record, heatmap }
   }
@@ -349,7 +353,7 @@ export class InspectionPipeline {
       }, watchdogMs)
       let call: Promise<EngineOutput>
       try {
-        call = this.options.engine.infer({ image: frame.image, roi: this.roi, heatmap: this.heatmap, models })
+        call = this.options.engine.infer({ image: frame.image, ...(frame.raw ? { raw: frame.raw } : {}), roi: this.roi, heatmap: this.heatmap, models })
       } catch (error) {
         call = Promise.reject(error)
       }

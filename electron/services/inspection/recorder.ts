@@ -1,4 +1,5 @@
-import type { InspectionRecord, InspectionSettings } from '../../../shared/contract/inspection'
+import sharp from 'sharp'
+import { RAW_FRAME_CHANNELS, type InspectionRecord, type InspectionSettings, type RawFrame } from '../../../shared/contract/inspection'
 import type { HistoryStore } from '../../store/history/history-store'
 import { JsonlLog } from './jsonl-log'
 import { toResultJson } from './result-json'
@@ -9,6 +10,11 @@ import { WebhookSender } from './webhook'
  * transaction: the record is safe before anyone is told), then the JSONL log and the
  * webhook outbox (both queued; delivery happens in the background and never slows the
  * line). Images are kept for every reject and for one PASS in `passSampleEvery`.
+ *
+ * A raw camera frame that is kept is stored as a PNG (lossless, compression level 3: about
+ * 5 ms for 640×480, off the main thread in sharp's pool): the kept image holds exactly the
+ * pixels the model saw, so inspecting it again as a file gives the same verdict
+ * (tests/unit/inspection/raw-frames.test.ts). Frames that are not kept are never encoded.
  */
 export interface RecorderOptions {
   history: HistoryStore
@@ -36,10 +42,26 @@ export class InspectionRecorder {
     this.applyRetention()
   }
 
-  record(record: InspectionRecord, image: Buffer): InspectionRecord {
+  /** Record a verdict; synchronous unless a kept image is a raw frame (it is encoded first). */
+  record(record: InspectionRecord, image: Buffer, raw?: RawFrame): InspectionRecord | Promise<InspectionRecord> {
     const settings = this.options.settings()
     const keep = image.length > 0 && this.shouldKeep(record, settings)
-    const stored = this.options.history.inspections.insert(record, keep ? { bytes: image, mime: sniffMime(image) } : null)
+    if (keep && raw) {
+      return encodeRawFrame(image, raw).then(
+        (png) => this.store(record, { bytes: png, mime: 'image/png' }, settings),
+        (error: unknown) => {
+          // The verdict is recorded all the same; only its picture is missing.
+          this.options.onIncident?.('image-not-kept', `The frame of part ${record.partId} could not be stored as PNG (${error instanceof Error ? error.message : String(error)}).`)
+          return this.store(record, null, settings)
+        }
+      )
+    }
+    return this.store(record, keep ? { bytes: image, mime: sniffMime(image) } : null, settings)
+  }
+
+  private store(record: InspectionRecord, kept: { bytes: Buffer; mime: string } | null, settings: InspectionSettings): InspectionRecord {
+    const keep = kept !== null
+    const stored = this.options.history.inspections.insert(record, kept)
     if (keep && ++this.keptSinceRetention >= RETENTION_EVERY) this.applyRetention()
     const line = toResultJson(stored)
     if (settings.jsonlPath) this.jsonlFor(settings.jsonlPath).append(line)
@@ -88,4 +110,12 @@ export function sniffMime(bytes: Buffer): string {
   if (bytes.length >= 12 && bytes.toString('latin1', 0, 4) === 'RIFF' && bytes.toString('latin1', 8, 12) === 'WEBP') return 'image/webp'
   if (bytes.length >= 4 && (bytes.toString('latin1', 0, 4) === 'II*\0' || bytes.toString('latin1', 0, 4) === 'MM\0*')) return 'image/tiff'
   return 'application/octet-stream'
+}
+
+/** A raw frame as a lossless PNG of its RGB pixels (alpha dropped, as the engine ignores it). */
+export async function encodeRawFrame(pixels: Buffer, raw: RawFrame): Promise<Buffer> {
+  return sharp(pixels, { raw: { width: raw.width, height: raw.height, channels: RAW_FRAME_CHANNELS[raw.format] } })
+    .removeAlpha()
+    .png({ compressionLevel: 3 })
+    .toBuffer()
 }

@@ -83,7 +83,7 @@ export class InspectionService {
       heatmap: this.settingsValue.heatmap,
       actor: () => this.actor(),
       nextPartId: (frame) => this.partIdFor(frame),
-      sink: (record, image) => this.recorder.record(record, image),
+      sink: (record, image, raw) => this.recorder.record(record, image, raw),
       onIncident: (kind, detail) => this.incident(kind, detail),
       onModelSwap: (swap) => this.emit('inspection:model-swap', swap),
       onResult: (record, heatmap) => this.onResult(record, heatmap)

@@ -1,5 +1,5 @@
 import { defineStore } from 'pinia'
-import { computed, ref } from 'vue'
+import { computed, ref, shallowRef } from 'vue'
 import type { EventPayloadOf, FrameOutcome, InspectionSettings, InspectionStats, InspectionStatus, PayloadOf } from '../../../shared/contract/index'
 import { errorMessage, useApi } from '../api/index'
 import { translate } from '../i18n/index'
@@ -19,7 +19,8 @@ export type LatestVerdict = EventPayloadOf<'inspection:result'>
 export const useInspectionStore = defineStore('inspection', () => {
   const api = useApi()
   const status = ref<InspectionStatus | null>(null)
-  const latest = ref<LatestVerdict | null>(null)
+  // Replaced whole, never changed inside: no deep proxies over records and heatmap bytes.
+  const latest = shallowRef<LatestVerdict | null>(null)
   const announcement = ref<string | null>(null)
   const incidents = ref<Array<EventPayloadOf<'inspection:incident'>>>([])
   const error = ref<string | null>(null)
@@ -40,13 +41,13 @@ export const useInspectionStore = defineStore('inspection', () => {
     if (subscribed) return
     subscribed = true
     api.on('inspection:result', (p) => {
-      latest.value = p
-      if (status.value && p.record.verdict !== 'PASS') {
-        status.value = { ...status.value, lastFailures: [p.record, ...status.value.lastFailures].slice(0, 12) }
-      }
+      showLatest(p)
+      // Changed in place: only what shows the failures updates, not everything that reads
+      // the status (a new status object would re-render the whole screen per verdict).
+      if (status.value && p.record.verdict !== 'PASS') status.value.lastFailures = [p.record, ...status.value.lastFailures].slice(0, 12)
     })
     api.on('inspection:stats', (s) => {
-      if (status.value) status.value = { ...status.value, stats: s }
+      if (status.value) status.value.stats = s
     })
     api.on('inspection:model-swap', (s) => {
       announcement.value = translate('inspect.modelSwap', { kind: translate(`status.kind.${s.kind}`), from: s.from ?? '–', to: s.to ?? translate('common.none') })
@@ -54,6 +55,28 @@ export const useInspectionStore = defineStore('inspection', () => {
     })
     api.on('inspection:incident', (i) => {
       incidents.value = [i, ...incidents.value].slice(0, 5)
+    })
+  }
+
+  /**
+   * Only the newest verdict is painted: verdicts that arrive within one animation frame
+   * update the screen once, with the last of them (where there is no animation frame, as
+   * in tests without a window, at once).
+   */
+  let nextLatest: LatestVerdict | null = null
+  let paintScheduled = false
+  function showLatest(v: LatestVerdict): void {
+    if (typeof requestAnimationFrame !== 'function') {
+      latest.value = v
+      return
+    }
+    nextLatest = v
+    if (paintScheduled) return
+    paintScheduled = true
+    requestAnimationFrame(() => {
+      paintScheduled = false
+      if (nextLatest) latest.value = nextLatest
+      nextLatest = null
     })
   }
 
@@ -113,7 +136,8 @@ export const useInspectionStore = defineStore('inspection', () => {
       // The result event of this frame usually arrived first (the server sends it before the
       // reply): showing the same verdict again would repaint the overlay for nothing, and an
       // older frame's late reply must not replace a newer verdict.
-      if (outcome && !outcome.dropped && (!latest.value || outcome.record.id > latest.value.record.id)) latest.value = { record: outcome.record, heatmap: outcome.heatmap }
+      const newest = nextLatest ?? latest.value
+      if (outcome && !outcome.dropped && (!newest || outcome.record.id > newest.record.id)) showLatest({ record: outcome.record, heatmap: outcome.heatmap })
       return outcome
     } finally {
       pendingFrames.delete(pending)
@@ -130,6 +154,7 @@ export const useInspectionStore = defineStore('inspection', () => {
   // verdict and announcements.
   resetOnProjectSwitch(() => {
     latest.value = null
+    nextLatest = null
     announcement.value = null
     incidents.value = []
     error.value = null

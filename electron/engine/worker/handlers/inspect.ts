@@ -3,7 +3,8 @@ import { defineHandler } from '../protocol'
 
 /**
  * Live inspection in a worker thread of its own (services/inspection/worker-engine.ts):
- * each frame arrives as encoded bytes (moved, not copied), is decoded once here and run
+ * each frame arrives as bytes (moved, not copied): an encoded file is decoded once here,
+ * a raw camera frame is used as it is; then it is run
  * through the session's classifier and anomaly model. No ONNX session of the live path
  * runs on the main thread.
  */
@@ -20,7 +21,7 @@ export const inspectHandlers = {
     return { key: p.key }
   }),
 
-  /** image: encoded JPEG/PNG bytes of one frame. */
+  /** image: encoded JPEG/PNG bytes of one frame, or its raw pixels as `raw` describes. */
   'inspect:frame': defineHandler<InspectFrameRequest & { image: Uint8Array }, InspectFrameResult>(async (p) => {
     const { image, ...request } = p
     return inspector.inspect(image, request)

@@ -1,6 +1,7 @@
 import { onBeforeUnmount, ref, shallowRef } from 'vue'
 import { DEMO_CAMERA_ID, startDemoCamera, type DemoCamera } from './demo-camera'
 import type { SceneRule } from '../../../../shared/demo/camera-scene'
+import type { RawFrame } from '../../../../shared/contract/index'
 import { translate } from '../../i18n/index'
 
 /** Camera states as the screen shows them. 'lost' = the stream ended while in use. */
@@ -18,9 +19,32 @@ export const CAMERA_RESOLUTIONS: CameraResolution[] = [
   { width: 2592, height: 1944 }
 ]
 
+/** One camera frame as the engine takes it: raw pixels and their layout (shared/contract/inspection.ts, RawFrame). */
+export interface CameraFrame {
+  image: Uint8Array
+  raw: RawFrame
+}
+
+/**
+ * The frame on the video as RGBA through WebCodecs, or null when the video has no frame
+ * to give. Rejects when this browser cannot convert a frame to RGBA.
+ */
+async function grabVideoFrame(video: HTMLVideoElement): Promise<CameraFrame | null> {
+  const frame = new VideoFrame(video)
+  try {
+    const { width, height } = frame.visibleRect ?? { width: frame.displayWidth, height: frame.displayHeight }
+    if (width === 0 || height === 0) return null
+    const image = new Uint8Array(width * height * 4)
+    await frame.copyTo(image, { format: 'RGBA', colorSpace: 'srgb' })
+    return { image, raw: { width, height, format: 'rgba' } }
+  } finally {
+    frame.close()
+  }
+}
+
 /**
  * Any camera the OS exposes, through getUserMedia: list, choose, resolution. Frames are
- * grabbed from the <video> into a canvas and encoded as JPEG for the engine.
+ * read from the <video> as raw RGBA pixels (grab) for the engine.
  * Browser mode needs a secure context (localhost, or TLS when exposed): see README.
  */
 export function useCamera() {
@@ -30,6 +54,9 @@ export function useCamera() {
   const stream = shallowRef<MediaStream | null>(null)
   const actual = ref<CameraResolution | null>(null)
   const canvas = typeof document !== 'undefined' ? document.createElement('canvas') : null
+  let context: CanvasRenderingContext2D | null = null
+  /** Frames are read through VideoFrame until that fails once. */
+  let videoFrames = typeof VideoFrame !== 'undefined'
 
   // The generated stream of demo parts (demo-camera.ts) is always there, after the real cameras.
   const demoDevice = { deviceId: DEMO_CAMERA_ID, label: translate('inspect.demoCamera') }
@@ -92,16 +119,39 @@ export function useCamera() {
     if (state.value !== 'error') state.value = 'off'
   }
 
-  /** The current frame as JPEG bytes, or null when there is none. */
-  async function grab(video: HTMLVideoElement, quality = 0.92): Promise<Uint8Array | null> {
-    if (!canvas || state.value !== 'live' || video.videoWidth === 0) return null
-    canvas.width = video.videoWidth
-    canvas.height = video.videoHeight
-    const ctx = canvas.getContext('2d')
-    if (!ctx) return null
-    ctx.drawImage(video, 0, 0)
-    const blob = await new Promise<Blob | null>((resolve) => canvas.toBlob(resolve, 'image/jpeg', quality))
-    return blob ? new Uint8Array(await blob.arrayBuffer()) : null
+  /**
+   * The current frame as raw RGBA pixels at the camera's resolution, or null when there is
+   * none. No JPEG encode (54 ms a 640×480 frame here, against 1–5 ms for this): the engine
+   * resizes the pixels exactly as it resizes an imported file, and only a frame that is kept
+   * (a FAIL) is ever encoded, losslessly, in the main process. Read through WebCodecs'
+   * VideoFrame where the browser has it (Chromium converts the camera's YUV to RGBA natively),
+   * else through a 2D canvas (drawImage + getImageData).
+   */
+  async function grab(video: HTMLVideoElement): Promise<CameraFrame | null> {
+    if (state.value !== 'live' || video.videoWidth === 0) return null
+    if (videoFrames) {
+      const frame = await grabVideoFrame(video).catch(() => null)
+      if (frame) return frame
+      // This browser cannot convert frames to RGBA: the canvas from now on.
+      videoFrames = false
+    }
+    return grabCanvas(video)
+  }
+
+  function grabCanvas(video: HTMLVideoElement): CameraFrame | null {
+    if (!canvas) return null
+    const width = video.videoWidth
+    const height = video.videoHeight
+    if (canvas.width !== width || canvas.height !== height) {
+      canvas.width = width
+      canvas.height = height
+      context = null
+    }
+    context ??= canvas.getContext('2d', { willReadFrequently: true })
+    if (!context) return null
+    context.drawImage(video, 0, 0)
+    const pixels = context.getImageData(0, 0, width, height).data
+    return { image: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength), raw: { width, height, format: 'rgba' } }
   }
 
   onBeforeUnmount(stop)
