@@ -7,16 +7,29 @@
  *   (data-captured-at: the record's time, which is the frame's capturedAt). Two verdicts
  *   before one paint: the first is counted as superseded (never on screen).
  * - Camera frames: requestVideoFrameCallback on the screen's video, counted while recording.
+ * - Frame bytes: binary WebSocket messages the page sends while recording (camera frames are
+ *   the only binary messages it sends), counted and summed, so the bench says what crossed.
  * Times are Date.now(), the clock the screen stamps frames with.
  */
 export interface ProbeReport {
   painted: Array<{ part: string; capturedAt: number; paintedAt: number }>
   superseded: number
   cameraFrames: number
+  /** Binary messages sent by the page while recording, and their bytes. */
+  binarySent: number
+  binaryBytes: number
 }
 
 export const PAGE_PROBE = `(() => {
-  const state = { recording: false, painted: [], superseded: 0, cameraFrames: 0, lastPart: null, pending: null, frameScheduled: false }
+  const state = { recording: false, painted: [], superseded: 0, cameraFrames: 0, binarySent: 0, binaryBytes: 0, lastPart: null, pending: null, frameScheduled: false }
+  const send = WebSocket.prototype.send
+  WebSocket.prototype.send = function (data) {
+    if (state.recording && typeof data !== 'string') {
+      state.binarySent++
+      state.binaryBytes += data.byteLength ?? data.size ?? 0
+    }
+    return send.call(this, data)
+  }
   const onPaint = () => {
     state.frameScheduled = false
     const p = state.pending
@@ -40,11 +53,13 @@ export const PAGE_PROBE = `(() => {
       state.painted = []
       state.superseded = 0
       state.cameraFrames = 0
+      state.binarySent = 0
+      state.binaryBytes = 0
       state.recording = true
     },
     end() {
       state.recording = false
-      return { painted: state.painted, superseded: state.superseded, cameraFrames: state.cameraFrames }
+      return { painted: state.painted, superseded: state.superseded, cameraFrames: state.cameraFrames, binarySent: state.binarySent, binaryBytes: state.binaryBytes }
     },
     watchVideo() {
       const video = document.querySelector('[data-testid="inspect-video"]')

@@ -95,6 +95,9 @@ interface ConfigResult {
   cpuMsPerVerdict: Record<string, number>
   /** Cores busy on average in the window, per program (CPU ms / wall ms). */
   coresUsed: Record<string, number>
+  /** Frames the page sent in the window (binary WebSocket messages) and their mean size, KB. */
+  framesSent: number
+  frameKB: number
 }
 
 async function makeProjects(root: string): Promise<Record<ModelKind, string>> {
@@ -180,6 +183,8 @@ async function measure(page: Page, model: ModelKind, heatmap: boolean): Promise<
     serverP50: serverP50 ?? NaN,
     serverP95: serverP95 ?? NaN,
     load1: round(loadavg()[0]!, 2),
+    framesSent: probe.binarySent,
+    frameKB: round(probe.binaryBytes / Math.max(1, probe.binarySent) / 1024, 1),
     coresUsed: Object.fromEntries(Object.entries(cpu).filter(([, v]) => v > 0).map(([k, v]) => [k, round(v / (elapsed * 1000), 2)])),
     cpuMsPerVerdict: Object.fromEntries(Object.entries(cpu).filter(([, v]) => v > 0).map(([k, v]) => [k, round(v / Math.max(1, recorded), 1)]))
   }
@@ -240,7 +245,7 @@ function print(r: ConfigResult): void {
   console.log(
     `${r.model.padEnd(10)} heatmap ${r.heatmap ? 'on ' : 'off'}  ${r.verdictsPerSecond.toFixed(1).padStart(5)} verdicts/s  ` +
       `capture->screen p50 ${r.p50.toFixed(0)} ms p95 ${r.p95.toFixed(0)} ms  dropped ${r.dropped}/${r.cameraFrames} camera frames ` +
-      `(pipeline latest-wins ${r.pipelineDropped}, NO_VERDICT ${r.noVerdict})  main-process p50/p95 ${r.serverP50}/${r.serverP95} ms  load ${r.load1}  CPU ms/verdict ${Object.entries(r.cpuMsPerVerdict).map(([k, v]) => `${k} ${v}`).join(', ')}; cores used ${Object.entries(r.coresUsed).map(([k, v]) => `${k} ${v}`).join(', ')}`
+      `(pipeline latest-wins ${r.pipelineDropped}, NO_VERDICT ${r.noVerdict})  frames sent ${r.framesSent} of ${r.frameKB} KB  main-process p50/p95 ${r.serverP50}/${r.serverP95} ms  load ${r.load1}  CPU ms/verdict ${Object.entries(r.cpuMsPerVerdict).map(([k, v]) => `${k} ${v}`).join(', ')}; cores used ${Object.entries(r.coresUsed).map(([k, v]) => `${k} ${v}`).join(', ')}`
   )
 }
 
@@ -266,7 +271,8 @@ async function main(): Promise<void> {
     console.log(`Models: classifier ResNet18 width ${WIDTH} at ${SIZE} px trained by the CLI; PatchCore anomaly model (same backbone size) fitted by the CLI.`)
     console.log('Latency: capture time carried with the frame into its record, read from the verdict element at the first animation frame after it changed.')
     console.log('Dropped: camera frames presented by <video> in the window minus verdicts recorded in it.')
-    console.log('CPU ms/verdict: CPU time of the server (node) and the browser (chromium) processes in the window / verdicts recorded (load-independent, unlike the rates).')
+    console.log('CPU ms/verdict: CPU time of the server (node) and the browser (chromium) processes in the window / verdicts recorded (mostly load-independent, unlike the rates; fixed costs per second, such as playing the video, weigh more when fewer verdicts come).')
+    console.log('Frames sent: binary WebSocket messages from the page in the window and their mean size (a prepared 64 px frame is 12 KB; a full 640×480 RGBA frame 1200 KB).')
     const projects = await makeProjects(root)
     const parts = await generateSyntheticSet({ root: join(root, 'camera'), seed: 33, counts: { ok: 6, scratch: 1, spot: 1 }, width: 160, height: 120, colour: 'rgb' })
     const video = join(root, 'camera.y4m')
