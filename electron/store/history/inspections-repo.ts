@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { HistoryFilter, InspectionRecord, InspectionRoi, Verdict } from '../../../shared/contract/inspection'
-import type { Db } from '../db'
+import { cachedStatement, type Db } from '../db'
 
 /** One row of `inspections` with whether an image is kept for it. */
 interface Row {
@@ -42,22 +42,20 @@ export class InspectionsRepository {
   insert(record: InspectionRecord, image: { bytes: Buffer; mime: string } | null): InspectionRecord {
     const timeMs = Date.parse(record.time)
     const id = this.db.transaction(() => {
-      const info = this.db
-        .prepare(
-          `INSERT INTO inspections (time, time_ms, source, file, part_id, actor, model_version, anomaly_model_version, verdict, class,
+      const info = cachedStatement(
+        this.db,
+        `INSERT INTO inspections (time, time_ms, source, file, part_id, actor, model_version, anomaly_model_version, verdict, class,
              confidence, scores, threshold, region, latency_ms, reason)
            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)`
-        )
-        .run(
-          record.time, timeMs, record.source, record.file, record.partId, record.actor, record.modelVersion, record.anomalyModelVersion,
-          record.verdict, record.className, record.confidence, JSON.stringify(record.scores), record.threshold,
-          record.region ? JSON.stringify(record.region) : null, record.latencyMs, record.reason
-        )
+      ).run(
+        record.time, timeMs, record.source, record.file, record.partId, record.actor, record.modelVersion, record.anomalyModelVersion,
+        record.verdict, record.className, record.confidence, JSON.stringify(record.scores), record.threshold,
+        record.region ? JSON.stringify(record.region) : null, record.latencyMs, record.reason
+      )
       const rowId = Number(info.lastInsertRowid)
       if (image) {
         const sha256 = createHash('sha256').update(image.bytes).digest('hex')
-        this.db
-          .prepare('INSERT INTO inspection_images (inspection_id, mime, bytes, size, sha256, verdict, time_ms) VALUES (?,?,?,?,?,?,?)')
+        cachedStatement(this.db, 'INSERT INTO inspection_images (inspection_id, mime, bytes, size, sha256, verdict, time_ms) VALUES (?,?,?,?,?,?,?)')
           .run(rowId, image.mime, image.bytes, image.bytes.length, sha256, record.verdict, timeMs)
       }
       return rowId
