@@ -6,6 +6,7 @@
  */
 const en = {
   common: {
+    fullStop: '.',
     dismiss: 'Dismiss',
     cancel: 'Cancel',
     save: 'Save',
@@ -181,6 +182,7 @@ const en = {
     noProjectHelp: 'Open or create a project first.',
     toProjects: 'Go to Projects',
     noImages: 'No images yet',
+    toImport: 'Choose a folder to import',
     noImagesHelp: 'Import a folder of photos (one subfolder per class is understood) with the panel on the right.',
     noMatch: 'No image matches the filters',
     noMatchHelp: 'Change or clear the filters to see images.',
@@ -359,6 +361,9 @@ const en = {
     }
   },
   history: {
+    toProjects: 'Go to Projects',
+    toInspect: 'Start inspecting',
+    toOperator: 'Open the line view',
     title: 'History',
     noProject: 'No project open',
     noProjectHelp: 'Open a project on the Projects screen first.',

@@ -3,6 +3,7 @@ import type en from './en'
 /** 简体中文. Same keys as en.ts (the type makes a missing or extra key a compile error). */
 const zhCN: typeof en = {
   common: {
+    fullStop: '。',
     dismiss: '关闭',
     cancel: '取消',
     save: '保存',
@@ -178,6 +179,7 @@ const zhCN: typeof en = {
     noProjectHelp: '请先打开或新建一个项目。',
     toProjects: '前往项目',
     noImages: '还没有图像',
+    toImport: '选择要导入的文件夹',
     noImagesHelp: '用右侧面板导入一个照片文件夹（每个子文件夹视为一个类别）。',
     noMatch: '没有符合筛选条件的图像',
     noMatchHelp: '修改或清除筛选条件以查看图像。',
@@ -356,6 +358,9 @@ const zhCN: typeof en = {
     }
   },
   history: {
+    toProjects: '前往项目',
+    toInspect: '开始检测',
+    toOperator: '打开产线视图',
     selectHint: '选择一行（点击，或按 Tab 移到该行后按 Enter）即可查看该零件的图像和得分，并更正其判定。',
     title: '历史',
     noProject: '没有打开的项目',
