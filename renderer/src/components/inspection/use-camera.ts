@@ -121,9 +121,10 @@ export function useCamera() {
 
   /**
    * The current frame as raw RGBA pixels at the camera's resolution, or null when there is
-   * none. No JPEG encode (54 ms a 640×480 frame here, against 1–5 ms for this): the engine
-   * resizes the pixels exactly as it resizes an imported file, and only a frame that is kept
-   * (a FAIL) is ever encoded, losslessly, in the main process. Read through WebCodecs'
+   * none. No JPEG encode: JPEG is lossy and costs a decode and a resize in the engine. The
+   * screen then prepares the frame for the model (frame-prep.ts) so that only a few KB cross
+   * to the engine, and only a frame that is kept (a FAIL) is ever encoded, losslessly, in
+   * the main process (electron/services/inspection/README.md, Frames).
    * VideoFrame where the browser has it (Chromium converts the camera's YUV to RGBA natively),
    * else through a 2D canvas (drawImage + getImageData).
    */
