@@ -125,7 +125,7 @@ export function useCamera() {
    * screen then prepares the frame for the model (frame-prep.ts) so that only a few KB cross
    * to the engine, and only a frame that is kept (a FAIL) is ever encoded, losslessly, in
    * the main process (electron/services/inspection/README.md, Frames).
-   * VideoFrame where the browser has it (Chromium converts the camera's YUV to RGBA natively),
+   * Read through WebCodecs' VideoFrame where the browser has it (Chromium converts the camera's YUV to RGBA natively),
    * else through a 2D canvas (drawImage + getImageData).
    */
   async function grab(video: HTMLVideoElement): Promise<CameraFrame | null> {
