@@ -48,7 +48,10 @@ export const batchNorm: LayerRule<BatchNormLayer> = {
     const variance = g.op1('Div', [maskedSum(d, 'ReduceSumSquare'), cnt]) // [1, C, 1, 1]
     const invstd = g.op1('Reciprocal', [g.op1('Sqrt', [g.op1('Add', [variance, g.f32(layer.eps)])])])
     const scale = g.op1('Mul', [asChannelMap(g, layer.weight), invstd]) // γ/√(σ²+ε): [1, C, 1, 1]
-    g.op1('Add', [g.op1('Mul', [d, scale]), asChannelMap(g, layer.bias)], {}, layer.output)
+    // y = d · γ/√(σ²+ε) + β in one pass: the inference op over d (mean 0) instead of a Mul and an Add.
+    const c = ctx.shapeOf(x)[1]!
+    const zeros = g.constant(`${layer.name}.zero_mean`, { dtype: 'float32', shape: [c], data: new Float32Array(c) })
+    g.op1('BatchNormalization', [d, layer.weight, layer.bias, zeros, asVector(g, variance)], { epsilon: float(layer.eps) }, layer.output)
 
     const m = layer.momentum
     const keep = g.f32(1 - m)
