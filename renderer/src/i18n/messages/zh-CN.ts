@@ -432,7 +432,7 @@ const zhCN: typeof en = {
     points: '{value} 个百分点',
     int8: {
       title: 'INT8 检测',
-      help: '在支持 INT8 指令（VNNI）的 CPU 上，INT8 运行分类器更快。它用最多 64 张训练图像校准，并在验证图像上与 fp32 对比；只有准确率损失不超过 0.5 个百分点时才会启用。',
+      help: '在支持 INT8 指令的 CPU 上，INT8 运行分类器更快。它用最多 64 张训练图像校准，并在验证图像上与 fp32 对比；只有准确率损失不超过 0.5 个百分点时才会启用。',
       version: '分类器版本',
       versionOption: '版本 {version}',
       state: '检测使用',
