@@ -3,7 +3,7 @@ import { elementCount, type TensorMap } from '../tensor'
 import { createSession, runsOnCpu, type ProviderRequest } from '../infer/sessions'
 import { detectNchwcBlock } from '../onnx/nchwc'
 import type { ExecutionProviderName } from '../../../shared/contract/app'
-import { buildTrainStep, isTrainable, type FreezePreset, type TrainStepGraph } from './train-step'
+import { buildTrainStep, type FreezePreset, type TrainStepGraph } from './train-step'
 import type { Batch } from './batches'
 import { TrainingDataError } from './errors'
 
@@ -38,19 +38,6 @@ export class StepSession {
     private readonly feeds: Map<string, ort.Tensor>,
     private readonly paramNames: string[]
   ) {}
-
-  /** Per carried tensor, the buffer the next step writes its new value into (same shape). */
-  private readonly spare = new Map<string, ort.Tensor>()
-
-  private spareFor(name: string): ort.Tensor {
-    let t = this.spare.get(name)
-    if (!t) {
-      const cur = this.feeds.get(name)!
-      t = new ort.Tensor('float32', new Float32Array(elementCount(cur.dims)), [...cur.dims])
-      this.spare.set(name, t)
-    }
-    return t
-  }
 
   /** Build the step graph, check the weights fit it, open the session. Optimizer state starts at zero unless given. */
   static async open(opts: StepSessionOptions, weights: TensorMap, optimizerState?: TensorMap): Promise<StepSession> {
@@ -116,22 +103,8 @@ export class StepSession {
     // 1-based (AdamW bias correction; SGD ignores it).
     inputs[step.inputs.step] = new ort.Tensor('float32', new Float32Array([globalStep + 1]), [1])
     this.session ??= (await openStepSession(step.model, { ...opts, provider: this.provider })).session
-    const carried = [...step.trainableNames, ...step.stateNames, ...step.bufferNames]
-    if (bindsOutputs(opts.freeze)) {
-      // Each carried tensor's new value is written straight into its spare buffer (allocated
-      // once) instead of onnxruntime's arena; then the two swap. The copy the binding also
-      // returns is dropped.
-      const fetches: Record<string, ort.Tensor | null> = { [step.outputs.loss]: null, [step.outputs.logits]: null }
-      for (const name of carried) fetches[step.outputs.updated(name)] = this.spareFor(name)
-      const out = await this.session.run(inputs, fetches)
-      for (const name of carried) {
-        this.spare.set(name, this.feeds.get(name)!)
-        this.feeds.set(name, fetches[step.outputs.updated(name)]!)
-      }
-      return { loss: (out[step.outputs.loss]!.data as Float32Array)[0]!, logits: out[step.outputs.logits]!.data as Float32Array }
-    }
     const out = await this.session.run(inputs)
-    for (const name of carried) {
+    for (const name of [...step.trainableNames, ...step.stateNames, ...step.bufferNames]) {
       const next = out[step.outputs.updated(name)]
       if (!next) throw new Error(`train step: output for "${name}" missing`)
       this.feeds.set(name, next)
@@ -161,19 +134,6 @@ export class StepSession {
     }
     return out
   }
-}
-
-/**
- * Whether the step writes its new parameters and optimizer state into bound buffers (kept
- * between steps) rather than returning them from onnxruntime's arena. Only when the stem
- * trains: then the backward pass ends with the stem's full-resolution gradients, the step's
- * memory peak, when every updated tensor already sits in the arena until the run ends;
- * binding took that peak down by 110 MB (1699 → 1589 MB at 224 px, batch 32). With a
- * frozen stem the peak comes earlier and the spare buffers (plus the copies the binding
- * still returns) only add: 1109 → 1141–1150 MB (electron/engine/train/README.md, "Memory").
- */
-export function bindsOutputs(freeze: FreezePreset): boolean {
-  return isTrainable(freeze, 'conv1.weight')
 }
 
 /**
