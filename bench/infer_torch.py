@@ -42,19 +42,23 @@ def main():
         for _ in range(5):
             model(x1)
         lat = []
+        c0 = time.process_time()
         for _ in range(30):
             t0 = time.perf_counter()
             model(x1)
             lat.append((time.perf_counter() - t0) * 1000)
+        batch1_cpu_ms = (time.process_time() - c0) * 1000 / 30
         x32 = torch.randn(32, 3, size, size)
         model(x32)
         runs = 3
         t0 = time.perf_counter()
+        c0 = time.process_time()
         for _ in range(runs):
             model(x32)
         ips = 32 * runs / (time.perf_counter() - t0)
+        cpu_ms_per_image = (time.process_time() - c0) * 1000 / (32 * runs)
     lat.sort()
-    print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'p50': lat[len(lat) // 2], 'p95': lat[int(len(lat) * 0.95) - 1], 'imagesPerSecond': ips, 'logits': logits}))
+    print(json.dumps({'torch': torch.__version__, 'threads': torch.get_num_threads(), 'p50': lat[len(lat) // 2], 'p95': lat[int(len(lat) * 0.95) - 1], 'imagesPerSecond': ips, 'batch1CpuMs': batch1_cpu_ms, 'cpuMsPerImage': cpu_ms_per_image, 'logits': logits}))
 
 
 if __name__ == '__main__':

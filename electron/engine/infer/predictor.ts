@@ -39,6 +39,12 @@ export interface PredictorOptions {
   provider?: ProviderRequest
   threads?: number
   /**
+   * Intra-op threads busy-wait between kernels (onnxruntime's default, true): lower latency
+   * on an idle machine, CPU burnt that other work could use on a busy one (bench:infer
+   * measures both).
+   */
+  spinning?: boolean
+  /**
    * Run the INT8 (static QDQ) model of these weights with these calibration ranges
    * (int8.ts) instead of fp32. CPU only: the QDQ graph is fused into VNNI kernels there and
    * is not verified on GPU providers.
@@ -84,7 +90,7 @@ export class Predictor {
           weights: opts.weights,
           outputs: { probabilities: true, layer4: opts.heatmap === true }
         })
-    const { session, provider, reason } = await createSession(model, { provider: opts.int8Ranges ? 'cpu' : opts.provider, threads: opts.threads })
+    const { session, provider, reason } = await createSession(model, { provider: opts.int8Ranges ? 'cpu' : opts.provider, threads: opts.threads, ...(opts.spinning === false ? { spinning: false } : {}) })
     const fc = opts.weights.get('fc.weight')!
     const bias = opts.weights.get('fc.bias')!
     return new Predictor(session, provider === 'cpu' ? null : model, opts.threads, opts.numClasses, opts.size, provider, reason, fc.data, bias.data, opts.heatmap === true)
