@@ -21,7 +21,7 @@ const ALLOWED = new Set(
     // product, library and format names
     'Defect', 'Studio', 'CUDA', 'CPU', 'GPU', 'NVIDIA', 'DirectML', 'CoreML', 'WebGPU', 'ONNX', 'onnxruntime-node', 'INT8', 'FP32', 'MQTT', 'Modbus', 'TCP', 'PLC', 'JSON', 'CSV',
     'HTTP', 'HTTPS', 'POST', 'GET', 'p50', 'p95', 'URL', 'IP', 'ID', 'SHA-256', 'JPEG', 'PNG', 'WebP', 'TIFF', 'BMP', 'README', 'Electron', 'Linux', 'Windows', 'macOS', 'x64', 'ImageNet', 'torchvision', 'PyTorch',
-    'ResNet18', 'AdamW', 'SGD', 'StepLR', 'RandomResizedCrop', 'PatchCore', 'ImageFolder', 'train', 'val', 'unlabelled', 'AUROC', 'ROC', 'AUC', 'QoS', 'TLS', 'USB', 'UVC', 'Top-1',
+    'VNNI', 'AVX2', 'AVX-512', 'ResNet18', 'AdamW', 'SGD', 'StepLR', 'RandomResizedCrop', 'PatchCore', 'ImageFolder', 'train', 'val', 'unlabelled', 'AUROC', 'ROC', 'AUC', 'QoS', 'TLS', 'USB', 'UVC', 'Top-1',
     // units and keys
     'px', 'ms', 'MB', 'GB', 'KB', 'Hz', 'fps', 'img', 's', 'Ctrl', 'Shift', 'Alt', 'Esc', 'Enter', 'Tab', 'Space', 'Del', 'Delete', 'Backspace', 'PgUp', 'PgDn', 'Home', 'End', 'F1', 'F2'
   ].map((w) => w.toLowerCase())
