@@ -159,20 +159,6 @@ describe('part presence and the trigger key on the Inspect screen (Chromium, bro
     await page.getByTestId('inspect-start').waitFor({ state: 'visible' })
   })
 
-  it('the Demo camera streams generated demo parts; part presence gives them verdicts one by one', async () => {
-    await openApp(page, server.url, '/inspect')
-    await page.getByTestId('inspect-model').waitFor({ state: 'visible' })
-    await page.getByTestId('inspect-source-camera').check()
-    await page.getByTestId('inspect-camera-select').selectOption({ label: 'Demo camera (generated parts)' })
-    await page.getByTestId('inspect-start').click()
-    await page.getByTestId('inspect-verdict').waitFor({ state: 'visible', timeout: 60_000 })
-    const counted = page.getByTestId('count-inspected')
-    await expect.poll(async () => Number(await counted.textContent()), { timeout: 60_000 }).toBeGreaterThanOrEqual(2)
-    await page.getByTestId('inspect-stop').click()
-    await page.getByTestId('inspect-start').waitFor({ state: 'visible' })
-    expect(pageErrors).toEqual([])
-  })
-
   it('Space with a button focused inspects the current frame and does not press the button', async () => {
     await openApp(page, server.url, '/inspect')
     await page.getByTestId('inspect-model').waitFor({ state: 'visible' })

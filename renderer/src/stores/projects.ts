@@ -47,8 +47,19 @@ export const useProjectsStore = defineStore('projects', () => {
 
   const create = (path: string) => run(() => api.request('projects:create', { path }))
   const open = (path: string) => run(() => api.request('projects:open', { path }))
-  /** The sample project from generated parts (realuse-core's `projects:create-demo`): opened, its quick training started. */
-  const createDemo = () => run(async () => (await api.request('projects:create-demo', {})).project)
+  /**
+   * The sample project from generated parts (`projects:create-demo`): opened, its quick
+   * training started. Resolves with that run's id (null: none started), or false on failure.
+   */
+  async function createDemo(): Promise<number | null | false> {
+    let runId: number | null = null
+    const ok = await run(async () => {
+      const report = await api.request('projects:create-demo', {})
+      runId = report.runId
+      return report.project
+    })
+    return ok ? runId : false
+  }
   const close = () =>
     run(async () => {
       await api.request('projects:close', {})

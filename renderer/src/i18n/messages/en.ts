@@ -115,6 +115,12 @@ const en = {
     demoCreating: 'Creating the demo…',
     demoTry: 'Try the demo'
   },
+  demo: {
+    trainingTitle: 'Demo: training the sample model',
+    trainingText: 'When this run ends, live inspection opens on the Demo camera: generated parts pass under it, every third one with a defect.',
+    liveTitle: 'Demo camera',
+    liveText: 'Generated parts pass on a belt, every third one with a defect (scratch, stain, missing hole). Each part that stands still gets one verdict. To use a real camera, stop and pick it in the camera list.'
+  },
   inspect: {
     demoCamera: 'Demo camera (generated parts)',
     modelSwap: 'Model changed between frames: {kind} v{from} → v{to}',

@@ -112,6 +112,12 @@ const zhCN: typeof en = {
     demoCreating: '正在创建演示…',
     demoTry: '试用演示'
   },
+  demo: {
+    trainingTitle: '演示：正在训练示例模型',
+    trainingText: '本次训练结束后，将在演示相机上打开实时检测：生成的零件依次经过，每三个中有一个带缺陷。',
+    liveTitle: '演示相机',
+    liveText: '生成的零件在传送带上依次经过，每三个中有一个带缺陷（划痕、污渍、缺孔）。每个停稳的零件得到一个判定。要使用真实相机，请先停止，再在相机列表中选择。'
+  },
   inspect: {
     demoCamera: '演示相机（生成的零件）',
     modelSwap: '帧之间换了模型：{kind} v{from} → v{to}',
