@@ -35,7 +35,7 @@ import { chromium, type BrowserContext, type Page } from 'playwright-core'
 import { runCli } from '../electron/cli/index'
 import { openProject } from '../electron/store/project-store'
 import { generateSyntheticSet } from '../tests/support/synthetic-defects'
-import { CHROMIUM_PATH, openApp } from '../tests/e2e/support/browser'
+import { cameraChromiumArgs, CHROMIUM_PATH, openApp } from '../tests/e2e/support/browser'
 import { startBrowserMode } from '../tests/e2e/support/serve'
 import { writeY4m } from '../tests/e2e/support/y4m'
 import { cpuDelta, descendantCpuMs } from './process-cpu'
@@ -199,10 +199,7 @@ async function runModel(model: ModelKind, project: string, video: string, profil
     context = await chromium.launchPersistentContext(join(profileRoot, model), {
       executablePath: CHROMIUM_PATH,
       headless: true,
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync', '--disable-background-networking',
-        '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${video}`
-      ],
+      args: cameraChromiumArgs(video),
       viewport: { width: 1400, height: 900 }
     })
     await context.addInitScript(PAGE_PROBE)

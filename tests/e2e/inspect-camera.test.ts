@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HistoryStore } from '../../electron/store/history/history-store'
 import { generateSyntheticSet } from '../support/synthetic-defects'
 import { createTinyProject } from '../unit/inspection/fixture'
-import { CHROMIUM_PATH, ChromiumMissingError, openApp, saveScreenshot } from './support/browser'
+import { CHROMIUM_PATH, ChromiumMissingError, launchChromiumWithCamera, openApp, type E2eBrowser, saveScreenshot } from './support/browser'
 import { startBrowserMode, type BrowserModeServer } from './support/serve'
 import { writeY4m } from './support/y4m'
 
@@ -21,10 +21,9 @@ describe('live inspection with a fake camera (Chromium, browser mode)', () => {
   let dir: string
   let projectFile: string
   let server: BrowserModeServer
-  let context: BrowserContext
+  let browser: E2eBrowser
   let page: Page
-  let profile: string
-  const pageErrors: string[] = []
+  let pageErrors: string[] = []
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM_PATH)) throw new ChromiumMissingError()
@@ -41,24 +40,14 @@ describe('live inspection with a fake camera (Chromium, browser mode)', () => {
     const video = join(dir, 'camera.y4m')
     await writeY4m(video, files.map((f) => f.path), 5)
     server = await startBrowserMode({ args: ['--project', projectFile] })
-    profile = await mkdtemp(join(tmpdir(), 'ds-e2e-profile-'))
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync', '--disable-background-networking',
-        '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${video}`
-      ],
-      viewport: { width: 1400, height: 900 }
-    })
-    page = context.pages()[0] ?? (await context.newPage())
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`))
+    browser = await launchChromiumWithCamera(video, { viewport: { width: 1400, height: 900 } })
+    page = browser.page
+    pageErrors = browser.pageErrors
   })
 
   afterAll(async () => {
-    await context?.close()
+    await browser?.close()
     await server?.stop()
-    if (profile) await rm(profile, { recursive: true, force: true })
     if (dir) await rm(dir, { recursive: true, force: true })
   })
 

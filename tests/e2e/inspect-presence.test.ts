@@ -2,12 +2,12 @@ import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { chromium, type BrowserContext, type Page } from 'playwright-core'
+import type { Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HistoryStore } from '../../electron/store/history/history-store'
 import { encodeImage, renderPart } from '../../electron/services/demo/parts'
 import { createTinyProject } from '../unit/inspection/fixture'
-import { CHROMIUM_PATH, ChromiumMissingError, openApp } from './support/browser'
+import { CHROMIUM_PATH, ChromiumMissingError, launchChromiumWithCamera, openApp, type E2eBrowser } from './support/browser'
 import { startBrowserMode, type BrowserModeServer } from './support/serve'
 import { H, W, writeY4m } from './support/y4m'
 
@@ -27,10 +27,9 @@ describe('part presence and the trigger key on the Inspect screen (Chromium, bro
   let dir: string
   let historyFile: string
   let server: BrowserModeServer
-  let context: BrowserContext
+  let browser: E2eBrowser
   let page: Page
-  let profile: string
-  const pageErrors: string[] = []
+  let pageErrors: string[] = []
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM_PATH)) throw new ChromiumMissingError()
@@ -56,24 +55,14 @@ describe('part presence and the trigger key on the Inspect screen (Chromium, bro
     const sequence = parts.flatMap((p) => [...Array<string>(PART).fill(p), ...Array<string>(BELT).fill(belt)])
     await writeY4m(video, sequence, 1)
     server = await startBrowserMode({ args: ['--project', store.file] })
-    profile = await mkdtemp(join(tmpdir(), 'ds-e2e-profile-'))
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      args: [
-        '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-sync', '--disable-background-networking',
-        '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${video}`
-      ],
-      viewport: { width: 1400, height: 900 }
-    })
-    page = context.pages()[0] ?? (await context.newPage())
-    page.on('pageerror', (e) => pageErrors.push(`pageerror: ${e.message}`))
+    browser = await launchChromiumWithCamera(video, { viewport: { width: 1400, height: 900 } })
+    page = browser.page
+    pageErrors = browser.pageErrors
   })
 
   afterAll(async () => {
-    await context?.close()
+    await browser?.close()
     await server?.stop()
-    if (profile) await rm(profile, { recursive: true, force: true })
     if (dir) await rm(dir, { recursive: true, force: true })
   })
 

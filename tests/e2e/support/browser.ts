@@ -9,7 +9,7 @@ export const CHROMIUM_PATH = process.env.DEFECT_STUDIO_CHROMIUM ?? '/usr/bin/chr
 export const SCREENSHOT_DIR = join(REPO_ROOT, 'test-artifacts', 'screens')
 
 /** Flags for a quiet, deterministic headless Chromium on a CI box (no GPU, no network chatter). */
-const CHROMIUM_ARGS = [
+export const CHROMIUM_ARGS = [
   '--headless',
   '--no-sandbox',
   '--disable-gpu',
@@ -65,6 +65,25 @@ export async function launchChromium(opts: { viewport?: { width: number; height:
       await rm(profile, { recursive: true, force: true })
     }
   }
+}
+
+/**
+ * Chromium's fake camera: it plays `video` (a y4m file, support/y4m.ts) in a loop as the
+ * only camera, and grants camera access without asking. Pages must come from
+ * http://127.0.0.1 (a secure context) for getUserMedia.
+ */
+export function fakeCameraArgs(video: string): string[] {
+  return ['--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream', `--use-file-for-fake-video-capture=${video}`]
+}
+
+/** The flags of launchChromium() plus the fake camera, for callers that launch their own context (bench/inspect-ui.ts). */
+export function cameraChromiumArgs(video: string): string[] {
+  return [...CHROMIUM_ARGS, ...fakeCameraArgs(video)]
+}
+
+/** launchChromium() with the fake camera playing `video`. */
+export function launchChromiumWithCamera(video: string, opts: { viewport?: { width: number; height: number }; args?: string[] } = {}): Promise<E2eBrowser> {
+  return launchChromium({ ...opts, args: [...fakeCameraArgs(video), ...(opts.args ?? [])] })
 }
 
 /** Open the app and wait for its ready signal (set after the first successful 'app:status'). */
