@@ -9,6 +9,7 @@ import { runCli } from '../../../electron/cli/index'
 import { createProject, openProject } from '../../../electron/store/project-store'
 import { importImages } from '../../../electron/services/import-service'
 import { trainAnomalyModel } from '../../../electron/services/anomaly-service'
+import { captureIo as capture } from '../../support/cli-harness'
 
 // Anomaly mode through the CLI and the service, on a project of generated textures
 // (96 px, random-init ResNet18 width 0.25). 96 rather than 64 px because pixel AUROC is
@@ -19,12 +20,6 @@ let dir: string
 let project: string
 let mvtec: string
 const common = ['--size', String(S), '--width', '0.25', '--fit', 'whole']
-
-function capture(): { io: { out: (l: string) => void; err: (l: string) => void }; out: string[]; err: string[] } {
-  const out: string[] = []
-  const err: string[] = []
-  return { io: { out: (l) => out.push(l), err: (l) => err.push(l) }, out, err }
-}
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'anomaly-cli-'))

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
 import { describe, expect, it } from 'vitest'
-import { runCli } from '../../../electron/cli/index'
+import { runCliCaptured as cli } from '../../support/cli-harness'
 
 const root = join(__dirname, '../../..')
 const fixtures = join(root, 'tests/fixtures/preprocess')
@@ -17,13 +17,6 @@ const expected = JSON.parse(readFileSync(join(fixtures, 'predict-expected.json')
   cases: Array<{ image: string; fit: 'crop' | 'whole'; logits: number[] }>
 }
 const weights = join(root, expected.weights)
-
-async function cli(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = []
-  const err: string[] = []
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) })
-  return { code, out, err }
-}
 
 describe('defect-studio predict', () => {
   for (const fit of ['crop', 'whole'] as const) {

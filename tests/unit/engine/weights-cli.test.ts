@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest'
-import { runCli } from '../../../electron/cli/index'
+import { runCliCaptured as cli } from '../../support/cli-harness'
 
 const reduced = join(__dirname, '../../fixtures/torch/resnet18-w0125-c3.safetensors')
 let server: Server
@@ -24,13 +24,6 @@ afterAll(() => new Promise<void>((r) => server.close(() => r())))
 beforeEach(async () => {
   process.env.DEFECT_STUDIO_DATA_DIR = await mkdtemp(join(tmpdir(), 'ds-wcli-'))
 })
-
-async function cli(argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = []
-  const err: string[] = []
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) })
-  return { code, out, err }
-}
 
 describe('defect-studio weights', () => {
   it('status: random initialisation with a warning when nothing is installed', async () => {

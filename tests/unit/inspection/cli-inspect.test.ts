@@ -8,18 +8,13 @@ import { HistoryStore } from '../../../electron/store/history/history-store'
 import { createProject } from '../../../electron/store/project-store'
 import { generateSyntheticSet } from '../../support/synthetic-defects'
 import { createTinyProject } from './fixture'
+import { captureIo as capture } from '../../support/cli-harness'
 
 const root = join(__dirname, '..', '..', '..')
 let dir: string
 let project: string
 let parts: string
 let files: string[]
-
-function capture() {
-  const out: string[] = []
-  const err: string[] = []
-  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out, err }
-}
 
 beforeAll(async () => {
   process.env.DEFECT_STUDIO_DATA_DIR = join(tmpdir(), 'ds-data')

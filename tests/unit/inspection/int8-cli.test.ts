@@ -18,6 +18,7 @@ import { rangesFromJson, type ActivationRanges } from '../../../electron/engine/
 import { projectDataset } from '../../../electron/services/training-data'
 import { createProject, openProject, type ProjectStore } from '../../../electron/store/project-store'
 import { generateSyntheticSet } from '../../support/synthetic-defects'
+import { captureIo as capture } from '../../support/cli-harness'
 
 /**
  * The INT8 option end to end through the CLI: `models int8` (the version's setting) and
@@ -36,12 +37,6 @@ let project: string
 let parts: string
 let decisive: number
 let ties: number
-
-function capture() {
-  const out: string[] = []
-  const err: string[] = []
-  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out, err }
-}
 
 function addModel(store: ProjectStore, weights: TensorMap, activate: boolean): number {
   const onnx = buildResnet18Inference({ numClasses: classes.length, width, height: size, batch: 'dynamic', weights, outputs: { probabilities: true } })

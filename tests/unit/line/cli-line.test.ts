@@ -9,6 +9,7 @@ import { createTinyProject } from '../inspection/fixture'
 import { startBroker, type TestBroker } from './broker'
 import { TcpCutter } from './tcp-cutter'
 import { createServer } from 'node:net'
+import { captureIo as capture } from '../../support/cli-harness'
 
 /**
  * The whole line from the command line, as an engineer rehearses it: `plc-sim` plays the PLC,
@@ -20,12 +21,6 @@ let dir: string
 let project: string
 let parts: string
 let broker: TestBroker
-
-function capture() {
-  const out: string[] = []
-  const err: string[] = []
-  return { io: { out: (l: string) => out.push(l), err: (l: string) => err.push(l) }, out, err }
-}
 
 beforeAll(async () => {
   process.env.DEFECT_STUDIO_DATA_DIR = join(tmpdir(), 'ds-data')

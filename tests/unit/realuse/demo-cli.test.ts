@@ -2,10 +2,10 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../../../electron/cli/index'
 import { encodeImage } from '../../../electron/services/demo/parts'
 import { cycleSeconds, renderScene, sceneAt, sceneTiming } from '../../../shared/demo/camera-scene'
 import { DEFAULT_INSPECTION_SETTINGS } from '../../../shared/contract/inspection'
+import { cli } from '../../support/cli-harness'
 
 /**
  * `defect-studio demo` as a new user runs it: one command makes the sample project, trains
@@ -20,13 +20,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = []
-  const err: string[] = []
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) })
-  return { code, out, err }
-}
 
 describe('defect-studio demo', () => {
   it('creates, trains and prints how to open live inspection on the Demo camera; --json has all of it', async () => {

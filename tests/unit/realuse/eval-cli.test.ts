@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../../../electron/cli/index'
 import { generateSyntheticSet } from '../../support/synthetic-defects'
+import { cli } from '../../support/cli-harness'
 
 /** `eval` as a user types it in an anomaly-only project: no --kind, --from pointing at test/. */
 let dir: string
@@ -24,13 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = []
-  const err: string[] = []
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) })
-  return { code, out, err }
-}
 
 describe('eval in an anomaly project', () => {
   it('without --kind evaluates the only active kind, and finds ground_truth/ beside test/ given either folder', async () => {

@@ -4,8 +4,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../../../electron/cli/index'
 import { writeDemoSet } from '../../../electron/services/demo/demo-set'
+import { cli } from '../../support/cli-harness'
 
 /**
  * The good-class loop as a CLI user meets it with a real data set whose good class is
@@ -25,13 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = []
-  const err: string[] = []
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) })
-  return { code, out, err }
-}
 
 describe('the good class through the CLI', () => {
   it('import without --good asks for it; classes lists counts as JSON', async () => {

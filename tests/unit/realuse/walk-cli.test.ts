@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { runCli } from '../../../electron/cli/index'
 import { WALK_COUNTS, WALK_GOOD, writeWalkSet, type WalkFile } from '../../support/walk-set'
+import { runCliCaptured, type CliRun } from '../../support/cli-harness'
 
 /**
  * Issue 11 "Done when", through the CLI alone (every step with --json): a folder of photos
@@ -25,11 +26,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[]; json: () => Record<string, unknown> }> {
-  const out: string[] = []
-  const err: string[] = []
-  const code = await runCli([...argv, '--json'], { out: (l) => out.push(l), err: (l) => err.push(l) })
-  return { code, out, err, json: () => JSON.parse(out.at(-1)!) as Record<string, unknown> }
+async function cli(...argv: string[]): Promise<CliRun & { json: () => Record<string, unknown> }> {
+  const run = await runCliCaptured([...argv, '--json'])
+  return { ...run, json: () => JSON.parse(run.out.at(-1)!) as Record<string, unknown> }
 }
 
 describe('photos → labelled project → model → inspection → corrected history, CLI only', () => {

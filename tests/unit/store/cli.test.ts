@@ -3,8 +3,8 @@ import { copyFile, mkdir, mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../../../electron/cli/index'
 import { generateSyntheticSet } from '../../support/synthetic-defects'
+import { cli } from '../../support/cli-harness'
 
 const FIXTURES = join(process.cwd(), 'tests/fixtures/images')
 let dir: string
@@ -21,13 +21,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = []
-  const err: string[] = []
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) })
-  return { code, out, err }
-}
 
 describe('CLI import / info / export', () => {
   it('import creates the project and prints the report as JSON', async () => {

@@ -4,14 +4,9 @@ import { rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import { runCli } from '../../../electron/cli/index'
 import { importedProject, syntheticFolder } from './project-fixture'
+import { captureIo as capture } from '../../support/cli-harness'
 
 /** `train --json` for real (one spawn of bin/defect-studio.js), then eval and models in-process. */
-
-function capture(): { io: { out: (l: string) => void; err: (l: string) => void }; out: string[]; err: string[] } {
-  const out: string[] = []
-  const err: string[] = []
-  return { io: { out: (l) => out.push(l), err: (l) => err.push(l) }, out, err }
-}
 
 function spawnCli(args: string[], env: Record<string, string>): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {

@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { runCli } from '../../../electron/cli/index'
 import { writeDemoSet } from '../../../electron/services/demo/demo-set'
 import { openProject } from '../../../electron/store/project-store'
+import { cli } from '../../support/cli-harness'
 
 /**
  * Issue 14 item 4 through the CLI, as a user meets it: `train` chooses the classifier's PASS
@@ -26,13 +26,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
-
-async function cli(...argv: string[]): Promise<{ code: number; out: string[]; err: string[] }> {
-  const out: string[] = []
-  const err: string[] = []
-  const code = await runCli(argv, { out: (l) => out.push(l), err: (l) => err.push(l) })
-  return { code, out, err }
-}
 
 const TRAIN = ['--json', '--width', '0.125', '--size', '32', '--epochs', '1', '--batch', '8', '--threads', '1', '--freeze', 'none', '--recipe', 'seed', '--fresh']
 
