@@ -5,7 +5,7 @@ import OperatorVerdict from '../../renderer/src/components/operator/OperatorVerd
 import { heatmapRgba, HEATMAP_FLOOR } from '../../renderer/src/components/inspection/heatmap-colours'
 import { useAppStatusStore } from '../../renderer/src/stores/app-status'
 import { DEFAULT_INSPECTION_SETTINGS, type InspectionRecord, type InspectionStatus } from '../../shared/contract/index'
-import { statusFixture, withFakeApi } from './helpers'
+import { statusFixture, withFakeApi, withTestRouter } from './helpers'
 
 /**
  * Issue 11 item 9: an anomaly-only model's verdict reads like the classifier's: its score
@@ -33,7 +33,7 @@ const record: InspectionRecord = {
 describe('anomaly inspection display', () => {
   it('shows the score relative to the threshold and the anomaly model version; no classifier slider', async () => {
     const { fake, global } = withFakeApi({ 'app:status': () => statusFixture({ project: { path: '/p/a.dsproj', name: 'a' } }), 'inspection:status': () => status })
-    const wrapper = mount(InspectView as never, { global, attachTo: document.body })
+    const wrapper = mount(InspectView as never, { global: withTestRouter(global), attachTo: document.body })
     await useAppStatusStore().load()
     await flushPromises()
     fake.emit('inspection:result', { record, heatmap: null })

@@ -59,3 +59,9 @@ export async function mountTrainView(handlers: Record<string, FakeHandler> = {},
   await flushPromises()
   return { wrapper, fake, router }
 }
+
+/** The app mounts every view under vue-router (views read `useRoute()`); tests mount them the same way. */
+export function withTestRouter<G extends { plugins: unknown[] }>(global: G): G {
+  const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:p(.*)*', component: { template: '<div />' } }] })
+  return { ...global, plugins: [...global.plugins, router] }
+}

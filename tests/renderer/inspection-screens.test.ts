@@ -4,7 +4,7 @@ import InspectView from '../../renderer/src/views/InspectView.vue'
 import HistoryView from '../../renderer/src/views/HistoryView.vue'
 import { useAppStatusStore } from '../../renderer/src/stores/app-status'
 import { DEFAULT_INSPECTION_SETTINGS, type InspectionRecord, type InspectionStatus } from '../../shared/contract/index'
-import { statusFixture, withFakeApi } from './helpers'
+import { statusFixture, withFakeApi, withTestRouter } from './helpers'
 
 const stats = { inspected: 0, passed: 0, failed: 0, noVerdict: 0, failRate: 0, dropped: 0, fps: 0, latencyP50: 0, latencyP95: 0, watchdogRestarts: 0 }
 function inspectionStatus(over: Partial<InspectionStatus> = {}): InspectionStatus {
@@ -31,7 +31,7 @@ const project = { path: '/p/line.dsproj', name: 'line' }
 
 async function mountWithProject(component: unknown, handlers: Record<string, (p: any) => unknown>) {
   const { fake, global } = withFakeApi({ 'app:status': () => statusFixture({ project }), ...handlers })
-  const wrapper = mount(component as never, { global, attachTo: document.body })
+  const wrapper = mount(component as never, { global: withTestRouter(global), attachTo: document.body })
   await useAppStatusStore().load()
   await flushPromises()
   return { fake, wrapper }
