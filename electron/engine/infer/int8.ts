@@ -3,6 +3,7 @@ import { checkResnetWeights, resnet18Net } from '../models/resnet'
 import type { BatchNormLayer, ConvLayer, Net } from '../nn/ir'
 import { OnnxGraph } from '../onnx/graph'
 import type { TensorMap } from '../tensor'
+import type { Int8CheckDto } from '../../../shared/contract/training'
 
 /**
  * INT8 inference for inspection: static QDQ quantisation of our own ResNet18 graph.
@@ -251,17 +252,8 @@ export function rangesFromJson(json: unknown): ActivationRanges {
   return out
 }
 
-export interface Int8AccuracyCheck {
-  images: number
-  fp32Accuracy: number
-  int8Accuracy: number
-  /** fp32 − int8 accuracy (fraction; negative when INT8 happened to do better). */
-  lost: number
-  /** Share of images where both models predict the same class. */
-  agreement: number
-  accepted: boolean
-  reason: string
-}
+/** The check's figures are the contract's (one declaration; the screen and CLI show them as they are). */
+export type Int8AccuracyCheck = Int8CheckDto
 
 /** Compare INT8 with fp32 on labelled validation logits ([n, C] each, labels [n]). */
 export function checkInt8Accuracy(o: { fp32Logits: Float32Array; int8Logits: Float32Array; labels: ArrayLike<number>; numClasses: number }): Int8AccuracyCheck {
