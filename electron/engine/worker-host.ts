@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Worker, type ResourceLimits } from 'node:worker_threads'
 import type { CallErrorCode } from '../../shared/contract/define'
+import { decodeSlotsForWorker } from '../imaging/decode-slots'
 import type { HostToWorker, PayloadOfHandler, ProgressOfHandler, ResultOfHandler, Transferable, WorkerErrorInfo, WorkerToHost } from './worker/protocol'
 import type { WorkerHandlers, WorkerRequestType } from './worker/handlers/index'
 
@@ -153,7 +154,9 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> implements Engine
     if (this.readyPromise) return this.readyPromise
     this.setState(this.restartCount > 0 ? 'restarting' : 'starting')
     const entry = this.opts.entry ? { file: this.opts.entry, viaTsx: this.opts.entry.endsWith('.ts') } : workerEntry()
-    const workerData = { testHooks: this.opts.testHooks === true }
+    // The worker's sharp calls count against the process's one decode limit (imaging/decode-slots.ts).
+    const decodeSlots = decodeSlotsForWorker()
+    const workerData = { testHooks: this.opts.testHooks === true, decodeSlots: decodeSlots.share }
     const worker = entry.viaTsx
       ? new Worker(
           `import(${JSON.stringify(tsxEsmApiUrl())}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(entry.file).href)}) })`,
@@ -177,6 +180,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> implements Engine
         lastError = error
       })
       worker.on('exit', (code) => {
+        decodeSlots.dispose()
         if (this.worker !== worker) return
         this.worker = null
         this.readyPromise = null

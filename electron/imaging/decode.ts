@@ -2,6 +2,7 @@ import { truncatedFormat, truncatedReason } from './truncation'
 import { constants as fsConstants } from 'node:fs'
 import { open, stat } from 'node:fs/promises'
 import sharp, { type Metadata } from 'sharp'
+import { withDecodeSlot } from './decode-slots'
 import { makeThumbnail, type Thumbnail } from './thumbnails'
 
 /**
@@ -148,7 +149,7 @@ export async function decodeImage(file: string, bytes: Buffer, limits: DecodeLim
   }
   let meta: Metadata
   try {
-    meta = await sharp(bytes, { failOn: 'error', limitInputPixels: false, pages: 1 }).metadata()
+    meta = await withDecodeSlot(() => sharp(bytes, { failOn: 'error', limitInputPixels: false, pages: 1 }).metadata())
   } catch (error) {
     throw corruptError(file, sniffed, firstLine(error), bytes)
   }
@@ -181,7 +182,7 @@ export async function decodeImage(file: string, bytes: Buffer, limits: DecodeLim
 /** Full decode check for an already stored image (used by integrity checks and tests). */
 export async function verifyDecodes(bytes: Buffer): Promise<boolean> {
   try {
-    await sharp(bytes, { failOn: 'error', pages: 1 }).stats()
+    await withDecodeSlot(() => sharp(bytes, { failOn: 'error', pages: 1 }).stats())
     return true
   } catch {
     return false

@@ -1,5 +1,6 @@
 import { truncatedFormat, truncatedReason } from './truncation'
 import sharp from 'sharp'
+import { withDecodeSlot } from './decode-slots'
 import { toRgb, type PixelImage } from '../../shared/imaging/pil-resize'
 import { InputPlanError, planInput, prepareInput, type InputPlan } from '../../shared/imaging/input-plan'
 
@@ -83,7 +84,7 @@ export interface RgbImage extends PixelImage {
 export async function decodeRgb(input: string | Buffer): Promise<RgbImage> {
   const label = typeof input === 'string' ? input : 'image'
   try {
-    const { data, info } = await sharp(input, { failOn: 'error' }).rotate().toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true })
+    const { data, info } = await withDecodeSlot(() => sharp(input, { failOn: 'error' }).rotate().toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true }))
     if (info.channels !== 3) throw new Error(`decoded to ${info.channels} channels`)
     return { data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength), width: info.width, height: info.height }
   } catch (error) {

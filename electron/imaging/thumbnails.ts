@@ -1,4 +1,5 @@
 import sharp from 'sharp'
+import { withDecodeSlot } from './decode-slots'
 
 /** Longest side of a grid thumbnail, in pixels (the grid shows them at up to ~160 CSS px on 1.5× screens). */
 export const THUMBNAIL_SIZE = 256
@@ -16,10 +17,12 @@ export interface Thumbnail {
  */
 export async function makeThumbnail(input: Buffer, opts: { limitInputPixels: number; size?: number }): Promise<Thumbnail> {
   const size = opts.size ?? THUMBNAIL_SIZE
-  const { data, info } = await sharp(input, { failOn: 'error', limitInputPixels: opts.limitInputPixels, pages: 1 })
-    .rotate()
-    .resize(size, size, { fit: 'inside', withoutEnlargement: true })
-    .webp({ quality: 78 })
-    .toBuffer({ resolveWithObject: true })
+  const { data, info } = await withDecodeSlot(() =>
+    sharp(input, { failOn: 'error', limitInputPixels: opts.limitInputPixels, pages: 1 })
+      .rotate()
+      .resize(size, size, { fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 78 })
+      .toBuffer({ resolveWithObject: true })
+  )
   return { mime: 'image/webp', width: info.width, height: info.height, bytes: data }
 }

@@ -1,4 +1,5 @@
 import sharp from 'sharp'
+import { withDecodeSlot } from '../../imaging/decode-slots'
 import type { TensorMap } from '../tensor'
 import type { TrainSample } from './batches'
 import { classCounts, classWeights } from './class-weights'
@@ -52,7 +53,8 @@ export async function dataProfile(train: TrainSample[], numClasses: number, back
       continue
     }
     try {
-      const meta = await sharp(await s.load()).metadata()
+      const bytes = await s.load()
+      const meta = await withDecodeSlot(() => sharp(bytes).metadata())
       if (meta.width && meta.height) sizes.push(meta.autoOrient ? [meta.autoOrient.width, meta.autoOrient.height] : [meta.width, meta.height])
     } catch {
       // An image that does not decode is reported by the loader when training reaches it.

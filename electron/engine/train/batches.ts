@@ -1,4 +1,5 @@
 import sharp from 'sharp'
+import { withDecodeSlot } from '../../imaging/decode-slots'
 import { drawAugmentParams, renderAugmented, type AugmentConfig, type FitMode, type RgbImage } from './augment'
 import { sampleRng } from './rng'
 import { drawExactParams, renderExact, resizeForTraining, usesExactPath } from './augment-exact'
@@ -43,10 +44,15 @@ export class ImageDecodeForTrainingError extends Error {
 export async function decodeRgb(bytes: Uint8Array, maxShortSide: number, key = '?'): Promise<RgbImage> {
   try {
     // fit 'outside' + withoutEnlargement: the shorter side becomes maxShortSide unless smaller already.
-    const pipeline = sharp(bytes, { failOn: 'error', limitInputPixels: 268_402_689 })
-      .rotate()
-      .resize(maxShortSide, maxShortSide, { fit: 'outside', withoutEnlargement: true, kernel: 'lanczos3' })
-    const { data, info } = await pipeline.removeAlpha().toColourspace('srgb').raw().toBuffer({ resolveWithObject: true })
+    const { data, info } = await withDecodeSlot(() =>
+      sharp(bytes, { failOn: 'error', limitInputPixels: 268_402_689 })
+        .rotate()
+        .resize(maxShortSide, maxShortSide, { fit: 'outside', withoutEnlargement: true, kernel: 'lanczos3' })
+        .removeAlpha()
+        .toColourspace('srgb')
+        .raw()
+        .toBuffer({ resolveWithObject: true })
+    )
     if (info.channels === 3) return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }
     // Gray (1 channel) that sharp kept as such: expand to RGB.
     const out = new Uint8Array(info.width * info.height * 3)

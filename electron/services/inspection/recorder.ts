@@ -1,4 +1,5 @@
 import sharp from 'sharp'
+import { withDecodeSlot } from '../../imaging/decode-slots'
 import { RAW_FRAME_CHANNELS, type InspectionRecord, type InspectionSettings, type RawFrame } from '../../../shared/contract/inspection'
 import type { HistoryStore } from '../../store/history/history-store'
 import { JsonlLog } from './jsonl-log'
@@ -114,8 +115,10 @@ export function sniffMime(bytes: Buffer): string {
 
 /** A raw frame as a lossless PNG of its RGB pixels (alpha dropped, as the engine ignores it). */
 export async function encodeRawFrame(pixels: Buffer, raw: RawFrame): Promise<Buffer> {
-  return sharp(pixels, { raw: { width: raw.width, height: raw.height, channels: RAW_FRAME_CHANNELS[raw.format] } })
-    .removeAlpha()
-    .png({ compressionLevel: 3 })
-    .toBuffer()
+  return withDecodeSlot(() =>
+    sharp(pixels, { raw: { width: raw.width, height: raw.height, channels: RAW_FRAME_CHANNELS[raw.format] } })
+      .removeAlpha()
+      .png({ compressionLevel: 3 })
+      .toBuffer()
+  )
 }
