@@ -60,7 +60,7 @@ export function emitBackward(g: OnnxGraph, net: Net, forward: ForwardResult, o: 
     if (!o.plan.layers.has(layer.name)) continue
     const contributions = pending.get(layer.output)
     if (!contributions) continue // the layer does not reach the loss
-    const dY = contributions.length === 1 ? contributions[0]! : g.inScope(`bwd/${layer.name}`, () => g.op1('Sum', contributions))
+    const dY = g.inScope(`bwd/${layer.name}`, () => addAll(g, contributions))
     const wantParamGrads = layerParams(layer).some((p) => o.trainable.has(p))
     const result = g.inScope(`bwd/${layer.name}`, () => ruleFor(layer).backward(layer, dY, {
       g,
@@ -82,6 +82,17 @@ export function emitBackward(g: OnnxGraph, net: Net, forward: ForwardResult, o: 
   }
   const inputs = new Map<string, string>()
   const input = pending.get(net.inputValue)
-  if (input) inputs.set(net.inputValue, input.length === 1 ? input[0]! : g.op1('Sum', input))
+  if (input) inputs.set(net.inputValue, addAll(g, input))
   return { params: paramGrads, inputs }
+}
+
+/**
+ * The sum of a value's gradient contributions, as a chain of Adds: onnxruntime's WebGPU
+ * provider has no Sum kernel (those nodes would fall back to CPU and copy every residual
+ * gradient off the GPU), and for the usual two contributions Add is the same kernel on CPU.
+ */
+function addAll(g: OnnxGraph, values: string[]): string {
+  let total = values[0]!
+  for (const v of values.slice(1)) total = g.op1('Add', [total, v])
+  return total
 }

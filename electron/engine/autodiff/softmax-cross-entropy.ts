@@ -23,10 +23,14 @@ export interface CrossEntropyInputs {
 export function emitSoftmaxCrossEntropy(g: OnnxGraph, x: CrossEntropyInputs): { loss: string; dLogits: string } {
   const c = x.numClasses
   const eps = x.labelSmoothing
-  const logp = g.op1('LogSoftmax', [x.logits], { axis: 1 }) // [N, C]
+  // log-softmax spelt out, and the one-hot rows gathered from an identity matrix: onnxruntime's
+  // WebGPU provider has no LogSoftmax and no int64 Equal, and would run those nodes on CPU.
+  const shifted = g.op1('Sub', [x.logits, g.op1('ReduceMax', [x.logits], { axes: [1], keepdims: 1 })]) // [N, C]
+  const logp = g.op1('Sub', [shifted, g.op1('Log', [g.op1('ReduceSum', [g.op1('Exp', [shifted]), g.i64([1])], { keepdims: 1 })])]) // [N, C]
   const p = g.op1('Exp', [logp])
-  const classIds = g.i64(Array.from({ length: c }, (_, i) => i), [1, c])
-  const onehot = g.op1('Cast', [g.op1('Equal', [g.op1('Unsqueeze', [x.labels, g.i64([1])]), classIds])], { to: 1 }) // [N, C]
+  const identity = new Float32Array(c * c)
+  for (let i = 0; i < c; i++) identity[i * c + i] = 1
+  const onehot = g.op1('Gather', [g.constant('class_identity', { dtype: 'float32', shape: [c, c], data: identity }), x.labels], { axis: 0 }) // [N, C]
   const sw = g.op1('Mul', [x.sampleWeights, g.op1('Gather', [x.classWeights, x.labels], { axis: 0 })]) // s_i·w_{y_i}: [N]
   let target = g.op1('Mul', [onehot, g.op1('Unsqueeze', [sw, g.i64([1])])]) // [N, C]
   if (eps > 0) {

@@ -2,7 +2,7 @@ import type { OnnxGraph } from '../onnx/graph'
 import type { BatchNormLayer, ConvLayer, Layer, Net } from './ir'
 import { ruleFor } from './layers'
 import { emitFoldedConvBn } from './layers/conv-bn-fold'
-import type { Saved } from './layers/rule'
+import type { GradientOptions, Saved } from './layers/rule'
 
 export interface ForwardOptions {
   /** BatchNormalization layers that use batch statistics (default: none, i.e. eval mode). */
@@ -18,6 +18,8 @@ export interface ForwardOptions {
   foldFrozenConvBn?: boolean
   /** NCHWc block for convs (see GradientOptions.nchwcBlock); CPU provider only. */
   nchwcBlock?: number
+  /** See GradientOptions.maxPoolGrad (default 'indices'). */
+  maxPoolGrad?: GradientOptions['maxPoolGrad']
 }
 
 export interface ForwardResult {
@@ -54,7 +56,8 @@ export function emitForward(g: OnnxGraph, net: Net, opts: ForwardOptions = {}): 
         willBackprop: opts.willBackprop?.(layer) ?? false,
         sampleMask: opts.sampleMask,
         updateBuffer: (name, value) => bufferUpdates.set(name, value),
-        nchwcBlock: opts.nchwcBlock
+        nchwcBlock: opts.nchwcBlock,
+        maxPoolGrad: opts.maxPoolGrad
       }))
     )
   }

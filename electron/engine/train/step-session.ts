@@ -2,6 +2,7 @@ import * as ort from 'onnxruntime-node'
 import { elementCount, type TensorMap } from '../tensor'
 import { createSession, runsOnCpu, type ProviderRequest } from '../infer/sessions'
 import { detectNchwcBlock } from '../onnx/nchwc'
+import type { GradientOptions } from '../nn/layers/rule'
 import type { ExecutionProviderName } from '../../../shared/contract/app'
 import { buildTrainStep, type FreezePreset, type TrainStepGraph } from './train-step'
 import type { Batch } from './batches'
@@ -51,8 +52,7 @@ export class StepSession {
       momentum: opts.momentum,
       weightDecay: opts.weightDecay,
       labelSmoothing: opts.labelSmoothing,
-      // Blocked CPU conv kernels with in-graph filter reorders (onnx/nchwc.ts): CPU runs only.
-      gradient: { nchwcBlock: runsOnCpu(opts.provider ?? 'auto') ? await detectNchwcBlock() : 0 }
+      gradient: await stepGradientOptions(opts.provider ?? 'auto')
     })
     const paramNames: string[] = []
     for (const name of [...step.trainableNames, ...step.frozenNames, ...step.bufferNames]) {
@@ -140,6 +140,16 @@ export class StepSession {
  * No pre-planned memory pattern: peak RSS of the step −35 % at the same CPU time; no thread
  * spinning between kernels (electron/engine/train/README.md).
  */
+/**
+ * The step graph's gradient forms for a provider. CPU runs: blocked conv kernels with
+ * in-graph filter reorders (onnx/nchwc.ts) and MaxPool Indices. GPU providers: plain convs,
+ * and MaxPool's backward without Indices (onnxruntime's WebGPU provider cannot run them;
+ * nn/layers/max-pool.ts). bench/gpu-check.ts builds its step the same way.
+ */
+export async function stepGradientOptions(provider: ProviderRequest): Promise<Partial<GradientOptions>> {
+  return runsOnCpu(provider) ? { nchwcBlock: await detectNchwcBlock() } : { nchwcBlock: 0, maxPoolGrad: 'window-mask' }
+}
+
 function openStepSession(model: Uint8Array, opts: StepSessionOptions): Promise<{ session: ort.InferenceSession; provider: ExecutionProviderName }> {
   return createSession(model, { provider: opts.provider ?? 'auto', threads: opts.threads, memoryPattern: false, spinning: false })
 }

@@ -155,7 +155,8 @@ export function buildTrainStep(opts: TrainStepOptions): TrainStepGraph {
     willBackprop: (layer) => plan.layers.has(layer.name),
     sampleMask: mask,
     foldFrozenConvBn: true,
-    nchwcBlock: opts.gradient?.nchwcBlock
+    nchwcBlock: opts.gradient?.nchwcBlock,
+    maxPoolGrad: opts.gradient?.maxPoolGrad
   })
   const logits = net.outputValue
   const { loss, dLogits } = g.inScope('loss', () => emitSoftmaxCrossEntropy(g, { logits, labels, sampleWeights, classWeights, numClasses: c, labelSmoothing: opts.labelSmoothing ?? 0 }))

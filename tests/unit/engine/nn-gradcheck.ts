@@ -64,7 +64,7 @@ export async function gradCheck(o: GradCheckOptions): Promise<GradCheckResult> {
 
   const trainable = new Set(net.params.filter((p) => p.kind === 'param').map((p) => p.name))
   const plan = planBackward(net, trainable, [x])
-  const forward = emitForward(g, net, { batchStats: () => o.batchStats ?? false, willBackprop: () => true, sampleMask: mask })
+  const forward = emitForward(g, net, { batchStats: () => o.batchStats ?? false, willBackprop: () => true, sampleMask: mask, maxPoolGrad: o.gradient?.maxPoolGrad })
   const grads = emitBackward(g, net, forward, { trainable, plan, seed: { value: net.outputValue, grad: 'cotangent' }, sampleMask: mask, gradient: o.gradient })
   g.output(net.outputValue, 'y', 'float32', outShape)
   const checked = new Map<string, string>([['x', grads.inputs.get(x)!], ...grads.params])

@@ -94,6 +94,32 @@ describe('pointwise, pooling and head rules', () => {
     expect(analytic.get('x')!.filter((v) => v !== 0).length).toBeGreaterThan(0)
   })
 
+  for (const shape of [[2, 2, 7, 7], [1, 3, 8, 6]]) {
+    it(`MaxPool 3x3 stride 2 pad 1 without Indices (window-mask, GPU providers), input ${shape.join('x')}: matches finite differences`, async () => {
+      const count = shape.reduce((a, b) => a * b, 1)
+      const { errors, analytic } = await gradCheck({
+        inputShape: shape, input: distinctValues(count, 5), samples: 40, gradient: { maxPoolGrad: 'window-mask' },
+        build: (net, x) => void net.maxPool(x, 'p', { kernel: 3, stride: 2, pad: 1 })
+      })
+      expectAllBelow(errors)
+      expect(analytic.get('x')!.filter((v) => v !== 0).length).toBeGreaterThan(0)
+    })
+  }
+
+  it('MaxPool window-mask routes ties to the first maximum, exactly as Indices do', async () => {
+    // Post-ReLU inputs: many windows are all zeros, others share their maximum.
+    const input = Float32Array.from({ length: 2 * 2 * 8 * 8 }, (_, i) => Math.max(0, Math.round(Math.sin(i * 0.7) * 3) / 3))
+    const build = (net: Parameters<Parameters<typeof gradCheck>[0]['build']>[0], x: string) => void net.maxPool(x, 'p', { kernel: 3, stride: 2, pad: 1 })
+    const byIndices = await gradCheck({ inputShape: [2, 2, 8, 8], input, samples: 1, build })
+    const byMask = await gradCheck({ inputShape: [2, 2, 8, 8], input, samples: 1, build, gradient: { maxPoolGrad: 'window-mask' } })
+    const mask = byMask.analytic.get('x')!
+    const indices = byIndices.analytic.get('x')!
+    // The same pixels get gradient (the routing); where two windows add into one pixel the
+    // sums may differ in the last bit (scatter order vs ConvTranspose's).
+    expect(Array.from(mask, (v) => v !== 0)).toEqual(Array.from(indices, (v) => v !== 0))
+    for (let i = 0; i < mask.length; i++) expect(Math.abs(mask[i]! - indices[i]!)).toBeLessThanOrEqual(1e-6 * Math.abs(indices[i]!))
+  })
+
   it('residual Add with fan-out: gradients of both branches are summed', async () => {
     const { errors } = await gradCheck({
       inputShape: [2, 2, 4, 4], input: distinctValues(64, 7),

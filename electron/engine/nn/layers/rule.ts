@@ -34,9 +34,18 @@ export interface GradientOptions {
    * an in-graph filter reorder. CPU provider only: other providers lack the contrib ops.
    */
   nchwcBlock: number
+  /**
+   * MaxPool backward. 'indices' (default, CPU): the forward also returns MaxPool's Indices
+   * and dx scatters dy to them (ScatterElements). 'window-mask': no Indices — per kernel tap
+   * the strided window slice is compared with the pooled output, the first tap that equals
+   * it takes dy (the same first-maximum rule), and one ConvTranspose with one-hot kernels
+   * puts the taps back. For providers without MaxPool Indices (WebGPU in onnxruntime 1.30
+   * accepts the node but fails when it runs).
+   */
+  maxPoolGrad: 'indices' | 'window-mask'
 }
 
-export const DEFAULT_GRADIENT_OPTIONS: GradientOptions = { convWeightGrad: 'by-shape', convInputGrad: 'conv-transpose', nchwcBlock: 0 }
+export const DEFAULT_GRADIENT_OPTIONS: GradientOptions = { convWeightGrad: 'by-shape', convInputGrad: 'conv-transpose', nchwcBlock: 0, maxPoolGrad: 'indices' }
 
 export interface ForwardContext {
   g: OnnxGraph
@@ -51,6 +60,8 @@ export interface ForwardContext {
   updateBuffer(name: string, value: string): void
   /** NCHWc block for forward convs (GradientOptions.nchwcBlock); 0 or absent = plain Conv. */
   nchwcBlock?: number
+  /** GradientOptions.maxPoolGrad: whether MaxPool keeps its Indices for the backward. */
+  maxPoolGrad?: GradientOptions['maxPoolGrad']
 }
 
 /** Values the forward kept for the backward (names in the graph). */
