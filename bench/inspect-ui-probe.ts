@@ -1,3 +1,5 @@
+import type { FrameTrace } from '../shared/timing/frame-stages'
+
 /**
  * What bench/inspect-ui.ts runs in the page before the app loads (as a script, so it needs
  * no DOM types here): it watches the verdict element and the camera's <video>.
@@ -9,10 +11,14 @@
  * - Camera frames: requestVideoFrameCallback on the screen's video, counted while recording.
  * - Frame bytes: binary WebSocket messages the page sends while recording (camera frames are
  *   the only binary messages it sends), counted and summed, so the bench says what crossed.
- * Times are Date.now(), the clock the screen stamps frames with.
+ * - Frame traces: the screen's per-frame stage times (renderer/src/components/inspection/
+ *   frame-trace.ts, with the main process's FrameTiming), read at the end, for the breakdown.
+ * Times are Date.now(), the clock the screen stamps frames with; `painted` also carries the
+ * sub-ms epoch time (performance.timeOrigin + now) the stage times use.
  */
 export interface ProbeReport {
-  painted: Array<{ part: string; capturedAt: number; paintedAt: number }>
+  painted: Array<{ part: string; capturedAt: number; paintedAt: number; paintedEpoch: number }>
+  traces: FrameTrace[]
   superseded: number
   cameraFrames: number
   /** Binary messages sent by the page while recording, and their bytes. */
@@ -34,7 +40,7 @@ export const PAGE_PROBE = `(() => {
     state.frameScheduled = false
     const p = state.pending
     state.pending = null
-    if (p && state.recording) state.painted.push({ part: p.part, capturedAt: p.capturedAt, paintedAt: Date.now() })
+    if (p && state.recording) state.painted.push({ part: p.part, capturedAt: p.capturedAt, paintedAt: Date.now(), paintedEpoch: performance.timeOrigin + performance.now() })
   }
   const check = () => {
     const el = document.querySelector('[data-testid="inspect-verdict"]')
@@ -59,7 +65,8 @@ export const PAGE_PROBE = `(() => {
     },
     end() {
       state.recording = false
-      return { painted: state.painted, superseded: state.superseded, cameraFrames: state.cameraFrames, binarySent: state.binarySent, binaryBytes: state.binaryBytes }
+      const trace = window.__defectStudioFrameTrace
+      return { painted: state.painted, traces: trace ? trace.frames() : [], superseded: state.superseded, cameraFrames: state.cameraFrames, binarySent: state.binarySent, binaryBytes: state.binaryBytes }
     },
     watchVideo() {
       const video = document.querySelector('[data-testid="inspect-video"]')

@@ -40,6 +40,7 @@ import { startBrowserMode } from '../tests/e2e/support/serve'
 import { writeY4m } from '../tests/e2e/support/y4m'
 import { cpuDelta, descendantCpuMs } from './process-cpu'
 import { PAGE_PROBE, type ProbeReport } from './inspect-ui-probe'
+import { FRAME_STAGES, frameStages, type FrameStage } from '../shared/timing/frame-stages'
 
 // The page's globals as far as the callbacks below use them (Node's types have no DOM).
 declare const window: { __inspectBench: { begin(): void; end(): ProbeReport; watchVideo(): boolean } }
@@ -98,6 +99,15 @@ interface ConfigResult {
   /** Frames the page sent in the window (binary WebSocket messages) and their mean size, KB. */
   framesSent: number
   frameKB: number
+  /**
+   * Capture to screen by stage (shared/timing/frame-stages.ts), p50/p95 ms over the painted
+   * verdicts whose trace is complete (`traced` of them); `sum` is the stages added up per
+   * frame (equals the capture-to-screen latency up to clock rounding).
+   */
+  stages: Record<FrameStage | 'sum', { p50: number; p95: number }>
+  traced: number
+  /** Time between two frames taken by the screen, p50/p95 ms (1000 / rate when the loop keeps up). */
+  frameInterval: { p50: number; p95: number }
 }
 
 async function makeProjects(root: string): Promise<Record<ModelKind, string>> {
@@ -166,6 +176,7 @@ async function measure(page: Page, model: ModelKind, heatmap: boolean): Promise<
   await page.getByTestId('inspect-start').waitFor({ state: 'visible', timeout: 60_000 })
   const latencies = probe.painted.map((p) => p.paintedAt - p.capturedAt).filter((v) => Number.isFinite(v))
   const recorded = after.recorded - before.recorded
+  const breakdown = stageBreakdown(probe)
   return {
     verdictsPerSecond: round(probe.painted.length / elapsed, 2),
     p50: round(percentile(latencies, 50), 1),
@@ -186,7 +197,36 @@ async function measure(page: Page, model: ModelKind, heatmap: boolean): Promise<
     framesSent: probe.binarySent,
     frameKB: round(probe.binaryBytes / Math.max(1, probe.binarySent) / 1024, 1),
     coresUsed: Object.fromEntries(Object.entries(cpu).filter(([, v]) => v > 0).map(([k, v]) => [k, round(v / (elapsed * 1000), 2)])),
-    cpuMsPerVerdict: Object.fromEntries(Object.entries(cpu).filter(([, v]) => v > 0).map(([k, v]) => [k, round(v / Math.max(1, recorded), 1)]))
+    cpuMsPerVerdict: Object.fromEntries(Object.entries(cpu).filter(([, v]) => v > 0).map(([k, v]) => [k, round(v / Math.max(1, recorded), 1)])),
+    ...breakdown
+  }
+}
+
+/** Per-stage p50/p95 of the painted verdicts, from the screen's frame traces joined by capture time. */
+function stageBreakdown(probe: ProbeReport): Pick<ConfigResult, 'stages' | 'traced' | 'frameInterval'> {
+  const byCapture = new Map(probe.traces.map((t) => [t.capturedAt, t]))
+  const per: Record<string, number[]> = { sum: [] }
+  for (const [name] of FRAME_STAGES) per[name] = []
+  let traced = 0
+  for (const p of probe.painted) {
+    const trace = byCapture.get(p.capturedAt)
+    const stages = trace ? frameStages(trace, p.paintedEpoch) : null
+    if (!stages) continue
+    traced++
+    let sum = 0
+    for (const [name, ms] of Object.entries(stages)) {
+      per[name]!.push(ms)
+      sum += ms
+    }
+    per.sum!.push(sum)
+  }
+  const stats = (v: number[]) => ({ p50: round(percentile(v, 50), 1), p95: round(percentile(v, 95), 1) })
+  const first = probe.painted[0]?.capturedAt ?? 0
+  const taken = probe.traces.filter((t) => t.capturedAt >= first).map((t) => t.taken).sort((a, b) => a - b)
+  return {
+    stages: Object.fromEntries(Object.entries(per).map(([k, v]) => [k, stats(v)])) as ConfigResult['stages'],
+    traced,
+    frameInterval: stats(taken.slice(1).map((t, i) => t - taken[i]!))
   }
 }
 
@@ -244,6 +284,12 @@ function print(r: ConfigResult): void {
       `capture->screen p50 ${r.p50.toFixed(0)} ms p95 ${r.p95.toFixed(0)} ms  dropped ${r.dropped}/${r.cameraFrames} camera frames ` +
       `(pipeline latest-wins ${r.pipelineDropped}, NO_VERDICT ${r.noVerdict})  frames sent ${r.framesSent} of ${r.frameKB} KB  main-process p50/p95 ${r.serverP50}/${r.serverP95} ms  load ${r.load1}  CPU ms/verdict ${Object.entries(r.cpuMsPerVerdict).map(([k, v]) => `${k} ${v}`).join(', ')}; cores used ${Object.entries(r.coresUsed).map(([k, v]) => `${k} ${v}`).join(', ')}`
   )
+  const cell = (name: string, s: { p50: number; p95: number }) => `${name} ${s.p50.toFixed(1)}/${s.p95.toFixed(1)}`
+  console.log(
+    `           stages p50/p95 ms (${r.traced} of ${r.painted} painted traced): ` +
+      [...FRAME_STAGES.map(([name]) => cell(name, r.stages[name])), cell('= sum', r.stages.sum)].join('  ') +
+      `  | frame interval ${r.frameInterval.p50.toFixed(1)}/${r.frameInterval.p95.toFixed(1)}`
+  )
 }
 
 function percentile(values: number[], p: number): number {
@@ -270,6 +316,7 @@ async function main(): Promise<void> {
     console.log('Dropped: camera frames presented by <video> in the window minus verdicts recorded in it.')
     console.log('CPU ms/verdict: CPU time of the server (node) and the browser (chromium) processes in the window / verdicts recorded (mostly load-independent, unlike the rates; fixed costs per second, such as playing the video, weigh more when fewer verdicts come).')
     console.log('Frames sent: binary WebSocket messages from the page in the window and their mean size (a prepared 64 px frame is 12 KB; a full 640×480 RGBA frame 1200 KB).')
+    console.log(`Stages: each painted verdict's capture-to-screen time split by the screen's and the main process's stamps (shared/timing/frame-stages.ts): ${FRAME_STAGES.map(([n, what]) => `${n} = ${what}`).join('; ')}.`)
     const projects = await makeProjects(root)
     const parts = await generateSyntheticSet({ root: join(root, 'camera'), seed: 33, counts: { ok: 6, scratch: 1, spot: 1 }, width: 160, height: 120, colour: 'rgb' })
     const video = join(root, 'camera.y4m')

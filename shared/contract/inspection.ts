@@ -164,8 +164,24 @@ export interface InspectionStatus {
   lastFailures: InspectionRecord[]
 }
 
+/**
+ * Where one frame's time went in the main process, as epoch milliseconds (sub-ms,
+ * shared/timing/epoch-clock.ts): received by the pipeline, handed to the engine, run in the
+ * inspection worker (absent for an in-process engine), back from the engine, recorded.
+ * bench/inspect-ui.ts joins it with the screen's own stage times (renderer/src/components/
+ * inspection/frame-trace.ts) to print where capture-to-screen latency goes.
+ */
+export interface FrameTiming {
+  received: number
+  engineStart: number
+  workerStart?: number
+  workerEnd?: number
+  engineEnd: number
+  recorded: number
+}
+
 /** What an inspected frame returns: the record, or `dropped` when a newer frame replaced it. */
-export type FrameOutcome = { dropped: true } | { dropped: false; record: InspectionRecord; heatmap: InspectionHeatmap | null }
+export type FrameOutcome = { dropped: true } | { dropped: false; record: InspectionRecord; heatmap: InspectionHeatmap | null; timing?: FrameTiming }
 
 export const HistoryFilter = z
   .object({

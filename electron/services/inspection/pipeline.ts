@@ -6,8 +6,10 @@ import type {
   InspectionStats,
   NoVerdictReason,
   InspectionRoi,
-  RawFrame
+  RawFrame,
+  FrameTiming
 } from '../../../shared/contract/inspection'
+import { epochNow } from '../../../shared/timing/epoch-clock'
 import { decideVerdict, noVerdict, type VerdictDecision } from './verdict'
 import { LatencyStats } from './stats'
 import { errorCode } from '../error-codes'
@@ -48,6 +50,8 @@ export interface EngineOutput {
   probabilities?: number[]
   anomalyScore?: number
   heatmap?: InspectionHeatmap | null
+  /** When the inspection worker started and ended this frame (epoch ms; absent in-process). */
+  worker?: { start: number; end: number }
 }
 
 export interface EngineRequest {
@@ -86,10 +90,12 @@ export interface PipelineOptions {
   now?: () => number
 }
 
-export type PipelineOutcome = { dropped: true } | { dropped: false; record: InspectionRecord; heatmap: InspectionHeatmap | null }
+export type PipelineOutcome = { dropped: true } | { dropped: false; record: InspectionRecord; heatmap: InspectionHeatmap | null; timing: FrameTiming }
 
 interface Pending {
   frame: PipelineFrame
+  /** When submit() got it (epoch ms): the start of its FrameTiming. */
+  receivedAt: number
   resolve: (outcome: PipelineOutcome) => void
   reject: (error: unknown) => void
 }
@@ -158,7 +164,7 @@ export class InspectionPipeline {
         resolve({ dropped: true })
         return
       }
-      const pending: Pending = { frame, resolve, reject }
+      const pending: Pending = { frame, receivedAt: epochNow(), resolve, reject }
       if (frame.triggered) {
         this.queue.push(pending)
       } else {
@@ -209,7 +215,7 @@ export class InspectionPipeline {
         if (!next) break
         this.applyPendingModels()
         try {
-          next.resolve(await this.process(next.frame))
+          next.resolve(await this.process(next.frame, next.receivedAt))
         } catch (error) {
           // Only the sink can throw here (the engine's failures become NO_VERDICT).
           this.options.onIncident?.('record-failed', error instanceof Error ? error.message : String(error))
@@ -244,8 +250,11 @@ export class InspectionPipeline {
     announce('anomaly', before.anomaly?.version ?? null, next.anomaly?.version ?? null)
   }
 
-  private async process(frame: PipelineFrame): Promise<PipelineOutcome> {
+  private async process(frame: PipelineFrame, receivedAt: number): Promise<PipelineOutcome> {
     const models = this.models
+    const engineStart = epochNow()
+    let engineEnd = engineStart
+    let worker: EngineOutput['worker']
     const partId = frame.partId ?? this.options.nextPartId(frame)
     let decision: VerdictDecision
     let heatmap: InspectionHeatmap | null = null
@@ -259,6 +268,8 @@ export class InspectionPipeline {
       decision = noVerdict('deadline')
     } else {
       const outcome = await this.runEngine(frame, models)
+      engineEnd = epochNow()
+      if ('output' in outcome) worker = outcome.output.worker
       if ('reason' in outcome) {
         decision = noVerdict(outcome.reason)
       } else if (this.now() - frame.capturedAt > this.deadlineMs) {
@@ -309,8 +320,9 @@ export class InspectionPipeline {
     }
     this.count(draft)
     const record = await this.options.sink(draft, frame.image, frame.raw)
+    const timing: FrameTiming = { received: receivedAt, engineStart, ...(worker ? { workerStart: worker.start, workerEnd: worker.end } : {}), engineEnd, recorded: epochNow() }
     this.options.onResult?.(record, heatmap)
-    return { dropped: false, record, heatmap }
+    return { dropped: false, record, heatmap, timing }
   }
 
   private count(record: InspectionRecord): void {

@@ -29,7 +29,7 @@ export class WorkerInspectionEngine implements InspectionEngine {
     // (a memcpy: 0.1 ms for a 640×480 RGBA frame).
     const image = new Uint8Array(request.image)
     const r = await this.host.call('inspect:frame', { image, ...inspectRequest(request, keys) }, { transfer: [image.buffer as ArrayBuffer] })
-    return { ...(r.probabilities ? { probabilities: r.probabilities } : {}), ...(r.anomalyScore !== undefined ? { anomalyScore: r.anomalyScore } : {}), heatmap: r.heatmap }
+    return { ...(r.probabilities ? { probabilities: r.probabilities } : {}), ...(r.anomalyScore !== undefined ? { anomalyScore: r.anomalyScore } : {}), heatmap: r.heatmap, worker: r.worker }
   }
 
   async warmup(models: InspectionModelInfo): Promise<void> {

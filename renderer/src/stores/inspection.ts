@@ -4,6 +4,7 @@ import type { EventPayloadOf, FrameOutcome, InspectionSettings, InspectionStats,
 import { errorMessage, useApi } from '../api/index'
 import { translate } from '../i18n/index'
 import { resetOnProjectSwitch } from './project-scope'
+import { frameTrace, stamp } from '../components/inspection/frame-trace'
 
 /** One frame as the screen sends it: the contract's payload, source limited to what a screen has. */
 export type ScreenFrame = Omit<PayloadOf<'inspection:frame'>, 'source'> & { source?: 'camera' | 'file' }
@@ -41,6 +42,7 @@ export const useInspectionStore = defineStore('inspection', () => {
     if (subscribed) return
     subscribed = true
     api.on('inspection:result', (p) => {
+      if (p.record.source === 'camera') stamp(frameTrace(Date.parse(p.record.time)), 'received')
       showLatest(p)
       // Changed in place: only what shows the failures updates, not everything that reads
       // the status (a new status object would re-render the whole screen per verdict).
@@ -75,7 +77,10 @@ export const useInspectionStore = defineStore('inspection', () => {
     paintScheduled = true
     requestAnimationFrame(() => {
       paintScheduled = false
-      if (nextLatest) latest.value = nextLatest
+      if (nextLatest) {
+        latest.value = nextLatest
+        if (nextLatest.record.source === 'camera') stamp(frameTrace(Date.parse(nextLatest.record.time)), 'shown')
+      }
       nextLatest = null
     })
   }
@@ -129,10 +134,17 @@ export const useInspectionStore = defineStore('inspection', () => {
   /** Send one frame; resolves with its outcome (or null on a transport error). */
   async function sendFrame(frame: ScreenFrame): Promise<FrameOutcome | null> {
     inFlight.value++
+    const trace = frame.source !== 'file' ? frameTrace(frame.capturedAt) : undefined
     const pending = guard(() => api.request('inspection:frame', { source: 'camera', ...frame }))
+    stamp(trace, 'sent')
     pendingFrames.add(pending)
     try {
       const outcome = await pending
+      if (trace && outcome && !outcome.dropped) {
+        stamp(trace, 'received')
+        stamp(trace, 'replied')
+        if (outcome.timing) trace.server = outcome.timing
+      }
       // The result event of this frame usually arrived first (the server sends it before the
       // reply): showing the same verdict again would repaint the overlay for nothing, and an
       // older frame's late reply must not replace a newer verdict.

@@ -1,5 +1,6 @@
 import { Inspector, type AnomalyModelBytes, type ClassifierModelBytes, type InspectFrameRequest, type InspectFrameResult } from '../../infer/inspector'
 import { defineHandler } from '../protocol'
+import { epochNow } from '../../../../shared/timing/epoch-clock'
 
 /**
  * Live inspection in a worker thread of its own (services/inspection/worker-engine.ts):
@@ -22,9 +23,12 @@ export const inspectHandlers = {
   }),
 
   /** image: encoded JPEG/PNG bytes of one frame, or its raw pixels as `raw` describes. */
-  'inspect:frame': defineHandler<InspectFrameRequest & { image: Uint8Array }, InspectFrameResult>(async (p) => {
+  'inspect:frame': defineHandler<InspectFrameRequest & { image: Uint8Array }, InspectFrameResult & { worker: { start: number; end: number } }>(async (p) => {
+    const start = epochNow()
     const { image, ...request } = p
-    return inspector.inspect(image, request)
+    const result = await inspector.inspect(image, request)
+    // When this thread had the frame (epoch ms): the pipeline's FrameTiming shows the wait to and from the worker.
+    return { ...result, worker: { start, end: epochNow() } }
   }),
 
   'inspect:loaded': defineHandler<{ key: string }, { loaded: boolean }>((p) => ({ loaded: inspector.has(p.key) }))
