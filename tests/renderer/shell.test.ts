@@ -39,6 +39,20 @@ describe('shell', () => {
     wrapper.unmount()
   })
 
+  it('says "no pretrained weights" once on the Models screen (its weights panel) and as the banner elsewhere', async () => {
+    const status = statusFixture()
+    const { wrapper, router } = await mountApp({ 'app:status': () => status, 'engine:info': () => ({ weights: status.engine.weights }), 'models:list': () => [] })
+    await router.push('/models')
+    await flushPromises()
+    const shown = () => wrapper.findAll('[data-testid="status-weights-warning"], [data-testid="weights-warning"]').filter((w) => w.isVisible())
+    await vi.waitFor(() => expect(wrapper.find('[data-testid="weights-panel"]').exists()).toBe(true))
+    expect(shown().map((w) => w.attributes('data-testid'))).toEqual(['weights-warning'])
+    await router.push('/label')
+    await flushPromises()
+    expect(shown().map((w) => w.attributes('data-testid'))).toEqual(['status-weights-warning'])
+    wrapper.unmount()
+  })
+
   it('updates the status bar on an engine-status event', async () => {
     const { wrapper, fake } = await mountApp()
     fake.emit('app:engine-status', { state: 'restarting', provider: 'webgpu', providerReason: 'WebGPU adapter found' })
