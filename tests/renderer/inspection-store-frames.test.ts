@@ -17,7 +17,7 @@ function record(id: number): InspectionRecord {
 }
 
 describe('inspection store, frames', () => {
-  it('shows each verdict once, only the newest of those within one animation frame, and never goes back to an older one', async () => {
+  it('shows a verdict at once, of more within one animation frame only the newest, and never goes back to an older one', async () => {
     let answer = 0
     let lateReply: number | null = null
     const { fake, global } = withFakeApi({
@@ -44,15 +44,18 @@ describe('inspection store, frames', () => {
     await store.sendFrame({ image: new Uint8Array([1]), capturedAt: 2, triggered: false })
     await nextFrame()
     expect(shown).toEqual([1, 2])
-    // Two verdicts before the next paint: only the newer one reaches the screen.
+    // Three verdicts before the next paint: the first goes on screen at once (not held for
+    // an animation frame), of the other two only the newest, at the next animation frame.
     fake.emit('inspection:result', { record: record(3), heatmap: null })
     fake.emit('inspection:result', { record: record(4), heatmap: null })
+    fake.emit('inspection:result', { record: record(5), heatmap: null })
+    expect(shown).toEqual([1, 2, 3])
     await nextFrame()
-    expect(shown).toEqual([1, 2, 4])
-    // A late reply of an older frame after verdict 4 is on screen changes nothing.
+    expect(shown).toEqual([1, 2, 3, 5])
+    // A late reply of an older frame after verdict 5 is on screen changes nothing.
     lateReply = 2
     await store.sendFrame({ image: new Uint8Array([1]), capturedAt: 3, triggered: false })
     await nextFrame()
-    expect(store.latest!.record.id).toBe(4)
+    expect(store.latest!.record.id).toBe(5)
   })
 })

@@ -49,6 +49,12 @@ export interface InspectionServiceOptions {
 const LAST_FAILURES = 12
 /** How often a running line looks for a newly activated model version. */
 export const MODEL_CHECK_MS = 1000
+/**
+ * Counters go out at most this often while verdicts flow (the first at once, the last at
+ * most this late): at 30 verdicts/s an update per verdict cost a percentile sort, a message
+ * and a render of the counters each time, for figures nobody reads at that pace.
+ */
+export const STATS_EVERY_MS = 250
 
 export class InspectionService {
   readonly history: HistoryStore
@@ -62,6 +68,8 @@ export class InspectionService {
   private lastFailures: InspectionRecord[] = []
   private partPattern: PartIdPattern | null = null
   private statsTimer: NodeJS.Timeout | null = null
+  private statsSentAt = 0
+  private statsPending: NodeJS.Timeout | null = null
   private modelsCheckedAt = 0
   private readonly recordListeners = new Set<(record: InspectionRecord) => void>()
 
@@ -323,6 +331,8 @@ export class InspectionService {
   private async stopSources(): Promise<void> {
     if (this.statsTimer) clearInterval(this.statsTimer)
     this.statsTimer = null
+    if (this.statsPending) clearTimeout(this.statsPending)
+    this.statsPending = null
     const folder = this.hotFolder
     this.hotFolder = null
     await folder?.stop()
@@ -345,7 +355,20 @@ export class InspectionService {
     for (const l of this.recordListeners) l(record)
     if (record.verdict !== 'PASS') this.lastFailures = [record, ...this.lastFailures].slice(0, LAST_FAILURES)
     this.emit('inspection:result', { record, heatmap })
-    this.emit('inspection:stats', this.pipeline.stats())
+    this.emitStatsSoon()
+  }
+
+  /** The counters now, or once STATS_EVERY_MS has passed since the last update (throttled, never lost). */
+  private emitStatsSoon(): void {
+    if (this.statsPending) return
+    const wait = this.statsSentAt + STATS_EVERY_MS - Date.now()
+    const send = (): void => {
+      this.statsPending = null
+      this.statsSentAt = Date.now()
+      this.emit('inspection:stats', this.pipeline.stats())
+    }
+    if (wait <= 0) send()
+    else this.statsPending = setTimeout(send, wait)
   }
 
   private partIdFor(frame: PipelineFrame): string {

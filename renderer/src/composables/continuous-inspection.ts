@@ -9,7 +9,14 @@ import { PRESENCE_FRAME, PartPresence, grayFromRgba, type PresenceState } from '
  *   frame per part, when the part stands still after the empty belt (the rule:
  *   shared/inspection/part-presence.ts). That frame is sent as triggered: a part that must
  *   get a verdict is never dropped;
- * - 'every-frame': sends every frame, at most two in flight (latest wins in the main process).
+ * - 'every-frame': sends every camera frame it can: exactly one frame in flight, and the next
+ *   one is the NEWEST frame the video presented, taken as soon as the previous verdict came
+ *   back (or, when that frame was already sent, as soon as the video presents the next one:
+ *   requestVideoFrameCallback). No frame is sent twice, none waits in the main process behind
+ *   another (a second frame in flight would only queue there: bench/inspect-ui.ts, stage
+ *   "queue"), and no timer adds its phase to the latency. Camera frames not sent are the
+ *   dropped ones the bench counts. Never more than `rateHz` frames a second on average.
+ *   Where the video has no frame callbacks, a timer at `rateHz` sends while none is in flight.
  */
 export interface ContinuousInspectionOptions {
   settings: () => InspectionSettings | null
@@ -21,10 +28,19 @@ export interface ContinuousInspectionOptions {
   send: (triggered: boolean) => Promise<void>
 }
 
+/**
+ * Frames of the every-frame loop in flight at once. One: a second frame would only wait in
+ * the main process behind the first (stage "queue" of bench/inspect-ui.ts) while the screen
+ * spends its thread preparing it.
+ */
+const EVERY_FRAME_IN_FLIGHT = 1
+
 export function useContinuousInspection(opts: ContinuousInspectionOptions) {
   /** What the part-presence rule sees now (null when it is not in use). */
   const presence = ref<PresenceState | null>(null)
   let timer: ReturnType<typeof setInterval> | null = null
+  /** The every-frame loop's generation: stop() ends a running loop by changing it. */
+  let loopGeneration = 0
   let key = ''
   let machine: PartPresence | null = null
   const small = typeof document !== 'undefined' ? document.createElement('canvas') : null
@@ -36,6 +52,7 @@ export function useContinuousInspection(opts: ContinuousInspectionOptions) {
   function stop(): void {
     if (timer) clearInterval(timer)
     timer = null
+    loopGeneration++
     key = ''
     machine = null
     presence.value = null
@@ -58,8 +75,75 @@ export function useContinuousInspection(opts: ContinuousInspectionOptions) {
     if (s.continuousRule === 'part-presence') {
       machine = new PartPresence(s.presence)
       presence.value = 'learning'
+    } else if (typeof HTMLVideoElement !== 'undefined' && 'requestVideoFrameCallback' in HTMLVideoElement.prototype) {
+      void everyFrame(++loopGeneration, 1000 / s.rateHz)
+      return
     }
     timer = setInterval(tick, 1000 / s.rateHz)
+  }
+
+  /**
+   * The every-frame loop (see the top): at most EVERY_FRAME_IN_FLIGHT frames in flight, each
+   * the newest presented one. `presented` counts the video's frames (requestVideoFrameCallback's
+   * presentedFrames); `sentFrame` is the count when the last frame was taken, so a frame is
+   * never sent twice.
+   */
+  async function everyFrame(generation: number, intervalMs: number): Promise<void> {
+    let presented = 0
+    let sentFrame = -1
+    let due = 0
+    let inFlight = 0
+    let wake: (() => void) | null = null
+    const poke = (): void => {
+      const w = wake
+      wake = null
+      w?.()
+    }
+    let watched: HTMLVideoElement | null = null
+    const watch = (video: HTMLVideoElement): void => {
+      const onFrame = (_now: number, meta: VideoFrameCallbackMetadata): void => {
+        if (generation !== loopGeneration || watched !== video) return
+        presented = meta.presentedFrames
+        poke()
+        video.requestVideoFrameCallback(onFrame)
+      }
+      video.requestVideoFrameCallback(onFrame)
+    }
+    // Woken by a new video frame or an answer; re-checked at least every 100 ms (the camera may have been swapped).
+    const waitForChange = (ms = 100): Promise<void> => new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms)
+      wake = () => {
+        clearTimeout(timer)
+        resolve()
+      }
+    })
+    while (generation === loopGeneration) {
+      const video = opts.video()
+      if (video !== watched) {
+        watched = video
+        if (video) watch(video)
+      }
+      if (!video || !opts.cameraLive() || presented === sentFrame || inFlight >= EVERY_FRAME_IN_FLIGHT) {
+        await waitForChange()
+        continue
+      }
+      // The rate setting as an average: a frame may come up to a quarter interval early (camera jitter).
+      const now = performance.now()
+      if (now < due - intervalMs / 4) {
+        await waitForChange(due - intervalMs / 4 - now)
+        continue
+      }
+      due = Math.max(due, now - intervalMs) + intervalMs
+      sentFrame = presented
+      inFlight++
+      void opts
+        .send(false)
+        .catch(() => undefined)
+        .finally(() => {
+          inFlight--
+          poke()
+        })
+    }
   }
 
   function tick(): void {

@@ -61,28 +61,37 @@ export const useInspectionStore = defineStore('inspection', () => {
   }
 
   /**
-   * Only the newest verdict is painted: verdicts that arrive within one animation frame
-   * update the screen once, with the last of them (where there is no animation frame, as
-   * in tests without a window, at once).
+   * A verdict goes on screen at once (the next paint shows it); only when a second one
+   * arrives before that paint is it held for the next animation frame, and then only the
+   * newest of those is shown. Holding every verdict for an animation frame would show each
+   * one a frame later than it could be, as the bench's stage "to-shown" measured. Where
+   * there is no animation frame (tests without a window), at once.
    */
   let nextLatest: LatestVerdict | null = null
-  let paintScheduled = false
+  /** A verdict was shown since the last animation frame (a frame callback is pending). */
+  let shownThisFrame = false
   function showLatest(v: LatestVerdict): void {
     if (typeof requestAnimationFrame !== 'function') {
       latest.value = v
       return
     }
-    nextLatest = v
-    if (paintScheduled) return
-    paintScheduled = true
-    requestAnimationFrame(() => {
-      paintScheduled = false
-      if (nextLatest) {
-        latest.value = nextLatest
-        if (nextLatest.record.source === 'camera') stamp(frameTrace(Date.parse(nextLatest.record.time)), 'shown')
-      }
-      nextLatest = null
-    })
+    if (shownThisFrame) {
+      nextLatest = v
+      return
+    }
+    show(v)
+    shownThisFrame = true
+    requestAnimationFrame(onAnimationFrame)
+  }
+  function onAnimationFrame(): void {
+    shownThisFrame = false
+    const held = nextLatest
+    nextLatest = null
+    if (held) showLatest(held)
+  }
+  function show(v: LatestVerdict): void {
+    latest.value = v
+    if (v.record.source === 'camera') stamp(frameTrace(Date.parse(v.record.time)), 'shown')
   }
 
   /** An external trigger (HTTP, PLC) asks the screen for one frame; returns the unsubscribe. */
