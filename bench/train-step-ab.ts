@@ -8,13 +8,19 @@
  * options (`--a-dw` / `--b-dw`, `--a-dx` / `--b-dx`).
  *
  *   npx tsx bench/train-step-ab.ts [--base DIR] [--freeze all-but-stem] [--steps 6] [--size 224] [--batch 32]
- *                                  [--a-dw FORM] [--b-dw FORM] [--threads 2]
+ *                                  [--a-dw FORM] [--b-dw FORM] [--threads 2] [--profile]
+ *
+ * --profile: onnxruntime's profiler on both sessions; prints the layers (phase) and op types
+ * whose kernel time differs most between the sides (bench/step-profile.ts), to find where a
+ * lever wins or loses.
  *
  * Prints CPU seconds per image of each side (mean over the alternating steps, after one
  * warm-up step each), the ratio B / A, the per-pair ratios, and whether the two sides'
  * losses agree.
  */
-import { resolve } from 'node:path'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { parseArgs } from 'node:util'
 import * as ort from 'onnxruntime-node'
@@ -22,6 +28,7 @@ import type { GradientOptions } from '../electron/engine/nn/layers'
 import { detectNchwcBlock } from '../electron/engine/onnx/nchwc'
 import * as current from '../electron/engine/train/train-step'
 import { randomStepFeeds } from '../tests/unit/engine/train-step-feeds'
+import { readProfile, summariseProfile, type ProfileRow } from './step-profile'
 
 const { values } = parseArgs({
   options: {
@@ -34,7 +41,8 @@ const { values } = parseArgs({
     'a-dw': { type: 'string' },
     'b-dw': { type: 'string' },
     'a-dx': { type: 'string' },
-    'b-dx': { type: 'string' }
+    'b-dx': { type: 'string' },
+    profile: { type: 'boolean', default: false }
   }
 })
 const size = Number(values.size)
@@ -59,9 +67,11 @@ function gradient(dw: string | undefined, dx: string | undefined): Partial<Gradi
 
 async function side(label: string, build: Build, grad: Partial<GradientOptions>) {
   const graph = build({ numClasses, size, batch, freeze, optimizer: 'sgd', gradient: grad })
+  const profileDir = values.profile ? await mkdtemp(join(tmpdir(), 'ds-ab-profile-')) : undefined
   const session = await ort.InferenceSession.create(graph.model, {
     intraOpNumThreads: Number(values.threads), interOpNumThreads: 1, graphOptimizationLevel: 'all',
-    enableMemPattern: false, extra: { session: { intra_op: { allow_spinning: '0' } } }
+    enableMemPattern: false, extra: { session: { intra_op: { allow_spinning: '0' } } },
+    ...(profileDir ? { enableProfiling: true, profileFilePrefix: join(profileDir, 'step') } : {})
   })
   const inputs = randomStepFeeds(graph, { numClasses, size, batch, lr: 1e-3, seed: 1 })
   let step = 0
@@ -70,6 +80,16 @@ async function side(label: string, build: Build, grad: Partial<GradientOptions>)
     label,
     cpu: [] as number[],
     losses,
+    /** The profile's layers and op types, the warm-up step left out (--profile only). */
+    async profile(): Promise<{ layers: ProfileRow[]; ops: ProfileRow[] } | undefined> {
+      if (!profileDir) return undefined
+      session.endProfiling()
+      const file = (await readdir(profileDir)).find((f) => f.endsWith('.json'))
+      if (!file) throw new Error(`onnxruntime wrote no profile into ${profileDir}`)
+      const summary = summariseProfile(await readProfile(join(profileDir, file)), 1)
+      await rm(profileDir, { recursive: true, force: true })
+      return { layers: summary.byLayer, ops: summary.byPhaseOp }
+    },
     async run(): Promise<number> {
       const before = process.cpuUsage()
       const out = await session.run(inputs.feeds(++step))
@@ -107,3 +127,16 @@ console.log(
   })
 )
 console.log(`${freeze}: B/A CPU time ${(mean(b.cpu) / mean(a.cpu)).toFixed(3)} (pairs ${pairs.join(' ')}); A ${perImage(a.cpu).toFixed(4)}, B ${perImage(b.cpu).toFixed(4)} CPU s/img; loss gap ${lossGap.toExponential(1)}`)
+const [pa, pb] = [await a.profile(), await b.profile()]
+if (pa && pb) {
+  // Kernel ms per step of each row on both sides, largest differences first.
+  const diff = (ra: ProfileRow[], rb: ProfileRow[]) => {
+    const keys = new Set([...ra, ...rb].map((r) => r.key))
+    const ms = (rows: ProfileRow[], k: string) => rows.find((r) => r.key === k)?.ms ?? 0
+    return [...keys].map((k) => ({ k, a: ms(ra, k), b: ms(rb, k) })).sort((x, y) => Math.abs(y.b - y.a) - Math.abs(x.b - x.a)).slice(0, 15)
+  }
+  for (const [title, ra, rb] of [['layer (phase)', pa.layers, pb.layers], ['phase · op type', pa.ops, pb.ops]] as const) {
+    console.log(`\n| ${title} | A ms/step | B ms/step | B − A |\n|---|---:|---:|---:|`)
+    for (const r of diff(ra, rb)) console.log(`| ${r.k} | ${r.a.toFixed(1)} | ${r.b.toFixed(1)} | ${(r.b - r.a).toFixed(1)} |`)
+  }
+}

@@ -2,6 +2,7 @@ import { emitBackward, planBackward } from '../autodiff/backward'
 import { emitSoftmaxCrossEntropy } from '../autodiff/softmax-cross-entropy'
 import { resnet18Net } from '../models/resnet'
 import { emitForward } from '../nn/forward'
+import { poolBeforeRelu } from '../nn/pool-before-relu'
 import type { GradientOptions } from '../nn/layers'
 import { OnnxGraph } from '../onnx/graph'
 import { adamw, sgd, type GraphOptimizer } from '../optim'
@@ -149,7 +150,10 @@ export function buildTrainStep(opts: TrainStepOptions): TrainStepGraph {
 
   // mask: [N, 1, 1, 1] float32, 1 for real samples, 0 for padding.
   const mask = g.op1('Reshape', [g.op1('Cast', [g.op1('Greater', [sampleWeights, g.f32(0)])], { to: 1 }), g.i64([n, 1, 1, 1])])
-  const plan = planBackward(net, trainable)
+  let plan = planBackward(net, trainable)
+  // A trained stem: pool first, relu on the pooled map (nn/pool-before-relu.ts, exact).
+  poolBeforeRelu(net, (pool) => plan.layers.has(pool.name))
+  plan = planBackward(net, trainable)
   const forward = emitForward(g, net, {
     batchStats: (layer) => layer.op === 'BatchNormalization' && trainedLayers.has(layer.name),
     willBackprop: (layer) => plan.layers.has(layer.name),
