@@ -1,15 +1,15 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import sharp from 'sharp'
-import { drawHardImage, type HardDefectKind } from './hard-defects'
+import { drawHardImage, HARD_PARAMS_V1, type HardDefectKind } from './hard-defects'
 import { hashSeed, mulberry32 } from './synthetic-defects'
 
 /**
  * The "Done when" data set of issue 11, as a new user's folder of photos looks: one folder
  * per class (root/<class>/*.png), the good class called `free` (not a name the app
  * guesses), 30:1 between the good class and the rarest defect, tiny low-contrast defects
- * (the hard benchmark's drawing, tests/support/hard-defects.ts, at its CI scale: sides
- * 48–96 px, odd aspect ratios), every other image colour (a tinted copy of the grey part).
+ * (the hard benchmark's drawing, tests/support/hard-defects.ts, with its first (v1) parameters
+ * at their CI scale: sides 48–96 px, odd aspect ratios; the walks were written against them), every other image colour (a tinted copy of the grey part).
  * Small on purpose: the walks through the UI and the CLI train on it in CI.
  */
 export const WALK_COUNTS = { free: 60, scratch: 4, spot: 2 } as const
@@ -30,7 +30,7 @@ export async function writeWalkSet(root: string, seed = 31): Promise<WalkFile[]>
     await mkdir(join(root, className), { recursive: true })
     for (let i = 0; i < count; i++, n++) {
       // The hard set's good class is 'good'; the drawing is the same under any name.
-      const drawn = drawHardImage(mulberry32(hashSeed(seed, className, i)), className === WALK_GOOD ? 'good' : (className as HardDefectKind), 'ci')
+      const drawn = drawHardImage(mulberry32(hashSeed(seed, className, i)), className === WALK_GOOD ? 'good' : (className as HardDefectKind), 'ci', HARD_PARAMS_V1)
       const colour = n % 2 === 1
       const grey = Buffer.from(drawn.pixels.buffer, drawn.pixels.byteOffset, drawn.pixels.byteLength)
       const bytes = colour
