@@ -111,3 +111,66 @@ export async function keyboardWalk(page: Page, opts: { maxTabs?: number; within?
     { sel: CONTROL, root: within }
   )
 }
+
+export interface DialogWalk {
+  /** The focus was inside the dialog as soon as it opened. */
+  focusedOnOpen: boolean
+  /** How many distinct controls inside the dialog Tab and Shift+Tab reached. */
+  reachedInside: number
+  /** What Tab or Shift+Tab focused outside the dialog (a trap lets nothing out). */
+  escapedTo: string[]
+  /** Escape closed it. */
+  closedByEscape: boolean
+  /** The focus went back to what opened it. */
+  focusReturned: boolean
+  /** Where the focus was after closing, when not back on the opener. */
+  focusAfter: string
+}
+
+/**
+ * A dialog as a keyboard user meets it: `open` opens it with keys from the element that has
+ * the focus now (the opener); then Tab and Shift+Tab go round it, twice its controls each
+ * way, and must stay inside; Escape closes it; the focus must be back on the opener.
+ */
+export async function dialogWalk(page: Page, dialog: string, open: () => Promise<void>): Promise<DialogWalk> {
+  await page.evaluate(() => {
+    const el = document.activeElement
+    if (el && el !== document.body) (el as unknown as { dataset: Record<string, string> }).dataset.kbdOpener = '1'
+  })
+  await open()
+  await page.locator(dialog).first().waitFor({ state: 'visible' })
+  const inside = (sel: string) =>
+    page.evaluate((s) => {
+      const el = document.activeElement
+      const box = [...document.querySelectorAll(s)][0]
+      if (!el || !box) return { inside: false, what: 'nothing' }
+      const what = `${el.tagName.toLowerCase()}${el.dataset.testid ? `[data-testid=${el.dataset.testid}]` : ''} "${(el.getAttribute('aria-label') ?? el.textContent ?? '').trim().replace(/\s+/g, ' ').slice(0, 30)}"`
+      return { inside: el.closest(s) !== null, what }
+    }, sel)
+  const focusedOnOpen = (await inside(dialog)).inside
+  const controls = await page.locator(dialog).first().locator(CONTROL).count()
+  const seen = new Set<string>()
+  const escapedTo: string[] = []
+  for (const key of ['Tab', 'Shift+Tab']) {
+    for (let i = 0; i < 2 * controls + 2; i++) {
+      await page.keyboard.press(key)
+      const at = await inside(dialog)
+      if (at.inside) seen.add(at.what)
+      else if (!escapedTo.includes(at.what)) escapedTo.push(at.what)
+    }
+  }
+  await page.keyboard.press('Escape')
+  const closedByEscape = await page
+    .locator(dialog)
+    .first()
+    .waitFor({ state: 'hidden', timeout: 3_000 })
+    .then(() => true)
+    .catch(() => false)
+  const after = await page.evaluate(() => {
+    const el = document.activeElement
+    const returned = el?.dataset.kbdOpener === '1'
+    for (const marked of document.querySelectorAll('[data-kbd-opener]')) delete (marked as unknown as { dataset: Record<string, string> }).dataset.kbdOpener
+    return { returned, what: el ? `${el.tagName.toLowerCase()}${el.dataset.testid ? `[data-testid=${el.dataset.testid}]` : ''}` : 'nothing' }
+  })
+  return { focusedOnOpen, reachedInside: seen.size, escapedTo, closedByEscape, focusReturned: after.returned, focusAfter: after.returned ? '' : after.what }
+}

@@ -23,7 +23,7 @@ const ALLOWED = new Set(
     'HTTP', 'HTTPS', 'POST', 'GET', 'p50', 'p95', 'URL', 'IP', 'ID', 'SHA-256', 'JPEG', 'PNG', 'WebP', 'TIFF', 'BMP', 'README', 'Electron', 'Linux', 'Windows', 'macOS', 'x64', 'ImageNet', 'torchvision', 'PyTorch',
     'VNNI', 'AVX2', 'AVX-512', 'ResNet18', 'AdamW', 'SGD', 'StepLR', 'RandomResizedCrop', 'PatchCore', 'ImageFolder', 'train', 'val', 'unlabelled', 'AUROC', 'ROC', 'AUC', 'QoS', 'TLS', 'USB', 'UVC', 'Top-1',
     // units and keys
-    'px', 'ms', 'MB', 'GB', 'KB', 'Hz', 'fps', 'img', 's', 'Ctrl', 'Shift', 'Alt', 'Esc', 'Enter', 'Tab', 'Space', 'Del', 'Delete', 'Backspace', 'PgUp', 'PgDn', 'Home', 'End', 'F1', 'F2'
+    'px', 'ms', 'MB', 'GB', 'KB', 'Hz', 'fps', 'img', 's', 'Ctrl', 'Shift', 'Alt', 'Esc', 'Enter', 'Tab', 'Space', 'Del', 'Delete', 'Backspace', 'PgUp', 'PgDn', 'Home', 'End', 'F1', 'F2', 'F10'
   ].map((w) => w.toLowerCase())
 )
 

@@ -283,7 +283,7 @@ const en = {
         unlabel: { keys: '0, Delete, Backspace', what: 'remove the label' },
         move: { keys: 'arrows, Page Up/Down, Home, End', what: 'move (Shift extends the selection)' },
         select: { keys: 'click, Shift+click, Ctrl+click', what: 'select one, a range, toggle one' },
-        menu: { keys: 'right click', what: 'labelling menu for the selection' },
+        menu: { keys: 'right click, Shift+F10 or the menu key', what: 'labelling menu for the selection' },
         open: { keys: 'Enter or double click', what: 'open the viewer' },
         all: { keys: 'Ctrl+A', what: 'select every image shown' },
         clear: { keys: 'Esc', what: 'clear the selection (in the viewer: close it)' },

@@ -280,7 +280,7 @@ const zhCN: typeof en = {
         unlabel: { keys: '0、Delete、Backspace', what: '取消标注' },
         move: { keys: '方向键、Page Up/Down、Home、End', what: '移动（Shift 扩展选择）' },
         select: { keys: '单击、Shift+单击、Ctrl+单击', what: '选择一张、一个范围、切换一张' },
-        menu: { keys: '右键', what: '所选图像的标注菜单' },
+        menu: { keys: '右键、Shift+F10 或菜单键', what: '所选图像的标注菜单' },
         open: { keys: 'Enter 或双击', what: '打开查看器' },
         all: { keys: 'Ctrl+A', what: '选择所有显示的图像' },
         clear: { keys: 'Esc', what: '清除选择（在查看器中：关闭它）' },
