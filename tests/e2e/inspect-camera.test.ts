@@ -33,7 +33,7 @@ describe('live inspection with a fake camera (Chromium, browser mode)', () => {
     // A loaded CI box must not turn verdicts into NO_VERDICT (deadline); that path has its own tests.
     // Every frame counts here (the frame path under test); part presence has its own test
     // (inspect-presence.test.ts).
-    store.settings.set('inspection', { deadlineMs: 60_000, continuousRule: 'every-frame' })
+    store.settings.set('inspection', { deadlineMs: 60_000, continuousRule: 'every-frame', heatmap: true })
     projectFile = store.file
     store.close()
     const { files } = await generateSyntheticSet({ root: join(dir, 'parts'), seed: 21, counts: { ok: 4, scratch: 2, spot: 2 }, width: 160, height: 120, colour: 'rgb' })
@@ -65,6 +65,13 @@ describe('live inspection with a fake camera (Chromium, browser mode)', () => {
     const counted = page.getByTestId('count-inspected')
     await expect.poll(async () => Number(await counted.textContent()), { timeout: 90_000 }).toBeGreaterThanOrEqual(5)
     expect(await verdict.textContent()).toMatch(/model v1/)
+    // The heatmap: a canvas of its own small size (InspectionLiveView.vue), stretched exactly over the picture.
+    const heat = page.getByTestId('inspect-heatmap')
+    await heat.waitFor({ state: 'visible', timeout: 30_000 })
+    const [heatW, heatH] = await heat.evaluate((c) => [(c as unknown as { width: number }).width, (c as unknown as { height: number }).height])
+    expect(heatW).toBeGreaterThan(0)
+    expect(Math.max(heatW!, heatH!)).toBeLessThanOrEqual(48)
+    expect(await heat.boundingBox()).toEqual(await page.getByTestId('inspect-overlay').boundingBox())
     await saveScreenshot(page, 'inspect-live-camera')
     await page.getByTestId('inspect-stop').click()
     await page.getByTestId('inspect-start').waitFor({ state: 'visible' })

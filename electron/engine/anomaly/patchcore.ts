@@ -261,7 +261,7 @@ export interface AnomalyScorer {
 }
 
 /** Open an anomaly model's ONNX bytes for scoring. */
-export async function createAnomalyScorer(onnx: Uint8Array, size: number, opts: { provider?: ProviderRequest; threads?: number } = {}): Promise<AnomalyScorer> {
+export async function createAnomalyScorer(onnx: Uint8Array, size: number, opts: { provider?: ProviderRequest; threads?: number; spinning?: boolean } = {}): Promise<AnomalyScorer> {
   const { session, provider, reason } = await createSession(onnx, opts)
   const S = size
   return {

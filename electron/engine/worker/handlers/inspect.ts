@@ -9,7 +9,11 @@ import { epochNow } from '../../../../shared/timing/epoch-clock'
  * through the session's classifier and anomaly model. No ONNX session of the live path
  * runs on the main thread.
  */
-const inspector = new Inspector()
+// Spinning off: a live frame's models run for a few ms 30 times a second, and onnxruntime's
+// idle threads busy-waiting between frames burnt CPU that the screen (the camera, the
+// browser's rendering) needs on the same cores; measured with bench/inspect-ui.ts (CPU ms per
+// verdict, electron/services/inspection/README.md).
+const inspector = new Inspector({ spinning: false })
 
 export type InspectLoadPayload = { key: string } & (({ kind: 'classifier' } & ClassifierModelBytes) | ({ kind: 'anomaly' } & AnomalyModelBytes))
 
