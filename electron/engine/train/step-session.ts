@@ -1,4 +1,5 @@
 import * as ort from 'onnxruntime-node'
+import { collectGarbage } from '../collect-garbage'
 import { elementCount, type TensorMap } from '../tensor'
 import { createSession, runsOnCpu, type ProviderRequest } from '../infer/sessions'
 import { detectNchwcBlock } from '../onnx/nchwc'
@@ -65,15 +66,17 @@ export class StepSession {
       paramNames.push(name)
     }
     const feeds = new Map<string, ort.Tensor>()
-    // Copies: the caller's maps stay untouched by what the steps return.
+    // The caller's arrays are fed as they are, not copied (a full ResNet18's weights are 45 MB):
+    // onnxruntime never writes into its inputs and run() replaces each feed with the step's
+    // new output tensor, so the caller's maps stay untouched.
     for (const name of paramNames) {
       const t = weights.get(name)!
-      feeds.set(name, new ort.Tensor('float32', new Float32Array(t.data), [...t.shape]))
+      feeds.set(name, new ort.Tensor('float32', t.data, [...t.shape]))
     }
     for (const name of step.stateNames) {
       const given = optimizerState?.get(name)
       const shape = step.shapes.get(name)!
-      feeds.set(name, new ort.Tensor('float32', given ? new Float32Array(given.data) : new Float32Array(elementCount(shape)), shape))
+      feeds.set(name, new ort.Tensor('float32', given ? given.data : new Float32Array(elementCount(shape)), shape))
     }
     const { session, provider } = await openStepSession(step.model, opts)
     return new StepSession(step, session, provider, opts, feeds, paramNames)
@@ -94,6 +97,21 @@ export class StepSession {
   /** One optimizer step on a (padded) batch; returns the batch loss and logits [B, C]. */
   async run(b: Batch, lr: number, globalStep: number, classWeights: Float32Array): Promise<{ loss: number; logits: Float32Array }> {
     const { step, opts } = this
+    this.session ??= (await openStepSession(step.model, { ...opts, provider: this.provider })).session
+    // The feeds are built in stepInputs() so that nothing here holds the old tensors afterwards.
+    const out = await this.session.run(this.stepInputs(b, lr, globalStep, classWeights))
+    for (const name of [...step.trainableNames, ...step.stateNames, ...step.bufferNames]) {
+      const next = out[step.outputs.updated(name)]
+      if (!next) throw new Error(`train step: output for "${name}" missing`)
+      this.feeds.set(name, next)
+    }
+    // The previous step's tensors are garbage now: collect them before the next step's arrive.
+    collectGarbage()
+    return { loss: (out[step.outputs.loss]!.data as Float32Array)[0]!, logits: out[step.outputs.logits]!.data as Float32Array }
+  }
+
+  private stepInputs(b: Batch, lr: number, globalStep: number, classWeights: Float32Array): Record<string, ort.Tensor> {
+    const { step, opts } = this
     const inputs: Record<string, ort.Tensor> = Object.fromEntries(this.feeds)
     inputs[step.inputs.images] = new ort.Tensor('float32', b.images, [opts.batch, 3, opts.size, opts.size])
     inputs[step.inputs.labels] = new ort.Tensor('int64', b.labels, [opts.batch])
@@ -102,14 +120,7 @@ export class StepSession {
     inputs[step.inputs.lr] = new ort.Tensor('float32', new Float32Array([lr]), [1])
     // 1-based (AdamW bias correction; SGD ignores it).
     inputs[step.inputs.step] = new ort.Tensor('float32', new Float32Array([globalStep + 1]), [1])
-    this.session ??= (await openStepSession(step.model, { ...opts, provider: this.provider })).session
-    const out = await this.session.run(inputs)
-    for (const name of [...step.trainableNames, ...step.stateNames, ...step.bufferNames]) {
-      const next = out[step.outputs.updated(name)]
-      if (!next) throw new Error(`train step: output for "${name}" missing`)
-      this.feeds.set(name, next)
-    }
-    return { loss: (out[step.outputs.loss]!.data as Float32Array)[0]!, logits: out[step.outputs.logits]!.data as Float32Array }
+    return inputs
   }
 
   /** Current parameters and BN buffers (copies). */

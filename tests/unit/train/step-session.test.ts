@@ -16,6 +16,7 @@ const classWeights = new Float32Array([1, 1])
 describe('StepSession.suspend', () => {
   it('frees the session between steps without changing what the steps compute', async () => {
     const weights = initResnet18Weights({ numClasses: 2, width: opts.width, seed: 4 })
+    const given = new Map([...weights].map(([name, t]) => [name, Float32Array.from(t.data)]))
     const straight = await StepSession.open(opts, weights)
     const suspended = await StepSession.open(opts, weights)
     const losses: Array<[number, number]> = []
@@ -30,6 +31,9 @@ describe('StepSession.suspend', () => {
     const wa = straight.weights()
     const wb = suspended.weights()
     for (const [name, t] of wa) expect(wb.get(name)!.data).toEqual(t.data)
+    // The sessions feed the caller's arrays without copying them, and never change them.
+    for (const [name, t] of weights) expect(t.data, name).toEqual(given.get(name))
+    expect(wa.get('conv1.weight')!.data).not.toEqual(given.get('conv1.weight'))
     expect(suspended.optimizerState().get('momentum.conv1.weight')!.data).toEqual(straight.optimizerState().get('momentum.conv1.weight')!.data)
     await Promise.all([straight.release(), suspended.release()])
     await suspended.release() // releasing twice is harmless
