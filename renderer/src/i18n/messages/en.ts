@@ -6,6 +6,8 @@
  */
 const en = {
   common: {
+    dateTimeInvalid: 'Not a real date and time; for example {example}.',
+    dateTimeFields: { year: 'yyyy', month: 'mm', day: 'dd', hour: 'hh', minute: 'mm' },
     fullStop: '.',
     dismiss: 'Dismiss',
     cancel: 'Cancel',

@@ -3,6 +3,8 @@ import type en from './en'
 /** 简体中文. Same keys as en.ts (the type makes a missing or extra key a compile error). */
 const zhCN: typeof en = {
   common: {
+    dateTimeInvalid: '不是有效的日期时间，例如 {example}。',
+    dateTimeFields: { year: '年', month: '月', day: '日', hour: '时', minute: '分' },
     fullStop: '。',
     dismiss: '关闭',
     cancel: '取消',
