@@ -147,6 +147,12 @@ if (!values['skip-full']) {
       }
     }
   }
+  console.log(
+    `method: ours = the trainer end to end (decode + augment + step; one epoch, its validation and checkpoint included) in a process of its own; ` +
+      `PyTorch = its training step alone on one random batch in a process of its own; both batch ${batch}, ${size} px, ${threads} threads, thread spinning off, ` +
+      `the same freeze preset and SGD momentum; speed over the ${steps} steps after one warm-up step (img/s wall clock, and CPU s per image); ` +
+      `peak RSS = each process's own ru_maxrss, imports included`
+  )
   const sgemmAfter = await measureSgemmGflops(threads)
   const sgemmGflops = (sgemmBefore + sgemmAfter) / 2
   report.roofline = { sgemmGflops, sgemmGflopsBefore: sgemmBefore, sgemmGflopsAfter: sgemmAfter }
