@@ -58,4 +58,25 @@ describe('inspection store, frames', () => {
     await nextFrame()
     expect(store.latest!.record.id).toBe(5)
   })
+
+  it('updates the failures strip at most every 250 ms while failures flow, newest first, none lost or doubled', async () => {
+    const fail = (id: number): InspectionRecord => ({ ...record(id), verdict: 'FAIL', className: 'scratch' })
+    const { fake, global } = withFakeApi({
+      'inspection:status': () => ({ state: 'running', source: { kind: 'camera' }, stats: null, models: { classifier: null, anomaly: null }, settings: {}, actor: 'op', triggerUrl: null, lastFailures: [] })
+    })
+    const app = createApp({})
+    app.use(global.plugins[0])
+    for (const key of Object.getOwnPropertySymbols(global.provide)) app.provide(key, global.provide[key])
+    const store = app.runWithContext(() => useInspectionStore())
+    store.subscribe()
+    await store.load()
+    let changes = 0
+    watch(() => store.status?.lastFailures, () => changes++, { flush: 'sync' })
+    for (let id = 1; id <= 5; id++) fake.emit('inspection:result', { record: fail(id), heatmap: null })
+    // The first failure shows at once, the next four together, once, a little later.
+    expect(store.status!.lastFailures.map((r) => r.id)).toEqual([1])
+    await new Promise((r) => setTimeout(r, 300))
+    expect(store.status!.lastFailures.map((r) => r.id)).toEqual([5, 4, 3, 2, 1])
+    expect(changes).toBe(2)
+  })
 })

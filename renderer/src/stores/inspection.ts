@@ -1,6 +1,6 @@
 import { defineStore } from 'pinia'
 import { computed, ref, shallowRef } from 'vue'
-import type { EventPayloadOf, FrameOutcome, InspectionSettings, InspectionStats, InspectionStatus, PayloadOf } from '../../../shared/contract/index'
+import type { EventPayloadOf, FrameOutcome, InspectionRecord, InspectionSettings, InspectionStats, InspectionStatus, PayloadOf } from '../../../shared/contract/index'
 import { errorMessage, useApi } from '../api/index'
 import { translate } from '../i18n/index'
 import { resetOnProjectSwitch } from './project-scope'
@@ -8,6 +8,10 @@ import { frameTrace, stamp } from '../components/inspection/frame-trace'
 
 /** One frame as the screen sends it: the contract's payload, source limited to what a screen has. */
 export type ScreenFrame = Omit<PayloadOf<'inspection:frame'>, 'source'> & { source?: 'camera' | 'file' }
+
+/** Failures shown in the strip, and how often it changes at most while failures flow. */
+const LAST_FAILURES = 12
+const FAILURES_EVERY_MS = 250
 
 /** The latest verdict on screen: exactly what the `inspection:result` event carries. */
 export type LatestVerdict = EventPayloadOf<'inspection:result'>
@@ -44,9 +48,7 @@ export const useInspectionStore = defineStore('inspection', () => {
     api.on('inspection:result', (p) => {
       if (p.record.source === 'camera') stamp(frameTrace(Date.parse(p.record.time)), 'received')
       showLatest(p)
-      // Changed in place: only what shows the failures updates, not everything that reads
-      // the status (a new status object would re-render the whole screen per verdict).
-      if (status.value && p.record.verdict !== 'PASS') status.value.lastFailures = [p.record, ...status.value.lastFailures].slice(0, 12)
+      if (p.record.verdict !== 'PASS') addFailure(p.record)
     })
     api.on('inspection:stats', (s) => {
       if (status.value) status.value.stats = s
@@ -92,6 +94,34 @@ export const useInspectionStore = defineStore('inspection', () => {
   function show(v: LatestVerdict): void {
     latest.value = v
     if (v.record.source === 'camera') stamp(frameTrace(Date.parse(v.record.time)), 'shown')
+  }
+
+  /**
+   * The last failures strip: changed in place (only what shows the failures updates, not
+   * everything that reads the status), and at most every FAILURES_EVERY_MS while failures
+   * flow: each change loads the new thumbnails by URL, and a line rejecting 20 parts a
+   * second would otherwise fetch and decode 20 images a second for a strip nobody reads at
+   * that pace. The newest failures are never lost, only shown up to that much later.
+   */
+  let failuresWaiting: InspectionRecord[] = []
+  let failuresTimer: ReturnType<typeof setTimeout> | null = null
+  let failuresShownAt = 0
+  function addFailure(record: InspectionRecord): void {
+    failuresWaiting.unshift(record)
+    if (failuresTimer) return
+    const flush = (): void => {
+      failuresTimer = null
+      failuresShownAt = Date.now()
+      const fresh = failuresWaiting
+      failuresWaiting = []
+      if (!status.value) return
+      // A status loaded meanwhile (stop, pause) may hold some of them already.
+      const seen = new Set<number>()
+      status.value.lastFailures = [...fresh, ...status.value.lastFailures].filter((r) => !seen.has(r.id) && seen.add(r.id)).slice(0, LAST_FAILURES)
+    }
+    const wait = failuresShownAt + FAILURES_EVERY_MS - Date.now()
+    if (wait <= 0) flush()
+    else failuresTimer = setTimeout(flush, wait)
   }
 
   /** An external trigger (HTTP, PLC) asks the screen for one frame; returns the unsubscribe. */
@@ -176,6 +206,7 @@ export const useInspectionStore = defineStore('inspection', () => {
   resetOnProjectSwitch(() => {
     latest.value = null
     nextLatest = null
+    failuresWaiting = []
     announcement.value = null
     incidents.value = []
     error.value = null
