@@ -63,8 +63,9 @@ describe('decode slots', () => {
     console.log(`[decode-slots] ${COUNT} decodes took ${decodeMs.toFixed(0)} ms; ${latencies.length} fs.stat calls meanwhile, worst ${worst.toFixed(1)} ms, first ${latencies[0]!.toFixed(1)} ms`)
     // Enough work for the measure to mean something.
     expect(decodeMs).toBeGreaterThan(300)
-    // Before the limit the first stat waited behind (almost) every queued decode: ~90 % of decodeMs.
-    expect(worst).toBeLessThan(0.15 * decodeMs)
+    // Before the limit the first stat waited behind (almost) every queued decode: 82-96 % of
+    // decodeMs in 3 runs. With it, 1-9 % in 6 runs (the rest is this busy 2-core machine's scheduling).
+    expect(worst).toBeLessThan(0.3 * decodeMs)
   })
 
   it('a worker thread shares the limit, and a worker that dies holding slots gives them back', async () => {
