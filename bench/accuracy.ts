@@ -47,6 +47,7 @@ try {
       `${preset.padEnd(5)} balanced accuracy ${t.balancedAccuracy.toFixed(3)}  defect recall ${t.defectRecall?.toFixed(3)}  accuracy ${t.accuracy.toFixed(3)}  ` +
         `per class ${t.perClass.map((p) => `${p.class} ${p.recall.toFixed(2)}`).join(', ')}  ${r.seconds.toFixed(1)} s, CPU ${r.cpuSeconds.toFixed(1)} s (range test ${r.outcome.seconds.lrFinder.toFixed(1)} s, ${r.outcome.history.length} epochs, best ${r.outcome.metrics?.bestEpoch})`
     )
+    console.log(`      epochs (val balanced accuracy / train loss): ${r.outcome.history.map((h) => `${h.epoch}: ${h.valBalancedAccuracy.toFixed(2)}/${h.trainLoss.toFixed(2)}`).join('  ')}`)
     if (r.outcome.recipe?.preset === 'auto') for (const c of r.outcome.recipe.choices) console.log(`      ${c.setting} = ${c.value}: ${c.why}`)
   }
 } finally {
