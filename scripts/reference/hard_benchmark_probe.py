@@ -59,6 +59,7 @@ p.add_argument('--init', default='', help='start from these weights (fc replaced
 p.add_argument('--freeze-bn', action='store_true')
 p.add_argument('--recipe', default='reference', help='reference (issue 14: AdamW one-cycle, balanced, whole image, flips) | seed (torchvision fine-tuning: SGD 0.001 m 0.9, StepLR 7/0.1, RandomResizedCrop 0.08-1, flip, +-15 deg, jitter 0.2, 1/count weights, stem frozen, best epoch by val accuracy + defect recall)')
 p.add_argument('--patience', type=int, default=0, help='early stopping on the monitored val score (0 = off; the seed preset uses 5)')
+p.add_argument('--init-style', default='torch', help="torch (PyTorch's default layer init) | torchvision (kaiming_normal fan_out for convolutions, as torchvision's resnet18 and the project's 'random' backbone)")
 p.add_argument('--classes', default='', help='comma-separated class folders (default: every folder of project/train, sorted)')
 args = p.parse_args()
 if args.recipe == 'seed':
@@ -114,6 +115,9 @@ class Net(nn.Module):
         x = F.adaptive_max_pool2d(x, 1) if args.pool == 'max' else F.adaptive_avg_pool2d(x, 1)
         return s.fc(torch.flatten(x, 1))
 model = Net(len(classes), args.width)
+if args.init_style == 'torchvision':
+    for m in model.modules():
+        if isinstance(m, nn.Conv2d): nn.init.kaiming_normal_(m.weight, mode='fan_out', nonlinearity='relu')
 n = len(Ytr); draws = args.draws or n
 steps_per_epoch = math.ceil(draws / args.batch); total = steps_per_epoch * args.epochs
 if args.recipe == 'seed':

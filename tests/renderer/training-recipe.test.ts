@@ -53,7 +53,6 @@ describe('"why this recipe" on the training screen', () => {
       ...planSeedRecipe().choices,
       ...planAutoRecipe({ images: 40, classCounts: [30, 1, 9], sizes: [[300, 200]], backbone: 'imagenet' }, base, 224).choices,
       ...planAutoRecipe({ images: 40, classCounts: [10, 9, 9], sizes: [[90, 60]], backbone: 'random' }, base, 224).choices,
-      ...planAutoRecipe({ images: 40, classCounts: [10, 9, 9], sizes: [[90, 60]], backbone: 'random', valClassCounts: [30, 3, 2] }, base, 224).choices,
       ...planAutoRecipe({ images: 40, classCounts: [10, 9, 9], sizes: [[90, 60]], backbone: 'file' }, base, 224).choices,
       ...chooseFromSweeps([]).choices,
       ...chooseFromSweeps([sweep('adamw', 0.9, 0.02, 0.002), sweep('sgd', 0.5, 0.3, 0.03)]).choices,

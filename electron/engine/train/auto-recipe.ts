@@ -42,8 +42,8 @@ export function backboneKind(id: string): DataProfile['backbone'] {
   return 'other'
 }
 
-/** The profile of the training split: counts, and the sides of up to 256 images (evenly spread); the val split's counts. */
-export async function dataProfile(train: TrainSample[], numClasses: number, backboneId: string, val: Array<{ label: number }> = []): Promise<DataProfile> {
+/** The profile of the training split: counts, and the sides of up to 256 images (evenly spread). */
+export async function dataProfile(train: TrainSample[], numClasses: number, backboneId: string): Promise<DataProfile> {
   const sizes: Array<[number, number]> = []
   const step = Math.max(1, Math.floor(train.length / 256))
   for (let i = 0; i < train.length && sizes.length < 256; i += step) {
@@ -60,13 +60,7 @@ export async function dataProfile(train: TrainSample[], numClasses: number, back
       // An image that does not decode is reported by the loader when training reaches it.
     }
   }
-  return {
-    images: train.length,
-    classCounts: classCounts(train.map((s) => s.label), numClasses),
-    sizes,
-    backbone: backboneKind(backboneId),
-    ...(val.length > 0 ? { valClassCounts: classCounts(val.map((s) => s.label), numClasses) } : {})
-  }
+  return { images: train.length, classCounts: classCounts(train.map((s) => s.label), numClasses), sizes, backbone: backboneKind(backboneId) }
 }
 
 /**

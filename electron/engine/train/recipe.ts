@@ -51,8 +51,6 @@ export interface DataProfile {
   sizes: Array<[number, number]>
   /** Where the starting weights come from. */
   backbone: 'imagenet' | 'random' | 'file' | 'other'
-  /** Images per class in the validation split, when known (how noisy its scores are). */
-  valClassCounts?: number[]
 }
 
 export interface RecipePlan {
@@ -68,17 +66,6 @@ export interface RecipePlan {
 export const BALANCED_SAMPLING_THRESHOLD = IMBALANCE_THRESHOLD
 /** Share of the epochs the auto recipe always runs before early stopping may end it. */
 export const MIN_EPOCHS_SHARE = 0.75
-
-/**
- * The standard error of a balanced accuracy measured on classes of these sizes, at its
- * largest (every recall 0.5): sqrt(Σ 0.25/n_k) / C. With 10 images in the smallest class it
- * is about 0.05: epochs closer than that are not told apart by validation.
- */
-export function balancedAccuracyNoise(counts: number[]): number {
-  const present = counts.filter((n) => n > 0)
-  if (present.length === 0) return 0
-  return Math.sqrt(present.reduce((a, n) => a + 0.25 / n, 0)) / present.length
-}
 
 /** Sweep length per candidate optimizer: ~1–2 epochs' worth on small sets. */
 export const LR_FINDER_STEPS = 12
@@ -163,19 +150,12 @@ export function planAutoRecipe(profile: DataProfile, base: TrainerConfig, maxSiz
   const patience = Math.max(4, Math.ceil(base.epochs / 3))
   // The one-cycle decay is where the run gains most: no stop before three quarters of it.
   const minEpochs = Math.ceil(MIN_EPOCHS_SHARE * base.epochs)
-  const noise = balancedAccuracyNoise(profile.valClassCounts ?? [])
-  config.earlyStopping = { patience, minDelta: 0, minEpochs, ...(noise > 0 ? { keepLaterWithin: Number(noise.toFixed(3)) } : {}) }
-  const smallest = Math.min(...(profile.valClassCounts ?? []).filter((n) => n > 0))
+  config.earlyStopping = { patience, minDelta: 0, minEpochs }
   choices.push({
     setting: 'earlyStopping',
     value: `balanced accuracy, patience ${patience}`,
-    why:
-      'The kept epoch is the one with the highest mean recall over the classes on validation (the good class and each defect class count the same), not the one that calls most parts good' +
-      (noise > 0
-        ? `, or a later one within ${noise.toFixed(3)} of it: that is the noise of a balanced accuracy on these validation images (the smallest class has ${smallest}), and with the rate decaying the later weights are the better estimate`
-        : '') +
-      `. Training does not stop before epoch ${minEpochs} (three quarters of the schedule), then after ${patience} epochs without a new best.`,
-    reason: noise > 0 ? { id: 'earlyStoppingNoise', params: { patience, minEpochs, within: Number(noise.toFixed(3)), smallest } } : { id: 'earlyStoppingBalanced', params: { patience, minEpochs } }
+    why: `The kept epoch is the one with the highest mean recall over the classes on validation (the good class and each defect class count the same), not the one that calls most parts good. Training does not stop before epoch ${minEpochs} (three quarters of the schedule), then after ${patience} epochs without a new best.`,
+    reason: { id: 'earlyStoppingBalanced', params: { patience, minEpochs } }
   })
 
   return {

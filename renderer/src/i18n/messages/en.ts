@@ -740,7 +740,6 @@ const en = {
         augmentSurface: 'Surfaces look the same turned and mirrored; no crop, no free rotation, so the image is resized once, exactly as inspection resizes it.',
         scheduleOneCycle: 'One-cycle: a warm-up over the first quarter to the peak rate the range test found, then a cosine decay to almost zero.',
         earlyStoppingBalanced: 'The kept epoch is the one with the highest mean recall over the classes on validation (the good class and each defect class count the same), not the one that calls most parts good. Training does not stop before epoch {minEpochs} (three quarters of the schedule), then after {patience} epochs without a new best.',
-        earlyStoppingNoise: 'The kept epoch is the one with the highest mean recall over the classes on validation (the good class and each defect class count the same), not the one that calls most parts good, or a later one within {within} of it: that is the noise of a balanced accuracy on these validation images (the smallest class has {smallest}), and with the rate decaying the later weights are the better estimate. Training does not stop before epoch {minEpochs} (three quarters of the schedule), then after {patience} epochs without a new best.',
         optimizerNoTest: 'The range test could not run; AdamW at 0.001.',
         optimizerLowest: 'In the learning-rate range test {optimizer} brought the loss lowest: {loss} from {from}.',
         optimizerLowestVs: 'In the learning-rate range test {optimizer} brought the loss lowest: {loss} from {from} ({other} reached {otherLoss}).',

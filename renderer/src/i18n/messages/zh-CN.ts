@@ -737,7 +737,6 @@ const zhCN: typeof en = {
         augmentSurface: '表面旋转和镜像后看起来一样；不裁剪、不任意旋转，因此图像只缩放一次，与检测时的缩放完全相同。',
         scheduleOneCycle: '单周期：前四分之一预热到范围测试找到的峰值学习率，然后余弦衰减到接近零。',
         earlyStoppingBalanced: '保留的轮次是验证集上各类别平均召回率最高的一轮（合格类别和每个缺陷类别同等计算），而不是把最多零件判为合格的一轮。第 {minEpochs} 轮之前（日程的四分之三）不会提前停止，之后连续 {patience} 轮没有新的最佳时停止。',
-        earlyStoppingNoise: '保留的轮次是验证集上各类别平均召回率最高的一轮（合格类别和每个缺陷类别同等计算），而不是把最多零件判为合格的一轮；若之后某一轮与它相差不超过 {within}，则保留更晚的那一轮：这是在这些验证图像上平衡准确率的噪声（最小的类别有 {smallest} 张），学习率不断下降时，更晚的权重是更好的估计。第 {minEpochs} 轮之前（日程的四分之三）不会提前停止，之后连续 {patience} 轮没有新的最佳时停止。',
         optimizerNoTest: '范围测试无法运行；使用 AdamW，学习率 0.001。',
         optimizerLowest: '在学习率范围测试中 {optimizer} 使损失降得最低：从 {from} 降到 {loss}。',
         optimizerLowestVs: '在学习率范围测试中 {optimizer} 使损失降得最低：从 {from} 降到 {loss}（{other} 为 {otherLoss}）。',
