@@ -3,7 +3,7 @@ import { flushPromises, mount } from '@vue/test-utils'
 import { createMemoryHistory, createRouter } from 'vue-router'
 import type { Component } from 'vue'
 import TrainView from '../../renderer/src/views/TrainView.vue'
-import type { AppStatus } from '../../shared/contract/index'
+import { DEFAULT_INSPECTION_SETTINGS, type AppStatus, type InspectionStatus } from '../../shared/contract/index'
 import { API_KEY, createApiClient } from '../../renderer/src/api/index'
 import { createFakeTransport, type FakeHandler, type FakeTransport } from '../../renderer/src/api/fake-transport'
 
@@ -64,4 +64,32 @@ export async function mountTrainView(handlers: Record<string, FakeHandler> = {},
 export function withTestRouter<G extends { plugins: unknown[] }>(global: G): G {
   const router = createRouter({ history: createMemoryHistory(), routes: [{ path: '/:p(.*)*', component: { template: '<div />' } }] })
   return { ...global, plugins: [...global.plugins, router] }
+}
+
+/**
+ * A view with a project open, mounted as the app shows it: under vue-router, on a fake
+ * transport (`handlers` add or override channels), after the status store has loaded.
+ */
+export async function mountWithProject(component: unknown, handlers: Record<string, FakeHandler> = {}, project = { path: '/p/line.dsproj', name: 'line' }) {
+  const { fake, global } = withFakeApi({ 'app:status': () => statusFixture({ project }), ...handlers })
+  const wrapper = mount(component as never, { global: withTestRouter(global), attachTo: document.body })
+  const { useAppStatusStore } = await import('../../renderer/src/stores/app-status')
+  await useAppStatusStore().load()
+  await flushPromises()
+  return { fake, wrapper }
+}
+
+/** An idle inspection status as 'inspection:status' returns it: classifier v3 (ok / scratch), no anomaly model. */
+export function inspectionStatusFixture(over: Partial<InspectionStatus> = {}): InspectionStatus {
+  return {
+    state: 'idle',
+    source: null,
+    stats: { inspected: 0, passed: 0, failed: 0, noVerdict: 0, failRate: 0, dropped: 0, fps: 0, latencyP50: 0, latencyP95: 0, watchdogRestarts: 0 },
+    models: { classifier: { version: 3, classes: ['ok', 'scratch'], goodClass: 'ok', threshold: 0.6, size: 224, fit: 'whole' }, anomaly: null },
+    settings: DEFAULT_INSPECTION_SETTINGS,
+    actor: 'anna',
+    triggerUrl: null,
+    lastFailures: [],
+    ...over
+  }
 }

@@ -1,25 +1,12 @@
-import { flushPromises, mount } from '@vue/test-utils'
+import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it } from 'vitest'
 import InspectView from '../../renderer/src/views/InspectView.vue'
 import HistoryView from '../../renderer/src/views/HistoryView.vue'
-import { useAppStatusStore } from '../../renderer/src/stores/app-status'
-import { DEFAULT_INSPECTION_SETTINGS, type InspectionRecord, type InspectionStatus } from '../../shared/contract/index'
-import { statusFixture, withFakeApi, withTestRouter } from './helpers'
+import type { InspectionRecord } from '../../shared/contract/index'
+import { inspectionStatusFixture, mountWithProject } from './helpers'
 
-const stats = { inspected: 0, passed: 0, failed: 0, noVerdict: 0, failRate: 0, dropped: 0, fps: 0, latencyP50: 0, latencyP95: 0, watchdogRestarts: 0 }
-function inspectionStatus(over: Partial<InspectionStatus> = {}): InspectionStatus {
-  return {
-    state: 'idle',
-    source: null,
-    stats,
-    models: { classifier: { version: 3, classes: ['ok', 'scratch'], goodClass: 'ok', threshold: 0.6, size: 224, fit: 'whole' }, anomaly: null },
-    settings: DEFAULT_INSPECTION_SETTINGS,
-    actor: 'anna',
-    triggerUrl: null,
-    lastFailures: [],
-    ...over
-  }
-}
+const inspectionStatus = inspectionStatusFixture
+const stats = inspectionStatusFixture().stats
 function record(over: Partial<InspectionRecord> = {}): InspectionRecord {
   return {
     id: 7, time: '2026-11-28T10:00:00.000Z', source: 'camera', file: null, partId: 'P-000007', actor: 'anna', modelVersion: 3,
@@ -27,15 +14,7 @@ function record(over: Partial<InspectionRecord> = {}): InspectionRecord {
     threshold: 0.6, region: null, latencyMs: 41, reason: null, imageKept: true, override: null, ...over
   }
 }
-const project = { path: '/p/line.dsproj', name: 'line' }
 
-async function mountWithProject(component: unknown, handlers: Record<string, (p: any) => unknown>) {
-  const { fake, global } = withFakeApi({ 'app:status': () => statusFixture({ project }), ...handlers })
-  const wrapper = mount(component as never, { global: withTestRouter(global), attachTo: document.body })
-  await useAppStatusStore().load()
-  await flushPromises()
-  return { fake, wrapper }
-}
 
 describe('Inspect screen', () => {
   it('shows the verdict, class and confidence the engine sent, the counters, and announces a model swap', async () => {

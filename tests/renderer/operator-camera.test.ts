@@ -1,11 +1,10 @@
-import { flushPromises, mount } from '@vue/test-utils'
+import { flushPromises } from '@vue/test-utils'
 import { describe, expect, it, vi } from 'vitest'
 import InspectView from '../../renderer/src/views/InspectView.vue'
 import OperatorView from '../../renderer/src/views/OperatorView.vue'
-import { useAppStatusStore } from '../../renderer/src/stores/app-status'
 import { useOperatorModeStore } from '../../renderer/src/stores/operator-mode'
 import { DEFAULT_INSPECTION_SETTINGS, type InspectionStatus } from '../../shared/contract/index'
-import { statusFixture, withFakeApi, withTestRouter } from './helpers'
+import { inspectionStatusFixture, mountWithProject } from './helpers'
 
 // happy-dom has no canvas stream: the Demo camera hands out a stand-in stream, and the test sees it started.
 const demo = vi.hoisted(() => ({ started: 0, restarted: 0 }))
@@ -24,34 +23,24 @@ vi.mock('../../renderer/src/components/inspection/demo-camera', async (importOri
 Object.defineProperty(HTMLMediaElement.prototype, 'srcObject', { configurable: true, get: () => null, set: () => undefined })
 
 const DEMO_ID = 'defect-studio-demo-camera'
-const stats = { inspected: 0, passed: 0, failed: 0, noVerdict: 0, failRate: 0, dropped: 0, fps: 0, latencyP50: 0, latencyP95: 0, watchdogRestarts: 0 }
+// A line with a good class that is not called "ok", on triggered inspection.
 function inspectionStatus(over: Partial<InspectionStatus> = {}): InspectionStatus {
-  return {
-    state: 'idle',
-    source: null,
-    stats,
+  return inspectionStatusFixture({
     models: { classifier: { version: 3, classes: ['free', 'scratch'], goodClass: 'free', threshold: 0.6, size: 64, fit: 'whole' }, anomaly: null },
     settings: { ...DEFAULT_INSPECTION_SETTINGS, triggerMode: 'trigger' },
-    actor: 'anna',
-    triggerUrl: null,
-    lastFailures: [],
     ...over
-  }
+  })
 }
 
 async function mountView(component: unknown) {
   const started: string[] = []
-  const { global } = withFakeApi({
-    'app:status': () => statusFixture({ project: { path: '/p/line.dsproj', name: 'line' } }),
+  const { wrapper } = await mountWithProject(component, {
     'inspection:status': () => inspectionStatus(),
     'inspection:start': (p: { source: string }) => {
       started.push(p.source)
       return inspectionStatus({ state: 'running', source: { kind: 'camera' } })
     }
   })
-  const wrapper = mount(component as never, { global: withTestRouter(global), attachTo: document.body })
-  await useAppStatusStore().load()
-  await flushPromises()
   return { wrapper, started }
 }
 
