@@ -66,6 +66,11 @@ export class Inspector {
   /** spinning: as Predictor's option (false: idle intra-op threads sleep instead of busy-waiting). */
   constructor(private readonly opts: { threads?: number; spinning?: boolean } = {}) {}
 
+  /** The session option for spinning, only when it was switched off (absent = onnxruntime's default). */
+  private spinning(): { spinning?: false } {
+    return this.opts.spinning === false ? { spinning: false } : {}
+  }
+
   has(key: string): boolean {
     return this.classifiers.has(key) || this.scorers.has(key)
   }
@@ -84,7 +89,7 @@ export class Inspector {
   loadAnomaly(key: string, bytes: AnomalyModelBytes): Promise<void> {
     let s = this.scorers.get(key)
     if (!s) {
-      s = createAnomalyScorer(bytes.onnx, bytes.size, { threads: this.opts.threads, ...(this.opts.spinning === false ? { spinning: false } : {}) }).then((scorer) => ({ scorer, size: bytes.size }))
+      s = createAnomalyScorer(bytes.onnx, bytes.size, { threads: this.opts.threads, ...this.spinning() }).then((scorer) => ({ scorer, size: bytes.size }))
       s.catch(() => this.scorers.delete(key))
       this.scorers.set(key, s)
     }
@@ -169,10 +174,10 @@ export class Inspector {
     if (bytes.weights) {
       const { weights, numClasses, width } = parseResnetWeights(bytes.weights, key)
       const int8Ranges = bytes.int8Ranges ? rangesFromJson(bytes.int8Ranges) : undefined
-      const predictor = await Predictor.create({ weights, numClasses, width, size: bytes.size, heatmap: true, threads: this.opts.threads, ...(this.opts.spinning === false ? { spinning: false } : {}), int8Ranges })
+      const predictor = await Predictor.create({ weights, numClasses, width, size: bytes.size, heatmap: true, threads: this.opts.threads, ...this.spinning(), int8Ranges })
       return { kind: 'predictor', predictor, size: bytes.size }
     }
-    const { session } = await createSession(bytes.onnx, { threads: this.opts.threads, ...(this.opts.spinning === false ? { spinning: false } : {}) })
+    const { session } = await createSession(bytes.onnx, { threads: this.opts.threads, ...this.spinning() })
     return { kind: 'onnx', session, size: bytes.size }
   }
 }

@@ -30,7 +30,16 @@ export interface StepSessionOptions {
   threads?: number
 }
 
+/**
+ * Run a full GC after a step only when it handed back at least this much: a full ResNet18's
+ * parameters and momenta are ~90 MB (electron/engine/train/README.md, Memory), a width-0.25
+ * model's a few MB, which V8's own collections keep up with.
+ */
+const COLLECT_AFTER_STEP_BYTES = 32 * 1024 * 1024
+
 export class StepSession {
+  private updatedBytesCache: number | undefined
+
   private constructor(
     private readonly step: TrainStepGraph,
     /** null while suspended (suspend()); the next run() opens it again. */
@@ -105,9 +114,17 @@ export class StepSession {
       if (!next) throw new Error(`train step: output for "${name}" missing`)
       this.feeds.set(name, next)
     }
-    // The previous step's tensors are garbage now: collect them before the next step's arrive.
-    collectGarbage()
+    // The previous step's tensors are garbage now: collect them before the next step's arrive,
+    // where they are big enough to matter (a full GC costs ~30 ms with the trainer's heap: a few
+    // per mille of a full-size step, most of a small model's).
+    if (this.updatedBytes() >= COLLECT_AFTER_STEP_BYTES) collectGarbage()
     return { loss: (out[step.outputs.loss]!.data as Float32Array)[0]!, logits: out[step.outputs.logits]!.data as Float32Array }
+  }
+
+  /** Bytes of the tensors one step hands back (parameters, optimizer state, BN buffers). */
+  private updatedBytes(): number {
+    this.updatedBytesCache ??= [...this.step.trainableNames, ...this.step.stateNames, ...this.step.bufferNames].reduce((sum, name) => sum + 4 * elementCount(this.step.shapes.get(name)!), 0)
+    return this.updatedBytesCache
   }
 
   private stepInputs(b: Batch, lr: number, globalStep: number, classWeights: Float32Array): Record<string, ort.Tensor> {
@@ -148,10 +165,6 @@ export class StepSession {
 }
 
 /**
- * No pre-planned memory pattern: peak RSS of the step −35 % at the same CPU time; no thread
- * spinning between kernels (electron/engine/train/README.md).
- */
-/**
  * The step graph's gradient forms for a provider. CPU runs: blocked conv kernels with
  * in-graph filter reorders (onnx/nchwc.ts) and MaxPool Indices. GPU providers: plain convs,
  * and MaxPool's backward without Indices (onnxruntime's WebGPU provider cannot run them;
@@ -161,6 +174,10 @@ export async function stepGradientOptions(provider: ProviderRequest): Promise<Pa
   return runsOnCpu(provider) ? { nchwcBlock: await detectNchwcBlock() } : { nchwcBlock: 0, maxPoolGrad: 'window-mask' }
 }
 
+/**
+ * No pre-planned memory pattern: peak RSS of the step −35 % at the same CPU time; no thread
+ * spinning between kernels (electron/engine/train/README.md).
+ */
 function openStepSession(model: Uint8Array, opts: StepSessionOptions): Promise<{ session: ort.InferenceSession; provider: ExecutionProviderName }> {
   return createSession(model, { provider: opts.provider ?? 'auto', threads: opts.threads, memoryPattern: false, spinning: false })
 }
