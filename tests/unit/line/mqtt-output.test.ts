@@ -101,7 +101,11 @@ describe.each(kinds)('MQTT output (%s broker)', (kind) => {
     // A persistent subscriber (the line's consumer): its session survives the broker restart.
     const consumer = await subscriber(b.url, TOPICS.verdictTopic, { clientId: `consumer-${kind}`, persistent: true })
     const file = await historyFile()
-    const first = output(file, b.url)
+    // The app reaches the broker through a cable the test can keep unplugged (below).
+    const cable = new TcpCutter({ host: '127.0.0.1', port: b.port })
+    await cable.start()
+    cleanup.push(() => cable.stop())
+    const first = output(file, `mqtt://127.0.0.1:${cable.port}`)
     for (let i = 1; i <= 20; i++) first.out.enqueue(body(i))
     await first.out.drained()
     await waitFor(() => consumer.messages.length >= 20, 'the first 20')
@@ -112,7 +116,13 @@ describe.each(kinds)('MQTT output (%s broker)', (kind) => {
     for (let i = 21; i <= 40; i++) first.out.enqueue(body(i))
     expect(first.out.counters().pending).toBe(20)
     expect(first.out.status().light).not.toBe('green')
+    // As in step 2: the consumer back first. aedes hands a just-reconnected persistent
+    // subscriber a live message before the ones it queued while it was away (seen: 22
+    // before 21), so the app's cable is plugged in only once the consumer is connected.
+    cable.unplugged = true
     await b.start()
+    await waitFor(() => consumer.client.connected, 'the consumer to reconnect after the broker restart')
+    cable.unplugged = false
     await first.out.drained()
 
     // 2. Broker away and the app restarted meanwhile: the outbox is on disk.

@@ -9,11 +9,17 @@ export class TcpCutter {
   private readonly sockets = new Set<Socket>()
   port = 0
   cuts = 0
+  /** While true, every new connection is closed at once: the cable stays unplugged. */
+  unplugged = false
 
   constructor(private readonly target: { host: string; port: number }) {}
 
   async start(): Promise<number> {
     const server = createServer((client) => {
+      if (this.unplugged) {
+        client.destroy()
+        return
+      }
       const upstream = connect(this.target.port, this.target.host)
       this.sockets.add(client).add(upstream)
       const drop = (): void => {
