@@ -38,6 +38,31 @@ export { shorterSideTo } from '../../shared/imaging/input-plan'
 export const IMAGENET_MEAN = [0.485, 0.456, 0.406] as const
 export const IMAGENET_STD = [0.229, 0.224, 0.225] as const
 
+/**
+ * One-channel models (a grey stem, chosen by the auto recipe for all-grey projects:
+ * docs/accuracy.md "The one-channel stem") read one plane normalised with one mean and std:
+ * ImageNet's three statistics averaged ((0.485 + 0.456 + 0.406) / 3, (0.229 + 0.224 + 0.225) / 3),
+ * so a grey image lands in the same range as on a three-channel model, and the same figures
+ * the PyTorch reference of the hard benchmark uses for its grey input
+ * (scripts/reference/hard_benchmark_probe.py).
+ */
+export const GREY_MEAN = 0.449
+export const GREY_STD = 0.226
+
+/**
+ * The grey value of an 8-bit RGB pixel for a one-channel model: PIL's convert('L')
+ * (ITU-R 601-2 luma in 16-bit fixed point, rounded), so R = G = B gives that value exactly.
+ * Colour images and camera frames are resized in RGB first (the same resize for every
+ * model) and turned grey after it, pixel by pixel: training (augment-exact.ts), files and
+ * prepared camera frames all take this one path.
+ */
+export function lumaOf(r: number, g: number, b: number): number {
+  return (r * 19595 + g * 38470 + b * 7471 + 0x8000) >> 16
+}
+
+/** The input channels a model reads (engine/models/resnet.ts InputChannels). */
+export type Channels = 1 | 3
+
 export type Fit = 'crop' | 'whole'
 export interface Roi {
   x: number
@@ -49,6 +74,8 @@ export interface PreprocessOptions {
   size: number
   fit: Fit
   roi?: Roi
+  /** 3 (default): [3, S, S] ImageNet-normalised; 1: [1, S, S], luma (lumaOf) normalised with GREY_MEAN / GREY_STD. */
+  channels?: Channels
 }
 
 /** The rectangle of the original (upright) image that the S×S network input shows. */
@@ -94,7 +121,7 @@ export async function decodeRgb(input: string | Buffer): Promise<RgbImage> {
   }
 }
 
-/** Preprocess one image into an ImageNet-normalised [3,S,S] tensor (see the mapping above). */
+/** Preprocess one image into an ImageNet-normalised [3,S,S] tensor (see the mapping above), or a grey [1,S,S] one (`channels` 1). */
 export async function preprocessImage(
   input: string | Buffer,
   opts: PreprocessOptions
@@ -106,7 +133,7 @@ export async function preprocessImage(
 /** Same as preprocessImage, on already decoded pixels (camera frames, cached decodes). */
 export function preprocessRgb(img: RgbImage, opts: PreprocessOptions, label = 'image'): { tensor: Float32Array; region: InputRegion } {
   const plan = planOrThrow(img.width, img.height, opts, label)
-  return { tensor: finishInput(prepareInput(img, plan), plan, opts.size), region: plan.region }
+  return { tensor: finishInput(prepareInput(img, plan), plan, opts.size, opts.channels ?? 3), region: plan.region }
 }
 
 /**
@@ -119,7 +146,7 @@ export function preprocessPrepared(prepared: RgbImage, frame: { width: number; h
   if (prepared.width !== plan.resizeW || prepared.height !== plan.resizeH) {
     throw new PreprocessError(label, `the frame was prepared at ${prepared.width}×${prepared.height}; this model (${opts.size} px, ${opts.fit}) needs ${plan.resizeW}×${plan.resizeH}. It is inspected again once the screen knows the new model.`)
   }
-  return { tensor: finishInput(prepared, plan, opts.size), region: plan.region }
+  return { tensor: finishInput(prepared, plan, opts.size, opts.channels ?? 3), region: plan.region }
 }
 
 function planOrThrow(width: number, height: number, opts: PreprocessOptions, label: string): InputPlan {
@@ -131,11 +158,11 @@ function planOrThrow(width: number, height: number, opts: PreprocessOptions, lab
   }
 }
 
-/** The second stage: centre crop ('crop' fit) and normalise. */
-function finishInput(resized: RgbImage, plan: InputPlan, S: number): Float32Array {
+/** The second stage: centre crop ('crop' fit) and normalise (RGB planes, or one grey plane). */
+function finishInput(resized: RgbImage, plan: InputPlan, S: number, channels: Channels): Float32Array {
   const rgb = (resized.channels ?? 3) === 3 ? resized : { data: toRgb(resized), width: resized.width, height: resized.height }
   const out = plan.resizeW === S && plan.resizeH === S ? rgb : cropRgb(rgb, plan.left, plan.top, S, S)
-  return toNormalisedChw(out)
+  return channels === 1 ? toNormalisedGrey(out) : toNormalisedChw(out)
 }
 
 /** A rectangle of the image, with the image's channels. */
@@ -155,6 +182,23 @@ const NORMALISED = (() => {
   for (let c = 0; c < 3; c++) for (let v = 0; v < 256; v++) lut[c * 256 + v] = (v / 255 - IMAGENET_MEAN[c]!) / IMAGENET_STD[c]!
   return lut
 })()
+
+/** (v / 255 - GREY_MEAN) / GREY_STD for each 8-bit grey value v: [256]. */
+const NORMALISED_GREY = (() => {
+  const lut = new Float64Array(256)
+  for (let v = 0; v < 256; v++) lut[v] = (v / 255 - GREY_MEAN) / GREY_STD
+  return lut
+})()
+
+/** HWC uint8 RGB -> [1, H, W] float32: luma (lumaOf), /255, then (x - GREY_MEAN) / GREY_STD. */
+function toNormalisedGrey(img: RgbImage): Float32Array {
+  const n = img.width * img.height
+  // tensor: [1, S, S] float32, grey-normalised
+  const out = new Float32Array(n)
+  const d = img.data
+  for (let i = 0, p = 0; i < n; i++, p += 3) out[i] = NORMALISED_GREY[lumaOf(d[p]!, d[p + 1]!, d[p + 2]!)]!
+  return out
+}
 
 /** HWC uint8 RGB -> CHW float32, /255 then (x - mean) / std. */
 function toNormalisedChw(img: RgbImage): Float32Array {

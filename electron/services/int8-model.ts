@@ -57,7 +57,7 @@ function spread<T>(items: T[], count: number): T[] {
 }
 
 async function stack(set: PreprocessedSet): Promise<Float32Array> {
-  const plane = 3 * set.size * set.size
+  const plane = set.channels * set.size * set.size
   const out = new Float32Array(set.samples.length * plane)
   for (let i = 0; i < set.samples.length; i++) out.set(await set.tensor(i), i * plane)
   return out
@@ -71,7 +71,7 @@ export async function quantiseClassifier(store: ProjectStore, opts: { version?: 
   const model = classifierVersion(store, opts.version)
   const weightsBytes = store.models.weights(model.version)
   if (!weightsBytes) throw new Int8RefusedError(null, `Model version ${model.version} has no trained weights (an ONNX-only import); INT8 is built from the weights, so it cannot run in INT8.`, 'no-weights')
-  const { weights, numClasses, width } = parseResnetWeights(weightsBytes, `model v${model.version}`)
+  const { weights, numClasses, width, inputChannels } = parseResnetWeights(weightsBytes, `model v${model.version}`)
   const size = Number(model.config.size ?? 224)
   const fit: Fit = model.config.fit === 'crop' ? 'crop' : 'whole'
   const data = projectDataset(store)
@@ -83,13 +83,13 @@ export async function quantiseClassifier(store: ProjectStore, opts: { version?: 
   const val = data.val.map(relabel).filter((s): s is EvalSample => s !== null)
   if (val.length === 0) throw new Int8RefusedError(null, `INT8 needs labelled validation images of the model's classes (${model.classes.join(', ')}) to check its accuracy against fp32; this project has none. INT8 is not used.`, 'no-validation')
   const calibrationSamples = spread(data.train.length > 0 ? data.train : data.val, INT8_CALIBRATION_IMAGES)
-  const calibration = await stack(new PreprocessedSet(calibrationSamples, size, fit))
+  const calibration = await stack(new PreprocessedSet(calibrationSamples, size, fit, inputChannels))
   const { ranges } = await buildResnet18Int8({ weights, numClasses, width, size, calibration, threads: opts.threads })
 
-  const valSet = new PreprocessedSet(val, size, fit)
+  const valSet = new PreprocessedSet(val, size, fit, inputChannels)
   const logitsOf = async (predictor: Predictor): Promise<Float32Array> => {
     const out = new Float32Array(val.length * numClasses)
-    const plane = 3 * size * size
+    const plane = inputChannels * size * size
     try {
       for (let start = 0; start < val.length; start += 16) {
         const n = Math.min(16, val.length - start)

@@ -57,11 +57,11 @@ export interface PredictOptions {
   onProgress?: (done: number, total: number) => void
 }
 
-/** Input size and fit mode the version was trained with (its config). */
-export function inputOf(model: Pick<ModelVersion, 'config'>): { size: number; fit: 'crop' | 'whole' } {
+/** Input size, fit mode and input channels the version was trained with (its config; no inputChannels: RGB, as before the one-channel stem). */
+export function inputOf(model: Pick<ModelVersion, 'config'>): { size: number; fit: 'crop' | 'whole'; channels: 1 | 3 } {
   const c = model.config
   const size = [c.size, c.inputSize, c.imageSize].find((v): v is number => typeof v === 'number' && Number.isFinite(v) && v > 0) ?? DEFAULT_SIZE
-  return { size, fit: c.fit === 'crop' ? 'crop' : 'whole' }
+  return { size, fit: c.fit === 'crop' ? 'crop' : 'whole', channels: c.inputChannels === 1 ? 1 : 3 }
 }
 
 /**
@@ -80,7 +80,7 @@ export async function computePredictions(
   const todo = store.predictions.missing(version, imageIds)
   const failed: Array<{ imageId: number; reason: string }> = []
   if (todo.length === 0) return { predicted: 0, failed }
-  const { size, fit } = inputOf(model)
+  const { size, fit, channels } = inputOf(model)
   const runner = await (opts.runner ?? inProcessClassifierRunner)(store.models.onnx(version), { key: `suggest:${version}`, threads: opts.threads })
   const batchSize = Math.max(1, opts.batchSize ?? 16)
   let batched = true
@@ -91,7 +91,7 @@ export async function computePredictions(
       const inputs: Array<{ imageId: number; tensor: Float32Array }> = []
       for (const imageId of ids) {
         try {
-          const { tensor } = await preprocessImage(store.images.bytes(imageId).bytes, { size, fit })
+          const { tensor } = await preprocessImage(store.images.bytes(imageId).bytes, { size, fit, channels })
           inputs.push({ imageId, tensor })
         } catch (error) {
           failed.push({ imageId, reason: error instanceof Error ? error.message : String(error) })
@@ -136,8 +136,9 @@ async function runOneByOne(runner: ClassifierRunner, inputs: Array<{ tensor: Flo
 /** Probabilities per image for one batch. */
 async function runBatch(runner: ClassifierRunner, tensors: Float32Array[], size: number): Promise<number[][]> {
   if (tensors.length === 0) return []
-  const per = 3 * size * size
-  // x: [N, 3, S, S] float32, ImageNet-normalised
+  // Each tensor is [C, S, S] for the model's input channels (inputOf).
+  const per = tensors[0]!.length
+  // x: [N, C, S, S] float32
   const x = new Float32Array(tensors.length * per)
   tensors.forEach((t, i) => x.set(t, i * per))
   const { probabilities, classes } = await runner.run(x, tensors.length, size)

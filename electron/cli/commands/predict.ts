@@ -62,16 +62,17 @@ export const predictCommand: CliCommand = {
         const chunk = images.slice(start, start + batch)
         const pre = await Promise.all(
           chunk.map((image) =>
-            preprocessImage(resolve(image), { size, fit: fit as Fit }).then(
+            preprocessImage(resolve(image), { size, fit: fit as Fit, channels: predictor.channels }).then(
               (p) => ({ image, tensor: p.tensor }),
               (error: Error) => ({ image, error: error.message })
             )
           )
         )
         const ok = pre.filter((p): p is { image: string; tensor: Float32Array } => 'tensor' in p)
-        // input: [n, 3, S, S] float32
-        const input = new Float32Array(ok.length * 3 * size * size)
-        ok.forEach((p, i) => input.set(p.tensor, i * 3 * size * size))
+        // input: [n, C, S, S] float32 (C: the weights' input channels, 3 or 1)
+        const plane = predictor.channels * size * size
+        const input = new Float32Array(ok.length * plane)
+        ok.forEach((p, i) => input.set(p.tensor, i * plane))
         const out = ok.length > 0 ? await predictor.runBatch(input, ok.length) : null
         for (const p of pre) {
           if ('error' in p) {

@@ -1,14 +1,15 @@
 import * as ort from 'onnxruntime-node'
 import type { InferenceSession } from './sessions'
+import { sessionInputChannels } from './input-channels'
 
 /**
  * One batch through a classifier ONNX model with baked weights (ResNet18 inference graph:
- * input [N, 3, S, S] -> 'logits' [N, C], optionally 'probabilities' [N, C]). Returns the
+ * input [N, 3, S, S], or [N, 1, S, S] with a one-channel stem -> 'logits' [N, C], optionally 'probabilities' [N, C]). Returns the
  * probabilities, softmaxed here when the model only outputs logits.
  */
 export async function runClassifierBatch(session: InferenceSession, x: Float32Array, n: number, size: number): Promise<{ probabilities: Float32Array; classes: number }> {
-  // x: [n, 3, size, size] float32, ImageNet-normalised
-  const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, [n, 3, size, size]) })
+  // x: [n, C, size, size] float32, C = the model's input channels (sessionInputChannels; the caller preprocesses for it)
+  const out = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', x, [n, sessionInputChannels(session), size, size]) })
   const probOut = out.probabilities
   // Copied: ORT's output buffers may not be transferable between threads.
   const raw = ((probOut ?? out[session.outputNames[0]!]!).data as Float32Array).slice()

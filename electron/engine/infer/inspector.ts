@@ -8,6 +8,7 @@ import type { Heatmap } from './heatmap'
 import { rangesFromJson } from './int8'
 import { Predictor } from './predictor'
 import { createSession, type InferenceSession } from './sessions'
+import { sessionInputChannels } from './input-channels'
 
 /**
  * The live inspection engine: the models of one inspection session (a classifier, an
@@ -119,11 +120,13 @@ export class Inspector {
         if (r!.heatmap) out.heatmap = shrinkHeatmap(r!.heatmap)
       } else {
         const S = classifier.size
-        const spec = { size: S, fit: req.classifier.fit, roi }
-        const { tensor } = frame ? preprocessPrepared(pixels, frame, spec) : preprocessRgb(pixels, spec)
-        // input: [1, 3, S, S] float32, ImageNet-normalised
         const session = classifier.session
-        const result = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', tensor, [1, 3, S, S]) })
+        // A one-channel model (its input [N, 1, S, S]) gets the grey plane of the same RGB pixels.
+        const channels = sessionInputChannels(session)
+        const spec = { size: S, fit: req.classifier.fit, roi, channels }
+        const { tensor } = frame ? preprocessPrepared(pixels, frame, spec) : preprocessRgb(pixels, spec)
+        // input: [1, C, S, S] float32, ImageNet-normalised (C 3) or grey-normalised (C 1)
+        const result = await session.run({ [session.inputNames[0]!]: new ort.Tensor('float32', tensor, [1, channels, S, S]) })
         out.probabilities = result.probabilities ? Array.from(result.probabilities.data as Float32Array) : softmax(Array.from(result[session.outputNames[0]!]!.data as Float32Array))
       }
     }

@@ -1,5 +1,5 @@
 import * as ort from 'onnxruntime-node'
-import { checkResnetWeights, resnet18Net } from '../models/resnet'
+import { checkResnetWeights, inputChannelsOf, resnet18Net } from '../models/resnet'
 import type { BatchNormLayer, ConvLayer, Net } from '../nn/ir'
 import { OnnxGraph } from '../onnx/graph'
 import type { TensorMap } from '../tensor'
@@ -78,8 +78,8 @@ export function activationParams([min, max]: [number, number]): { scale: number;
  */
 function emitNetwork(net: Net, weights: TensorMap, o: Int8ModelOptions, ranges?: ActivationRanges): { bytes: Uint8Array; points: string[] } {
   const g = new OnnxGraph(ranges ? 'resnet18_int8' : 'resnet18_calibration')
-  const [, , h, w] = net.shapeOf(net.inputValue)
-  g.input(net.inputValue, 'float32', ['N', 3, h!, w!])
+  const [, c, h, w] = net.shapeOf(net.inputValue)
+  g.input(net.inputValue, 'float32', ['N', c!, h!, w!])
   const producer = new Map(net.layers.map((l) => [l.output, l]))
   const consumers = new Map<string, string[]>()
   for (const l of net.layers) for (const i of l.inputs) consumers.set(i, [...(consumers.get(i) ?? []), l.op])
@@ -188,18 +188,21 @@ function emitNetwork(net: Net, weights: TensorMap, o: Int8ModelOptions, ranges?:
   return { bytes: g.toBytes({ doc: `torchvision resnet18, width ${o.width ?? 1}, ${o.numClasses} classes, ${ranges ? 'INT8 (QDQ)' : 'calibration'}` }), points }
 }
 
+/** The network for these weights: a one-channel stem when their conv1 reads one channel. */
 function netFor(o: Int8ModelOptions): Net {
-  checkResnetWeights(o, o.weights)
-  return resnet18Net({ numClasses: o.numClasses, width: o.width, batch: 1, height: o.size })
+  const inputChannels = inputChannelsOf(o.weights)
+  checkResnetWeights({ ...o, inputChannels }, o.weights)
+  return resnet18Net({ numClasses: o.numClasses, width: o.width, inputChannels, batch: 1, height: o.size })
 }
 
 /**
- * Calibrate on preprocessed images ([count, 3, S, S] float32, the inspection transform) in
+ * Calibrate on preprocessed images ([count, C, S, S] float32, the inspection transform; C = the weights' input channels) in
  * batches, then build the INT8 model. Returns the ONNX bytes and the ranges used.
  */
 export async function buildResnet18Int8(o: Int8ModelOptions & { calibration: Float32Array; threads?: number; batch?: number }): Promise<{ model: Uint8Array; ranges: ActivationRanges }> {
   const net = netFor(o)
-  const per = 3 * o.size * o.size
+  const channels = net.shapeOf(net.inputValue)[1]!
+  const per = channels * o.size * o.size
   const count = o.calibration.length / per
   if (!Number.isInteger(count) || count < 1) throw new Error(`Calibration needs at least one ${o.size}×${o.size} image; got ${o.calibration.length} values.`)
   const { bytes, points } = emitNetwork(net, o.weights, o)
@@ -209,7 +212,7 @@ export async function buildResnet18Int8(o: Int8ModelOptions & { calibration: Flo
   try {
     for (let start = 0; start < count; start += batch) {
       const n = Math.min(batch, count - start)
-      const out = await session.run({ [net.inputValue]: new ort.Tensor('float32', o.calibration.subarray(start * per, (start + n) * per), [n, 3, o.size, o.size]) })
+      const out = await session.run({ [net.inputValue]: new ort.Tensor('float32', o.calibration.subarray(start * per, (start + n) * per), [n, channels, o.size, o.size]) })
       points.forEach((p, i) => {
         const data = out[`calib_${i}`]!.data as Float32Array
         let [lo, hi] = ranges.get(p) ?? [Infinity, -Infinity]

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node'
 import { decodeRgb, preprocessPrepared, preprocessRgb, type Fit, type InputRegion, type RgbImage, type Roi } from '../../imaging/preprocess'
-import { buildResnet18Inference } from '../models/resnet'
+import { buildResnet18Inference, inputChannelsOf, type InputChannels } from '../models/resnet'
 import type { TensorMap } from '../tensor'
 import { buildResnet18Int8FromRanges, type ActivationRanges } from './int8'
 import { camToImageHeatmap, classActivationMap, normaliseCam, type Heatmap } from './heatmap'
@@ -60,6 +60,8 @@ export class Predictor {
     private readonly threads: number | undefined,
     readonly numClasses: number,
     readonly size: number,
+    /** Image channels the model reads (3, or 1 for a one-channel stem): the weights' conv1 says. */
+    readonly channels: InputChannels,
     private providerInUse: ExecutionProviderName,
     private reason: string,
     // fc: [C, F] float32 and [C]; used for CAM
@@ -93,17 +95,19 @@ export class Predictor {
     const { session, provider, reason } = await createSession(model, { provider: opts.int8Ranges ? 'cpu' : opts.provider, threads: opts.threads, ...(opts.spinning === false ? { spinning: false } : {}) })
     const fc = opts.weights.get('fc.weight')!
     const bias = opts.weights.get('fc.bias')!
-    return new Predictor(session, provider === 'cpu' ? null : model, opts.threads, opts.numClasses, opts.size, provider, reason, fc.data, bias.data, opts.heatmap === true)
+    return new Predictor(session, provider === 'cpu' ? null : model, opts.threads, opts.numClasses, opts.size, inputChannelsOf(opts.weights), provider, reason, fc.data, bias.data, opts.heatmap === true)
   }
 
   /**
-   * Run a batch. input: [N, 3, S, S] float32, ImageNet-normalised. Returns logits and
+   * Run a batch. input: [N, C, S, S] float32, C = `channels` (3: ImageNet-normalised; 1: grey,
+   * imaging/preprocess.ts). Returns logits and
    * probabilities [N, C], and layer4 [N, F, S/32, S/32] when built with heatmap.
    */
   async runBatch(input: Float32Array, n: number): Promise<{ logits: Float32Array; probabilities: Float32Array; layer4?: { data: Float32Array; dims: number[] } }> {
     const S = this.size
-    if (input.length !== n * 3 * S * S) throw new Error(`Predictor.runBatch: input has ${input.length} values, expected ${n}×3×${S}×${S}.`)
-    const feeds = { input: new ort.Tensor('float32', input, [n, 3, S, S]) }
+    const C = this.channels
+    if (input.length !== n * C * S * S) throw new Error(`Predictor.runBatch: input has ${input.length} values, expected ${n}×${C}×${S}×${S}.`)
+    const feeds = { input: new ort.Tensor('float32', input, [n, C, S, S]) }
     let out: ort.InferenceSession.OnnxValueMapType
     try {
       out = await this.session.run(feeds)
@@ -160,14 +164,15 @@ export class Predictor {
     const S = this.size
     const wantHeatmap = opts.heatmap === true
     if (wantHeatmap && !this.hasHeatmap) throw new Error('This predictor was created without heatmap output; create it with heatmap: true.')
-    const spec = { size: S, fit: opts.fit, roi: opts.roi }
+    const spec = { size: S, fit: opts.fit, roi: opts.roi, channels: this.channels }
     const frame = opts.preparedFrom
     const pre = images.map((img, i) =>
       frame ? { ...preprocessPrepared(img, frame, spec, labels[i]), width: frame.width, height: frame.height } : { ...preprocessRgb(img, spec, labels[i] ?? 'image'), width: img.width, height: img.height }
     )
-    // batch: [n, 3, S, S] float32
-    const batch = new Float32Array(images.length * 3 * S * S)
-    pre.forEach((p, i) => batch.set(p.tensor, i * 3 * S * S))
+    // batch: [n, C, S, S] float32
+    const plane = this.channels * S * S
+    const batch = new Float32Array(images.length * plane)
+    pre.forEach((p, i) => batch.set(p.tensor, i * plane))
     const out = await this.runBatch(batch, images.length)
     return pre.map((p, i) => {
       const prediction = this.toPrediction(out.logits, out.probabilities, i)

@@ -15,6 +15,20 @@ export interface ResnetOptions {
   numClasses: number
   /** Channel multiplier; 1 = torchvision's resnet18. */
   width?: number
+  /**
+   * Channels of the input image: 3 (RGB, torchvision's model, the default) or 1 (one grey
+   * plane: conv1 reads a single channel; the auto recipe's choice for all-grey projects,
+   * docs/accuracy.md "The one-channel stem").
+   */
+  inputChannels?: InputChannels
+}
+
+/** Image channels a model reads: 3 (RGB, ImageNet-normalised) or 1 (grey, imaging/preprocess.ts GREY_MEAN/GREY_STD). */
+export type InputChannels = 1 | 3
+
+/** The input channels weights were made for: conv1.weight [out, in, 7, 7]'s `in` (1 or 3; anything else is refused by the shape checks). */
+export function inputChannelsOf(weights: TensorMap): InputChannels {
+  return weights.get('conv1.weight')?.shape[1] === 1 ? 1 : 3
 }
 
 export class ResnetOptionsError extends Error {
@@ -37,14 +51,15 @@ export function resnetBaseChannels(width = 1): number {
   return Math.max(1, Math.round(64 * width))
 }
 
-/** Build the network in the layer IR for input [batch, 3, height, widthPx]. */
+/** Build the network in the layer IR for input [batch, inputChannels (3), height, widthPx]. */
 export function resnet18Net(o: ResnetOptions & { batch: number; height: number; widthPx?: number; inputName?: string }): Net {
   if (!Number.isInteger(o.numClasses) || o.numClasses < 1) throw new ResnetOptionsError(`numClasses must be a positive integer, got ${o.numClasses}.`)
   const widthPx = o.widthPx ?? o.height
   if (o.height < 32 || widthPx < 32) throw new ResnetOptionsError(`ResNet18 needs images of at least 32x32 pixels (it downsamples 32x), got ${widthPx}x${o.height}.`)
   const net = new Net()
+  if (o.inputChannels !== undefined && o.inputChannels !== 1 && o.inputChannels !== 3) throw new ResnetOptionsError(`inputChannels must be 1 or 3, got ${String(o.inputChannels)}.`)
   const base = resnetBaseChannels(o.width)
-  let x = net.input(o.inputName ?? 'input', [o.batch, 3, o.height, widthPx])
+  let x = net.input(o.inputName ?? 'input', [o.batch, o.inputChannels ?? 3, o.height, widthPx])
   x = net.conv(x, 'conv1', { outChannels: base, kernel: 7, stride: 2, pad: 3 })
   x = net.batchNorm(x, 'bn1')
   x = net.relu(x, 'relu')
@@ -138,18 +153,20 @@ export interface ResnetInferenceOptions extends ResnetOptions {
 
 /**
  * An inference model with the weights baked in as initializers (so ORT can fuse Conv+BN and
- * prepack weights). Input 'input' [N, 3, H, W] float32, ImageNet-normalised; outputs
+ * prepack weights). Input 'input' [N, 3, H, W] float32, ImageNet-normalised ([N, 1, H, W],
+ * grey-normalised, when the weights' conv1 reads one channel); outputs
  * 'logits' [N, C] and optionally 'probabilities' [N, C] (softmax), 'layer2'/'layer3'/'layer4'
  * feature maps [N, 128w, H/8, W/8] / [N, 256w, H/16, W/16] / [N, 512w, H/32, W/32].
  */
 export function buildResnet18Inference(opts: ResnetInferenceOptions): Uint8Array {
   const batch = opts.batch === 'dynamic' ? 1 : opts.batch
   const n: Dim = opts.batch === 'dynamic' ? 'N' : opts.batch
-  const net = resnet18Net({ numClasses: opts.numClasses, width: opts.width, batch, height: opts.height, widthPx: opts.width_px })
-  const specs = checkResnetWeights(opts, opts.weights)
+  const inputChannels = opts.inputChannels ?? inputChannelsOf(opts.weights)
+  const net = resnet18Net({ numClasses: opts.numClasses, width: opts.width, inputChannels, batch, height: opts.height, widthPx: opts.width_px })
+  const specs = checkResnetWeights({ ...opts, inputChannels }, opts.weights)
   const g = new OnnxGraph('resnet18')
   const [, , h, w] = net.shapeOf(net.inputValue)
-  g.input(net.inputValue, 'float32', [n, 3, h!, w!])
+  g.input(net.inputValue, 'float32', [n, inputChannels, h!, w!])
   for (const { name, shape } of specs) g.initializer(name, { dtype: 'float32', shape, data: opts.weights.get(name)!.data })
   emitForward(g, net)
   g.output(net.outputValue, 'logits', 'float32', [n, opts.numClasses])
@@ -159,7 +176,7 @@ export function buildResnet18Inference(opts: ResnetInferenceOptions): Uint8Array
     const value = net.marks.get(tag)!
     g.output(value, tag, 'float32', [n, ...net.shapeOf(value).slice(1)])
   }
-  return g.toBytes({ doc: `torchvision resnet18, width ${opts.width ?? 1}, ${opts.numClasses} classes` })
+  return g.toBytes({ doc: `torchvision resnet18, width ${opts.width ?? 1}, ${opts.numClasses} classes${inputChannels === 1 ? ', 1 input channel' : ''}` })
 }
 
 /** mulberry32 with Box–Muller normals: small, fast and deterministic across platforms. */

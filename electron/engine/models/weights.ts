@@ -1,6 +1,6 @@
 import { MAX_WEIGHTS_BYTES, ReadLimitError, readRegularFile } from './read-limited'
 import type { TensorMap } from '../tensor'
-import { resnet18ParamShapes } from './resnet'
+import { resnet18ParamShapes, type InputChannels } from './resnet'
 import { readSafetensorsWithMetadata, SafetensorsError } from './safetensors'
 
 /**
@@ -56,7 +56,7 @@ export async function loadResnetWeights(file: string): Promise<{ weights: Tensor
 }
 
 /** Validate ResNet18 weights given as .safetensors bytes; `label` names the source in errors. */
-export function parseResnetWeights(bytes: Uint8Array, label = 'weights'): { weights: TensorMap; numClasses: number; width: number } {
+export function parseResnetWeights(bytes: Uint8Array, label = 'weights'): { weights: TensorMap; numClasses: number; width: number; inputChannels: InputChannels } {
   let parsed
   try {
     parsed = readSafetensorsWithMetadata(bytes)
@@ -76,7 +76,7 @@ export function normalizeResnetWeights(
   tensors: TensorMap,
   label = 'weights',
   dtypes?: Map<string, string>
-): { weights: TensorMap; numClasses: number; width: number } {
+): { weights: TensorMap; numClasses: number; width: number; inputChannels: InputChannels } {
   const renamed: TensorMap = new Map()
   for (const [name, t] of tensors) {
     const tv = toTorchvisionName(name)
@@ -95,8 +95,10 @@ export function normalizeResnetWeights(
   if (fc.shape.length !== 2) throw new WeightsError(label, `tensor "fc.weight" has shape [${fc.shape.join(', ')}], expected [classes, features].`)
   const numClasses = fc.shape[0]!
   const width = conv1.shape[0]! / 64
+  // A one-channel stem (models trained on all-grey projects) reads [out, 1, 7, 7]; any other count is checked as RGB.
+  const inputChannels: InputChannels = conv1.shape[1] === 1 ? 1 : 3
   if (!(numClasses >= 1)) throw new WeightsError(label, 'tensor "fc.weight" has no rows (0 classes).')
-  const expected = resnet18ParamShapes({ numClasses, width }).filter((p) => !p.name.endsWith('num_batches_tracked'))
+  const expected = resnet18ParamShapes({ numClasses, width, inputChannels }).filter((p) => !p.name.endsWith('num_batches_tracked'))
   const weights: TensorMap = new Map()
   for (const { name, shape } of expected) {
     const t = renamed.get(name)
@@ -110,5 +112,5 @@ export function normalizeResnetWeights(
   if (extra.length > 0) {
     throw new WeightsError(label, `unexpected tensor${extra.length > 1 ? 's' : ''} ${extra.slice(0, 5).map((n) => `"${n}"`).join(', ')}${extra.length > 5 ? ` and ${extra.length - 5} more` : ''}: not part of a torchvision/timm ResNet18. Is this another architecture?`)
   }
-  return { weights, numClasses, width }
+  return { weights, numClasses, width, inputChannels }
 }

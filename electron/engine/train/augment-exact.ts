@@ -1,4 +1,4 @@
-import { IMAGENET_MEAN, IMAGENET_STD, resizeBilinear, type RgbImage } from '../../imaging/preprocess'
+import { GREY_MEAN, GREY_STD, IMAGENET_MEAN, IMAGENET_STD, lumaOf, resizeBilinear, type Channels, type RgbImage } from '../../imaging/preprocess'
 import type { AugmentConfig } from './augment'
 import type { Rng } from './rng'
 
@@ -40,8 +40,13 @@ export function resizeForTraining(img: RgbImage, size: number): RgbImage {
   return resizeBilinear(img, size, size)
 }
 
-/** Write one sample [3, S, S] (ImageNet-normalised) from an S×S image at `offset`. */
-export function renderExact(resized: RgbImage, size: number, p: ExactParams, out: Float32Array, offset = 0): void {
+/**
+ * Write one sample [3, S, S] (ImageNet-normalised) from an S×S image at `offset`; with
+ * `channels` 1, one plane [1, S, S]: the pixel's luma (lumaOf, as inspection turns an image
+ * grey after the same resize), jittered, normalised with GREY_MEAN / GREY_STD.
+ */
+export function renderExact(resized: RgbImage, size: number, p: ExactParams, out: Float32Array, offset = 0, channels: Channels = 3): void {
+  if (channels === 1) return renderExactGrey(resized, size, p, out, offset)
   const plane = size * size
   const src = resized.data
   let mean = 0
@@ -63,6 +68,32 @@ export function renderExact(resized: RgbImage, size: number, p: ExactParams, out
         if (p.contrast !== 1) value = Math.min(1, Math.max(0, p.contrast * value + (1 - p.contrast) * mean))
         out[offset + ch * plane + o] = (value - IMAGENET_MEAN[ch]!) / IMAGENET_STD[ch]!
       }
+    }
+  }
+}
+
+/** renderExact for a one-channel model: [1, S, S] at `offset`. */
+function renderExactGrey(resized: RgbImage, size: number, p: ExactParams, out: Float32Array, offset: number): void {
+  const plane = size * size
+  const src = resized.data
+  // grey: [S, S] luma values 0..255 of the resized image
+  const grey = new Uint8Array(plane)
+  let mean = 0
+  for (let i = 0; i < plane; i++) {
+    grey[i] = lumaOf(src[i * 3]!, src[i * 3 + 1]!, src[i * 3 + 2]!)
+    mean += grey[i]!
+  }
+  // torchvision adjust_contrast on a grey image blends with its mean.
+  mean /= plane * 255
+  for (let v = 0; v < size; v++) {
+    for (let u = 0; u < size; u++) {
+      let x = p.flipX ? size - 1 - u : u
+      let y = p.flipY ? size - 1 - v : v
+      if (p.transpose) [x, y] = [y, x]
+      let value = grey[y * size + x]! / 255
+      if (p.brightness !== 1) value = Math.min(1, value * p.brightness)
+      if (p.contrast !== 1) value = Math.min(1, Math.max(0, p.contrast * value + (1 - p.contrast) * mean))
+      out[offset + v * size + u] = (value - GREY_MEAN) / GREY_STD
     }
   }
 }

@@ -1,4 +1,4 @@
-import { IMAGENET_MEAN, IMAGENET_STD, type RgbImage } from '../../imaging/preprocess'
+import { GREY_MEAN, GREY_STD, IMAGENET_MEAN, IMAGENET_STD, type Channels, type RgbImage } from '../../imaging/preprocess'
 import type { Rng } from './rng'
 import type { TrainAugment } from '../../../shared/contract/training'
 
@@ -163,7 +163,7 @@ export function drawAugmentParams(image: { width: number; height: number }, size
  * Render one sample: crop → resize to S×S → flip → rotate (fill black) → colour jitter →
  * ImageNet normalisation, written into `out` at `offset` as [3, S, S] float32.
  */
-export function renderAugmented(image: RgbImage, size: number, params: AugmentParams, out: Float32Array, offset = 0): void {
+export function renderAugmented(image: RgbImage, size: number, params: AugmentParams, out: Float32Array, offset = 0, channels: Channels = 3): void {
   const { width, height, data } = image
   const { crop, flip } = params
   const plane = size * size
@@ -211,6 +211,13 @@ export function renderAugmented(image: RgbImage, size: number, params: AugmentPa
     }
   }
   applyColorJitter(rgb, plane, params.jitter)
+  if (channels === 1) {
+    // One-channel model: [1, S, S], the ITU-R 601 luma of the jittered pixels (imaging/preprocess.ts lumaOf's
+    // weights, in floats here: this path resamples anyway, so it is not bit-identical to inspection).
+    const inv = 1 / GREY_STD
+    for (let i = 0; i < plane; i++) out[offset + i] = ((0.299 * rgb[i]! + 0.587 * rgb[plane + i]! + 0.114 * rgb[2 * plane + i]!) - GREY_MEAN) * inv
+    return
+  }
   for (let ch = 0; ch < 3; ch++) {
     const mean = IMAGENET_MEAN[ch]!
     const inv = 1 / IMAGENET_STD[ch]!

@@ -42,7 +42,7 @@ export function backboneKind(id: string): DataProfile['backbone'] {
   return 'other'
 }
 
-/** The profile of the training split: counts, and the sides of up to 256 images (evenly spread). */
+/** The profile of the training split: counts, the sides of up to 256 images (evenly spread), and whether every image is grey. */
 export async function dataProfile(train: TrainSample[], numClasses: number, backboneId: string): Promise<DataProfile> {
   const sizes: Array<[number, number]> = []
   const step = Math.max(1, Math.floor(train.length / 256))
@@ -60,7 +60,37 @@ export async function dataProfile(train: TrainSample[], numClasses: number, back
       // An image that does not decode is reported by the loader when training reaches it.
     }
   }
-  return { images: train.length, classCounts: classCounts(train.map((s) => s.label), numClasses), sizes, backbone: backboneKind(backboneId) }
+  return { images: train.length, classCounts: classCounts(train.map((s) => s.label), numClasses), sizes, backbone: backboneKind(backboneId), grey: await greyCount(train) }
+}
+
+/**
+ * How many training images are grey, looking at every one until the first colour image
+ * (then the answer is "not all" and the rest need not be read). Grey = one stored channel
+ * (with or without alpha), or RGB whose pixels all have R = G = B (a grey photo saved as
+ * RGB). An image that does not decode counts as colour: the one-channel stem is chosen
+ * only when every image was seen to be grey.
+ */
+export async function greyCount(train: TrainSample[]): Promise<{ grey: number; total: number; firstColour: string | null }> {
+  let grey = 0
+  for (const s of train) {
+    if (!(await isGreyImage(s))) return { grey, total: train.length, firstColour: s.key }
+    grey++
+  }
+  return { grey, total: train.length, firstColour: null }
+}
+
+async function isGreyImage(s: TrainSample): Promise<boolean> {
+  try {
+    const bytes = await s.load()
+    const meta = await withDecodeSlot(() => sharp(bytes).metadata())
+    if (meta.channels !== undefined && meta.channels <= 2) return true
+    const { data, info } = await withDecodeSlot(() => sharp(bytes, { failOn: 'error' }).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true }))
+    if (info.channels < 3) return true
+    for (let p = 0; p + 2 < data.length; p += info.channels) if (data[p] !== data[p + 1] || data[p] !== data[p + 2]) return false
+    return true
+  } catch {
+    return false
+  }
 }
 
 /**
@@ -115,6 +145,7 @@ export async function runLrFinder(
       numClasses: c,
       width: config.width,
       size: config.size,
+      inputChannels: config.inputChannels,
       batch: Math.min(config.batch, train.length),
       freeze: config.freeze,
       momentum: config.momentum,

@@ -110,7 +110,7 @@ export class DecodedImageCache {
 
 /** One training batch, ready to feed the step graph. */
 export interface Batch {
-  images: Float32Array // [B, 3, S, S] ImageNet-normalised
+  images: Float32Array // [B, C, S, S]: C = 3 ImageNet-normalised, or 1 grey-normalised (BatchLoaderOptions.channels)
   labels: BigInt64Array // [B] int64
   sampleWeights: Float32Array // [B], 1 for real samples, 0 for padding
   /** Dataset indices of the real samples, in batch order (padding follows them). */
@@ -129,6 +129,8 @@ export interface BatchLoaderOptions {
   drawsPerEpoch?: number
   /** Byte budget of the decoded-image cache (default 512 MB). */
   cacheBytes?: number
+  /** Input channels of the model: 3 (default) or 1 (one grey plane, imaging/preprocess.ts). */
+  channels?: 1 | 3
 }
 
 /** Yields an epoch's batches in a (seed, epoch)-shuffled order, one batch prefetched. */
@@ -161,7 +163,8 @@ export class BatchLoader {
     const n = this.samples.length
     const indices = draws.map((d) => drawIndex(d, n))
     const { size } = this.opts
-    const plane = 3 * size * size
+    const channels = this.opts.channels ?? 3
+    const plane = channels * size * size
     // Always the full batch: rows past indices.length stay zero with weight 0 (padding).
     const images = new Float32Array(this.opts.batch * plane)
     const labels = new BigInt64Array(this.opts.batch)
@@ -170,7 +173,7 @@ export class BatchLoader {
     if (usesExactPath(this.opts.augment, this.opts.fit)) {
       const resized = await Promise.all(indices.map((i) => this.resized(i)))
       resized.forEach((img, b) => {
-        renderExact(img, size, drawExactParams(this.opts.augment, sampleRng(this.opts.seed, epoch, draws[b]!)), images, b * plane)
+        renderExact(img, size, drawExactParams(this.opts.augment, sampleRng(this.opts.seed, epoch, draws[b]!)), images, b * plane, channels)
         labels[b] = BigInt(this.samples[indices[b]!]!.label)
       })
       return { images, labels, sampleWeights, indices }
@@ -179,7 +182,7 @@ export class BatchLoader {
     decoded.forEach((img, b) => {
       const index = indices[b]!
       const params = drawAugmentParams(img, size, this.opts.fit, this.opts.augment, sampleRng(this.opts.seed, epoch, draws[b]!))
-      renderAugmented(img, size, params, images, b * plane)
+      renderAugmented(img, size, params, images, b * plane, channels)
       labels[b] = BigInt(this.samples[index]!.label)
     })
     return { images, labels, sampleWeights, indices }

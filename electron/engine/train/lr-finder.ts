@@ -68,7 +68,7 @@ export async function lrRangeTest(
   isCancelled: () => boolean = () => false
 ): Promise<LrSweep[]> {
   // Its own batch stream (epoch −1 of the seed): the sweep never changes the run's batches.
-  const loader = new BatchLoader(train, { size: opts.size, batch: opts.batch, fit: opts.fit, augment: opts.augment, seed: opts.seed, sampling: opts.sampling })
+  const loader = new BatchLoader(train, { size: opts.size, batch: opts.batch, fit: opts.fit, augment: opts.augment, seed: opts.seed, sampling: opts.sampling, channels: opts.inputChannels })
   const batches = []
   const perEpoch = loader.batchesPerEpoch()
   for (let e = 0; batches.length < opts.steps; e++) {

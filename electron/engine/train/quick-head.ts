@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-node'
 import type { TensorMap } from '../tensor'
-import { buildResnet18Inference } from '../models/resnet'
+import { buildResnet18Inference, inputChannelsOf } from '../models/resnet'
 import { createSession, type ProviderRequest } from '../infer/sessions'
 import type { Fit } from '../../imaging/preprocess'
 import { PreprocessedSet, type EvalSample } from './evaluate'
@@ -50,21 +50,23 @@ export async function computeEmbeddings(
     const model = buildResnet18Inference({ numClasses: fcRows, width: backbone.width, height: opts.size, batch: 'dynamic', weights: backbone.weights, outputs: { layer4: true } })
     const { session } = await createSession(model, { provider: opts.provider ?? 'auto', threads: opts.threads })
     try {
+      const channels = inputChannelsOf(backbone.weights)
       const set = new PreprocessedSet(
         missing.map((m) => m.s),
         opts.size,
         opts.fit,
+        channels,
         0 // each tensor is used once: keep none
       )
       const chunk = opts.chunk ?? 32
-      const plane = 3 * opts.size * opts.size
+      const plane = channels * opts.size * opts.size
       for (let start = 0; start < missing.length; start += chunk) {
         const count = Math.min(chunk, missing.length - start)
-        // x: [count, 3, S, S] float32, ImageNet-normalised
+        // x: [count, C, S, S] float32, ImageNet-normalised (C 3) or grey (C 1)
         const x = new Float32Array(count * plane)
         const parts = await Promise.all(Array.from({ length: count }, (_, j) => set.tensor(start + j)))
         parts.forEach((t, j) => x.set(t, j * plane))
-        const out = await session.run({ input: new ort.Tensor('float32', x, [count, 3, opts.size, opts.size]) })
+        const out = await session.run({ input: new ort.Tensor('float32', x, [count, channels, opts.size, opts.size]) })
         // layer4: [count, F, h, w] -> mean over h·w (GlobalAveragePool, as before fc)
         const l4 = out.layer4!
         const [, f, h, w] = l4.dims as number[]

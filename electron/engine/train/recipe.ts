@@ -51,6 +51,8 @@ export interface DataProfile {
   sizes: Array<[number, number]>
   /** Where the starting weights come from. */
   backbone: 'imagenet' | 'random' | 'file' | 'other'
+  /** Grey training images (auto-recipe.ts greyCount: counted up to the first colour one), of `total`; absent = not looked at (treated as colour). */
+  grey?: { grey: number; total: number }
 }
 
 export interface RecipePlan {
@@ -120,6 +122,35 @@ export function planAutoRecipe(profile: DataProfile, base: TrainerConfig, maxSiz
     why: profile.backbone === 'imagenet' ? 'ImageNet backbone: its first layer (edges and colours) is kept, the rest is trained.' : `The backbone is ${profile.backbone === 'random' ? 'randomly initialised' : 'not an ImageNet one'}: all layers are trained, the first included.`,
     reason: { id: profile.backbone === 'imagenet' ? 'freezeImagenet' : profile.backbone === 'random' ? 'freezeRandom' : 'freezeOther' }
   })
+
+  // Input channels: a grey project read as one grey plane, not as three copies of it.
+  const allGrey = profile.grey !== undefined && profile.grey.total > 0 && profile.grey.grey === profile.grey.total
+  if (allGrey && profile.backbone === 'random') {
+    config.inputChannels = 1
+    choices.push({
+      setting: 'inputChannels',
+      value: 1,
+      why: `Every training image is greyscale (${profile.grey!.grey} of ${profile.grey!.total}): the first layer reads one grey channel, normalised with one mean and deviation, instead of three equal copies with ImageNet's per-colour statistics. From random initialisation this learns small, faint defects sooner (docs/accuracy.md).`,
+      reason: { id: 'channelsGrey', params: { grey: profile.grey!.grey, total: profile.grey!.total } }
+    })
+  } else if (allGrey) {
+    config.inputChannels = 3
+    choices.push({
+      setting: 'inputChannels',
+      value: 3,
+      why: `Every training image is greyscale (${profile.grey!.grey} of ${profile.grey!.total}), but the starting weights' first layer was trained on three colour channels: it is kept, and each grey image is fed as three equal channels.`,
+      reason: { id: 'channelsGreyPretrained', params: { grey: profile.grey!.grey, total: profile.grey!.total } }
+    })
+  } else {
+    config.inputChannels = 3
+    const greyBefore = profile.grey?.grey ?? 0
+    choices.push({
+      setting: 'inputChannels',
+      value: 3,
+      why: profile.grey ? `Not every training image is greyscale (a colour one after ${greyBefore} grey): three colour channels.` : 'Three colour channels.',
+      reason: { id: 'channelsColour', params: { grey: greyBefore } }
+    })
+  }
 
   // Sampling vs loss weights.
   const ratio = imbalanceRatio(profile.classCounts)

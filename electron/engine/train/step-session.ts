@@ -20,6 +20,8 @@ export interface StepSessionOptions {
   numClasses: number
   width: number
   size: number
+  /** Image channels (3 default; 1 for a one-channel stem). */
+  inputChannels?: 1 | 3
   batch: number
   freeze: FreezePreset
   optimizer: 'sgd' | 'adamw'
@@ -56,6 +58,7 @@ export class StepSession {
       numClasses: opts.numClasses,
       width: opts.width,
       size: opts.size,
+      inputChannels: opts.inputChannels,
       batch: opts.batch,
       freeze: opts.freeze,
       optimizer: opts.optimizer,
@@ -130,7 +133,7 @@ export class StepSession {
   private stepInputs(b: Batch, lr: number, globalStep: number, classWeights: Float32Array): Record<string, ort.Tensor> {
     const { step, opts } = this
     const inputs: Record<string, ort.Tensor> = Object.fromEntries(this.feeds)
-    inputs[step.inputs.images] = new ort.Tensor('float32', b.images, [opts.batch, 3, opts.size, opts.size])
+    inputs[step.inputs.images] = new ort.Tensor('float32', b.images, [opts.batch, opts.inputChannels ?? 3, opts.size, opts.size])
     inputs[step.inputs.labels] = new ort.Tensor('int64', b.labels, [opts.batch])
     inputs[step.inputs.sampleWeights] = new ort.Tensor('float32', b.sampleWeights, [opts.batch])
     inputs[step.inputs.classWeights] = new ort.Tensor('float32', classWeights, [opts.numClasses])

@@ -33,6 +33,8 @@ export interface TrainStepOptions {
   width?: number
   /** Square input side in pixels. */
   size: number
+  /** Image channels (3 default; 1 for a one-channel stem, engine/models/resnet.ts). */
+  inputChannels?: 1 | 3
   batch: number
   /** 'head': fc only; 'last-stage': layer4 + fc; 'all-but-stem' (default for fine-tuning): all but conv1/bn1; 'none': everything. */
   freeze: FreezePreset
@@ -63,7 +65,7 @@ export interface TrainStepGraph {
   /** Shapes of every param, frozen tensor, state and buffer by name. */
   shapes: Map<string, number[]>
   inputs: {
-    images: 'images' // [N, 3, S, S] float32, ImageNet-normalised
+    images: 'images' // [N, 3, S, S] float32, ImageNet-normalised ([N, 1, S, S] grey with inputChannels 1)
     labels: 'labels' // [N] int64
     sampleWeights: 'sample_weights' // [N] float32; 0 masks padding
     classWeights: 'class_weights' // [C] float32
@@ -104,13 +106,13 @@ export function isTrainable(preset: FreezePreset, name: string): boolean {
 /** Build the training-step graph for ResNet18 (see the file header for inputs, outputs and padding). */
 export function buildTrainStep(opts: TrainStepOptions): TrainStepGraph {
   if (!Number.isInteger(opts.batch) || opts.batch < 1) throw new TrainStepOptionsError(`Batch size must be a positive integer, got ${opts.batch}.`)
-  const net = resnet18Net({ numClasses: opts.numClasses, width: opts.width, batch: opts.batch, height: opts.size, inputName: 'images' })
+  const net = resnet18Net({ numClasses: opts.numClasses, width: opts.width, inputChannels: opts.inputChannels, batch: opts.batch, height: opts.size, inputName: 'images' })
   const n = opts.batch
   const c = opts.numClasses
   const optimizer = makeOptimizer(opts)
   const g = new OnnxGraph('resnet18_train_step')
 
-  g.input(net.inputValue, 'float32', [n, 3, opts.size, opts.size])
+  g.input(net.inputValue, 'float32', [n, opts.inputChannels ?? 3, opts.size, opts.size])
   const labels = g.input('labels', 'int64', [n])
   const sampleWeights = g.input('sample_weights', 'float32', [n])
   const classWeights = g.input('class_weights', 'float32', [c])

@@ -42,6 +42,12 @@ export interface TrainerConfig {
   goodClass: number | null
   /** ResNet18 width multiplier (1 = torchvision). */
   width: number
+  /**
+   * Image channels the model reads: 3 (RGB, the default when absent) or 1 (a one-channel
+   * stem for all-grey projects: the auto recipe's choice, recipe.ts). The starting weights'
+   * conv1 must match (training-job.ts builds them so).
+   */
+  inputChannels?: 1 | 3
   size: number
   batch: number
   epochs: number
@@ -164,7 +170,7 @@ export async function runTrainer(config: TrainerConfig, data: { train: TrainSamp
     best = null
   }
   const session = await StepSession.open(
-    { numClasses: c, width: config.width, size: config.size, batch, freeze: config.freeze, optimizer: config.optimizer, momentum: config.momentum, weightDecay: config.weightDecay, labelSmoothing: config.labelSmoothing, provider: config.provider, threads: config.threads },
+    { numClasses: c, width: config.width, size: config.size, inputChannels: config.inputChannels, batch, freeze: config.freeze, optimizer: config.optimizer, momentum: config.momentum, weightDecay: config.weightDecay, labelSmoothing: config.labelSmoothing, provider: config.provider, threads: config.threads },
     startWeights,
     startOptimizer
   )
@@ -172,8 +178,8 @@ export async function runTrainer(config: TrainerConfig, data: { train: TrainSamp
   const snapshotWeights = (): TensorMap => session.weights()
   const snapshotOptimizer = (): TensorMap => session.optimizerState()
 
-  const loader = new BatchLoader(data.train, { size: config.size, batch, fit: config.fit, augment: config.augment, seed: loop.seed, sampling: config.sampling ?? 'shuffle', drawsPerEpoch: config.drawsPerEpoch })
-  const valSet = new PreprocessedSet(data.val, config.size, config.fit)
+  const loader = new BatchLoader(data.train, { size: config.size, batch, fit: config.fit, augment: config.augment, seed: loop.seed, sampling: config.sampling ?? 'shuffle', drawsPerEpoch: config.drawsPerEpoch, channels: config.inputChannels })
+  const valSet = new PreprocessedSet(data.val, config.size, config.fit, config.inputChannels ?? 3)
   const stepsPerEpoch = loader.batchesPerEpoch()
   let imagesSeen = 0
   let trainSeconds = 0

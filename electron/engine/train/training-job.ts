@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { TensorMap } from '../tensor'
-import { buildResnet18Inference, initResnet18Weights } from '../models/resnet'
+import { buildResnet18Inference, initResnet18Weights, inputChannelsOf } from '../models/resnet'
 import { resolveStartingBackbone, type StartingBackbone } from '../models/starting-backbone'
 import { readSafetensors, writeSafetensors } from '../models/safetensors'
 import type { ExecutionProviderName, ProviderRequest } from '../infer/sessions'
@@ -144,6 +144,22 @@ async function startingWeights(store: TrainingData, numClasses: number, opts: Tr
   return { weights, width: start.width, source: start.id }
 }
 
+/**
+ * The starting weights for the input channels the recipe chose. A one-channel stem
+ * (inputChannels 1; the auto recipe chooses it only from random initialisation) gets a
+ * freshly initialised one-channel conv1, the rest of the random backbone as it is. Weights
+ * whose conv1 already reads one channel (a grey project's own model as backbone) make the
+ * run one-channel whatever the recipe said: they cannot read three. Anything else stays RGB.
+ */
+function stemFor(start: { weights: TensorMap; width: number }, config: TrainerConfig, numClasses: number): { weights: TensorMap; inputChannels: 1 | 3 } {
+  if (inputChannelsOf(start.weights) === 1) return { weights: start.weights, inputChannels: 1 }
+  if (config.inputChannels !== 1) return { weights: start.weights, inputChannels: 3 }
+  const fresh = initResnet18Weights({ numClasses, width: start.width, seed: config.seed, inputChannels: 1 })
+  const weights = new Map(start.weights)
+  weights.set('conv1.weight', fresh.get('conv1.weight')!)
+  return { weights, inputChannels: 1 }
+}
+
 /** What identifies a run for resuming: same data, same recipe, same start. */
 function runIdentity(config: TrainerConfig, mode: string, start: string, fingerprint: string): Record<string, unknown> {
   const { provider: _p, threads: _t, ...recipe } = config
@@ -234,6 +250,10 @@ async function runFull(store: TrainingData, data: ProjectDataset, config: Traine
   const applied = applyRecipe(preset, config, explicitSettings(store, opts, config), profile, maxSize)
   config = applied.config
   const recipe = applied.record
+  const stem = stemFor(start, config, data.classes.length)
+  // Absent for RGB (as before the one-channel stem), so an RGB run's resume identity is unchanged.
+  config = { ...config, inputChannels: stem.inputChannels === 1 ? 1 : undefined }
+  const startWeights = stem.weights
   // The range test's outcome is not part of the identity (it follows from everything else).
   const identity = runIdentity(applied.pendingLrFinder ? { ...config, lr: NaN, optimizer: opts.optimizer ?? config.optimizer } : config, 'full', start.source, data.fingerprint)
   identity.recipe = preset
@@ -264,7 +284,7 @@ async function runFull(store: TrainingData, data: ProjectDataset, config: Traine
       recipe.lrFinder = stored.lrFinder
     } else {
       const t0 = performance.now()
-      const found = await runLrFinder(config, applied.plan, opts.optimizer, data.train, start.weights, () => hooks.signal?.aborted === true)
+      const found = await runLrFinder(config, applied.plan, opts.optimizer, data.train, startWeights, () => hooks.signal?.aborted === true)
       lrFinderSeconds = (performance.now() - t0) / 1000
       config = found.config
       recipe.lrFinder = found.record
@@ -284,7 +304,7 @@ async function runFull(store: TrainingData, data: ProjectDataset, config: Traine
 
   try {
     const trainStart = performance.now()
-    const result = await runTrainer(config, { train: data.train, val: data.val }, checkpoint ? { checkpoint } : { weights: start.weights }, {
+    const result = await runTrainer(config, { train: data.train, val: data.val }, checkpoint ? { checkpoint } : { weights: startWeights }, {
       isCancelled: () => hooks.signal?.aborted === true,
       onProgress: (p) => hooks.onProgress?.(id, p),
       onEpoch: (record, cp) => {
@@ -449,7 +469,7 @@ async function finishRun(
   const evalOpts = { provider: config.provider, threads: config.threads }
   const candidate = run.fromEmbeddings
     ? run.fromEmbeddings.evaluate(run.weights.get('fc.weight')!.data, run.weights.get('fc.bias')!.data)
-    : await evaluateModel(onnx, new PreprocessedSet(data.val, config.size, config.fit), data.classes, data.goodClass, evalOpts)
+    : await evaluateModel(onnx, new PreprocessedSet(data.val, config.size, config.fit, inputChannelsOf(run.weights)), data.classes, data.goodClass, evalOpts)
   const active = store.models.active('classifier')
   let activeEval: EvalResult | null = null
   const sameClasses = active !== null && JSON.stringify(active.classes) === JSON.stringify(data.classes)
@@ -477,7 +497,8 @@ async function finishRun(
   const passFail = passFailFromLogits(candidate.logits, data.val.map((s) => s.label), data.classes.length, goodClass, operatingPoint?.threshold)
   const warnings = modelWarnings(candidate.metrics, passFail, goodClass === null ? null : data.classes[goodClass]!)
   const metrics: ModelMetrics = { ...candidate.metrics, ...passFail, operatingPoint, warnings, valLoss: candidate.loss, bestEpoch: run.bestEpoch, imagesPerSecond: run.imagesPerSecond }
-  const weightsBlob = writeSafetensors(run.weights, { classes: JSON.stringify(data.classes), size: String(config.size), fit: config.fit })
+  const inputChannels = inputChannelsOf(run.weights)
+  const weightsBlob = writeSafetensors(run.weights, { classes: JSON.stringify(data.classes), size: String(config.size), fit: config.fit, inputChannels: String(inputChannels) })
   const version = store.transaction(() => {
     const saved = store.models.add({
       kind: 'classifier',
@@ -489,7 +510,8 @@ async function finishRun(
         ...metrics,
         gate: { activated: decision.activate, reason: decision.reason, comparedWith: active?.version ?? null, activeMetrics: activeEval?.metrics ?? null }
       },
-      config: { ...run.config, size: config.size, fit: config.fit, goodClass: data.goodClass === null ? null : data.classes[data.goodClass] },
+      // inputChannels: what inspection feeds the model (3 RGB, 1 grey); versions stored without it are RGB.
+      config: { ...run.config, size: config.size, fit: config.fit, inputChannels, goodClass: data.goodClass === null ? null : data.classes[data.goodClass] },
       dataFingerprint: data.fingerprint,
       threshold: operatingPoint?.threshold ?? null,
       trainingRunId: run.runId,

@@ -2,7 +2,7 @@ import { basename } from 'node:path'
 import type { ProjectStore } from '../../store/project-store'
 import type { ModelKind, ModelVersion } from '../../store/repositories/models-repo'
 import { appVersion } from '../app-info'
-import { IMAGENET_MEAN, IMAGENET_STD } from '../../imaging/preprocess'
+import { GREY_MEAN, GREY_STD, IMAGENET_MEAN, IMAGENET_STD } from '../../imaging/preprocess'
 import { DEFAULT_SIZE, goodClassOf } from './models-info'
 import { readModelPackage, writeModelPackage, ModelPackageError } from './models-package'
 
@@ -33,7 +33,8 @@ export async function exportModelPackage(store: ProjectStore, file: string, vers
       kind: model.kind,
       architecture: model.architecture,
       classes: model.classes.map((name) => ({ name, good: name === good })),
-      preprocessing: { size, fit, mean: [...IMAGENET_MEAN], std: [...IMAGENET_STD] },
+      // A one-channel model (config.inputChannels 1) reads one grey plane with one mean and std.
+      preprocessing: config.inputChannels === 1 ? { size, fit, mean: [GREY_MEAN], std: [GREY_STD] } : { size, fit, mean: [...IMAGENET_MEAN], std: [...IMAGENET_STD] },
       threshold: model.threshold,
       metrics: model.metrics,
       config: { ...config, ...(good ? { goodClass: good } : {}), dataFingerprint: model.dataFingerprint },

@@ -29,8 +29,9 @@ export const ModelPackageHeader = z.object({
   preprocessing: z.object({
     size: z.number().int().min(8).max(4096),
     fit: z.enum(['crop', 'whole']),
-    mean: z.array(z.number()).length(3),
-    std: z.array(z.number()).length(3)
+    /** Per input channel: 3 (RGB, ImageNet) or 1 (a one-channel grey model, imaging/preprocess.ts GREY_MEAN / GREY_STD). */
+    mean: z.array(z.number()).min(1).max(3),
+    std: z.array(z.number()).min(1).max(3)
   }),
   threshold: z.number().nullable(),
   metrics: z.record(z.string(), z.unknown()).default({}),

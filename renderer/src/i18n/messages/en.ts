@@ -704,7 +704,8 @@ const en = {
         lr: 'Peak learning rate',
         epochs: 'Epochs',
         batch: 'Batch size',
-        classWeighting: 'Class weights'
+        classWeighting: 'Class weights',
+        inputChannels: 'Input channels'
       },
       valueWord: {
         auto: 'automatic',
@@ -746,7 +747,10 @@ const en = {
         lrUsual: 'The loss did not fall during the sweep; the usual rate for {optimizer} is used.',
         lrTenthDivergence: "A tenth of the rate at which the sweep's loss started to climb ({lr}): the peak of the one-cycle schedule.",
         lrTenthLargest: 'A tenth of the largest rate tried ({lr}; the loss never climbed): the peak of the one-cycle schedule.',
-        explicit: 'Set in the request (or the project settings): kept as given.'
+        explicit: 'Set in the request (or the project settings): kept as given.',
+        channelsGrey: 'Every training image is greyscale ({grey} of {total}): the first layer reads one grey channel, normalised with one mean and deviation, instead of three equal copies with ImageNet\'s per-colour statistics. From random initialisation this learns small, faint defects sooner.',
+        channelsGreyPretrained: "Every training image is greyscale ({grey} of {total}), but the starting weights' first layer was trained on three colour channels: it is kept, and each grey image is fed as three equal channels.",
+        channelsColour: 'Not every training image is greyscale (a colour one after {grey} grey): three colour channels.'
       }
     },
     anomaly: {

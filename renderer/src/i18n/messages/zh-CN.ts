@@ -701,7 +701,8 @@ const zhCN: typeof en = {
         lr: '峰值学习率',
         epochs: '轮数',
         batch: '批大小',
-        classWeighting: '类别权重'
+        classWeighting: '类别权重',
+        inputChannels: '输入通道数'
       },
       valueWord: {
         auto: '自动',
@@ -743,7 +744,10 @@ const zhCN: typeof en = {
         lrUsual: '扫描期间损失没有下降；使用 {optimizer} 的常用学习率。',
         lrTenthDivergence: '扫描中损失开始上升时学习率（{lr}）的十分之一：单周期调度的峰值。',
         lrTenthLargest: '所试最大学习率（{lr}；损失从未上升）的十分之一：单周期调度的峰值。',
-        explicit: '在请求（或项目设置）中指定：按原样保留。'
+        explicit: '在请求（或项目设置）中指定：按原样保留。',
+        channelsGrey: '所有训练图像都是灰度图（{grey} / {total}）：第一层只读取一个灰度通道，用一个均值和标准差归一化，而不是三个相同的副本配 ImageNet 的逐通道统计量。从随机初始化开始，这样能更早学会细小、低对比度的缺陷。',
+        channelsGreyPretrained: '所有训练图像都是灰度图（{grey} / {total}），但起始权重的第一层是在三个颜色通道上训练的：保留它，每张灰度图按三个相同的通道输入。',
+        channelsColour: '并非所有训练图像都是灰度图（在 {grey} 张灰度图之后出现彩色图）：使用三个颜色通道。'
       }
     },
     anomaly: {

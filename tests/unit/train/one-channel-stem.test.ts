@@ -1,0 +1,253 @@
+import sharp from 'sharp'
+import * as ort from 'onnxruntime-node'
+import { describe, expect, it } from 'vitest'
+import { buildResnet18Inference, initResnet18Weights, inputChannelsOf } from '../../../electron/engine/models/resnet'
+import { parseResnetWeights } from '../../../electron/engine/models/weights'
+import { writeSafetensors } from '../../../electron/engine/models/safetensors'
+import { GREY_MEAN, GREY_STD, lumaOf, preprocessImage, preprocessPrepared, preprocessRgb } from '../../../electron/imaging/preprocess'
+import { planInput, prepareInput } from '../../../shared/imaging/input-plan'
+import { renderExact, resizeForTraining } from '../../../electron/engine/train/augment-exact'
+import { drawAugmentParams, NO_AUGMENT, renderAugmented } from '../../../electron/engine/train/augment'
+import { greyCount } from '../../../electron/engine/train/auto-recipe'
+import { planAutoRecipe, type DataProfile } from '../../../electron/engine/train/recipe'
+import { defaultTrainerConfig } from '../../../electron/engine/train/trainer'
+import { buildResnet18Int8 } from '../../../electron/engine/infer/int8'
+import { Predictor } from '../../../electron/engine/infer/predictor'
+import { Inspector } from '../../../electron/engine/infer/inspector'
+import { sessionInputChannels } from '../../../electron/engine/infer/input-channels'
+import { createSession } from '../../../electron/engine/infer/sessions'
+import { createRng } from '../../../electron/engine/train/rng'
+
+/**
+ * The one-channel stem (docs/accuracy.md "The one-channel stem"): a model whose conv1 reads
+ * one grey plane, chosen by the auto recipe when every training image is grey. What it
+ * must keep: the grey plane is the luma of the same resized RGB pixels everywhere (files,
+ * camera frames, training), normalised with one mean/std; R = G = B images give exactly
+ * their grey value; models without the field stay RGB.
+ */
+
+/** An RGB picture with detail at every scale; grey = R = G = B. */
+function picture(width: number, height: number, grey: boolean): Uint8Array {
+  const rgb = new Uint8Array(width * height * 3)
+  let s = 777
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      s = (s * 1103515245 + 12345) >>> 0
+      const noise = s >>> 27
+      const o = (y * width + x) * 3
+      const r = (x * 7 + y * 3 + noise) & 255
+      rgb[o] = r
+      rgb[o + 1] = grey ? r : (x * y + noise * 5) & 255
+      rgb[o + 2] = grey ? r : ((x ^ y) * 3) & 255
+    }
+  }
+  return rgb
+}
+
+function rgbaOf(rgb: Uint8Array): Uint8Array {
+  const out = new Uint8Array((rgb.length / 3) * 4)
+  for (let i = 0; i < rgb.length / 3; i++) {
+    out.set(rgb.subarray(i * 3, i * 3 + 3), i * 4)
+    out[i * 4 + 3] = 255
+  }
+  return out
+}
+
+async function png(rgb: Uint8Array, width: number, height: number, grey: boolean): Promise<Buffer> {
+  const img = sharp(Buffer.from(rgb), { raw: { width, height, channels: 3 } })
+  return (grey ? img.toColourspace('b-w') : img).png().toBuffer()
+}
+
+const bits = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength)
+
+describe('one-channel preprocessing', () => {
+  it('is PIL convert("L") luma of the resized RGB, normalised with 0.449 / 0.226; R = G = B gives the grey value itself', async () => {
+    // PIL's 16-bit fixed-point ITU-R 601 (Image.convert('L')), checked against Pillow for random pixels.
+    expect(lumaOf(10, 200, 30)).toBe(Math.round((10 * 19595 + 200 * 38470 + 30 * 7471) / 65536))
+    expect(lumaOf(255, 0, 0)).toBe(76)
+    for (const v of [0, 1, 77, 128, 254, 255]) expect(lumaOf(v, v, v)).toBe(v)
+    const w = 48
+    const h = 48
+    for (const grey of [true, false]) {
+      const rgb = picture(w, h, grey)
+      const one = await preprocessImage(await png(rgb, w, h, grey), { size: 48, fit: 'whole', channels: 1 })
+      expect(one.tensor.length).toBe(48 * 48)
+      for (const i of [0, 5, 1000, 48 * 48 - 1]) {
+        const g = lumaOf(rgb[i * 3]!, rgb[i * 3 + 1]!, rgb[i * 3 + 2]!)
+        expect(one.tensor[i]).toBe(Math.fround((g / 255 - GREY_MEAN) / GREY_STD))
+      }
+    }
+  })
+
+  it('gives a camera frame (raw RGBA, or prepared on the screen as rgb) the same tensor as the PNG file, bit for bit', async () => {
+    for (const c of [
+      { w: 200, h: 150, size: 64, fit: 'whole' as const, grey: true },
+      { w: 157, h: 103, size: 32, fit: 'crop' as const, grey: false },
+      { w: 640, h: 480, size: 64, fit: 'whole' as const, grey: false, roi: { x: 100, y: 40, w: 301, h: 257 } }
+    ]) {
+      const rgb = picture(c.w, c.h, c.grey)
+      const spec = { size: c.size, fit: c.fit, roi: c.roi, channels: 1 as const }
+      const file = await preprocessImage(await png(rgb, c.w, c.h, c.grey), spec)
+      const raw = preprocessRgb({ data: rgbaOf(rgb), width: c.w, height: c.h, channels: 4 }, spec)
+      const prepared = prepareInput({ data: rgbaOf(rgb), width: c.w, height: c.h, channels: 4 }, planInput(c.w, c.h, { size: c.size, fit: c.fit, roi: c.roi ?? null }))
+      // The renderer's prepared frames arrive as 'rgb' bytes (prepareInput's output): the engine makes the grey plane.
+      expect(prepared.data.length).toBe(prepared.width * prepared.height * 3)
+      const fromScreen = preprocessPrepared(prepared, { width: c.w, height: c.h }, spec)
+      expect(bits(raw.tensor).equals(bits(file.tensor)), JSON.stringify(c)).toBe(true)
+      expect(bits(fromScreen.tensor).equals(bits(file.tensor)), JSON.stringify(c)).toBe(true)
+    }
+  })
+
+  it('is what training feeds the model: the exact path is bit-identical to inspection, the general path agrees', async () => {
+    const size = 40
+    for (const grey of [true, false]) {
+      const rgb = picture(97, 61, grey)
+      const img = { data: rgb, width: 97, height: 61 }
+      const inspection = preprocessRgb(img, { size, fit: 'whole', channels: 1 }).tensor
+      const trained = new Float32Array(size * size)
+      renderExact(resizeForTraining(img, size), size, { flipX: false, flipY: false, transpose: false, brightness: 1, contrast: 1 }, trained, 0, 1)
+      expect(bits(trained).equals(bits(inspection))).toBe(true)
+      // A flipped sample is the flipped image.
+      const flipped = new Float32Array(size * size)
+      renderExact(resizeForTraining(img, size), size, { flipX: true, flipY: false, transpose: false, brightness: 1, contrast: 1 }, flipped, 0, 1)
+      expect(flipped[3]).toBe(inspection[size - 1 - 3])
+    }
+    // The general (resampling) path: one plane, the luma of the three it would have written.
+    const rgb = picture(80, 80, false)
+    const img = { data: rgb, width: 80, height: 80 }
+    const params = drawAugmentParams(img, 32, 'whole', NO_AUGMENT, createRng(3))
+    const three = new Float32Array(3 * 32 * 32)
+    const one = new Float32Array(32 * 32)
+    renderAugmented(img, 32, params, three, 0, 3)
+    renderAugmented(img, 32, params, one, 0, 1)
+    const plane = 32 * 32
+    const MEAN = [0.485, 0.456, 0.406]
+    const STD = [0.229, 0.224, 0.225]
+    for (const i of [0, 100, 1023]) {
+      const [r, g, b] = [0, 1, 2].map((c) => three[c * plane + i]! * STD[c]! + MEAN[c]!)
+      expect(one[i]).toBeCloseTo((0.299 * r! + 0.587 * g! + 0.114 * b! - GREY_MEAN) / GREY_STD, 4)
+    }
+  })
+})
+
+describe('one-channel model', () => {
+  const numClasses = 3
+  const width = 0.25
+  const size = 32
+  const weights = initResnet18Weights({ numClasses, width, seed: 4, inputChannels: 1 })
+
+  it('has a one-channel conv1 and input [N, 1, S, S]; weights files round-trip it; old weights stay RGB', async () => {
+    expect(weights.get('conv1.weight')!.shape).toEqual([16, 1, 7, 7])
+    expect(inputChannelsOf(weights)).toBe(1)
+    expect(inputChannelsOf(initResnet18Weights({ numClasses, width, seed: 4 }))).toBe(3)
+    const parsed = parseResnetWeights(writeSafetensors(weights))
+    expect(parsed.inputChannels).toBe(1)
+    expect(parseResnetWeights(writeSafetensors(initResnet18Weights({ numClasses, width, seed: 4 }))).inputChannels).toBe(3)
+    const onnx = buildResnet18Inference({ numClasses, width, height: size, batch: 'dynamic', weights })
+    const { session } = await createSession(onnx, { threads: 1 })
+    try {
+      expect(sessionInputChannels(session)).toBe(1)
+      const out = await session.run({ input: new ort.Tensor('float32', new Float32Array(2 * size * size), [2, 1, size, size]) })
+      expect(out.logits!.dims).toEqual([2, numClasses])
+    } finally {
+      await session.release()
+    }
+    const rgbOnnx = buildResnet18Inference({ numClasses, width, height: size, batch: 'dynamic', weights: initResnet18Weights({ numClasses, width, seed: 4 }) })
+    const rgb = await createSession(rgbOnnx, { threads: 1 })
+    expect(sessionInputChannels(rgb.session)).toBe(3)
+    await rgb.session.release()
+  })
+
+  it('predicts files, raw frames and prepared frames alike (Predictor and Inspector, with heatmaps)', async () => {
+    const predictor = await Predictor.create({ weights, numClasses, width, size, heatmap: true, threads: 1 })
+    const inspector = new Inspector({ threads: 1 })
+    try {
+      expect(predictor.channels).toBe(1)
+      const w = 120
+      const h = 90
+      const rgb = picture(w, h, false)
+      const file = await png(rgb, w, h, false)
+      const [p] = await predictor.predictImages([file], { fit: 'whole', heatmap: true })
+      expect(p!.probabilities).toHaveLength(numClasses)
+      expect(p!.heatmap).toBeDefined()
+      const onnx = buildResnet18Inference({ numClasses, width, height: size, batch: 'dynamic', weights, outputs: { probabilities: true } })
+      await inspector.loadClassifier('c', { onnx, weights: writeSafetensors(weights), size })
+      await inspector.loadClassifier('onnx-only', { onnx, weights: null, size })
+      const req = { classifier: { key: 'c', fit: 'whole' as const }, anomaly: null, roi: null, heatmap: true }
+      const fromFile = await inspector.inspect(file, req)
+      expect(fromFile.probabilities).toEqual(p!.probabilities)
+      const fromRaw = await inspector.inspect(rgbaOf(rgb), { ...req, raw: { width: w, height: h, format: 'rgba' } })
+      expect(fromRaw.probabilities).toEqual(fromFile.probabilities)
+      expect(fromRaw.heatmap).toEqual(fromFile.heatmap)
+      const spec = { size, fit: 'whole' as const, roi: null }
+      const input = prepareInput({ data: rgbaOf(rgb), width: w, height: h, channels: 4 }, planInput(w, h, spec))
+      const fromPrepared = await inspector.inspect(input.data, { ...req, raw: { width: input.width, height: input.height, format: 'rgb', prepared: { frameWidth: w, frameHeight: h, ...spec } } })
+      expect(fromPrepared.probabilities).toEqual(fromFile.probabilities)
+      // An ONNX-only classifier reads its input channels from the graph.
+      const onnxOnly = await inspector.inspect(file, { ...req, classifier: { key: 'onnx-only', fit: 'whole' } })
+      for (let k = 0; k < numClasses; k++) expect(onnxOnly.probabilities![k]).toBeCloseTo(fromFile.probabilities![k]!, 5)
+    } finally {
+      await predictor.release()
+      await inspector.release()
+    }
+  })
+
+  it('calibrates and runs in INT8 on grey tensors', async () => {
+    const count = 8
+    const calibration = new Float32Array(count * size * size)
+    for (let i = 0; i < count; i++) calibration.set(preprocessRgb({ data: picture(50 + i, 40, i % 2 === 0), width: 50 + i, height: 40 }, { size, fit: 'whole', channels: 1 }).tensor, i * size * size)
+    const { ranges } = await buildResnet18Int8({ weights, numClasses, width, size, calibration, threads: 1 })
+    const fp32 = await Predictor.create({ weights, numClasses, width, size, threads: 1 })
+    const int8 = await Predictor.create({ weights, numClasses, width, size, threads: 1, int8Ranges: ranges })
+    try {
+      const a = await fp32.runBatch(calibration, count)
+      const b = await int8.runBatch(calibration, count)
+      expect(b.logits.length).toBe(count * numClasses)
+      let worst = 0
+      let scale = 0
+      for (let i = 0; i < a.logits.length; i++) {
+        worst = Math.max(worst, Math.abs(a.logits[i]! - b.logits[i]!))
+        scale = Math.max(scale, Math.abs(a.logits[i]!))
+      }
+      expect(worst).toBeLessThan(0.15 * scale + 1e-3)
+    } finally {
+      await fp32.release()
+      await int8.release()
+    }
+  })
+})
+
+describe('the auto recipe', () => {
+  const profile = (backbone: DataProfile['backbone'], grey: { grey: number; total: number } | undefined): DataProfile => ({ images: 100, classCounts: [90, 10], sizes: [[64, 64]], backbone, grey })
+  const base = defaultTrainerConfig(['good', 'bad'], 0)
+
+  it('chooses one input channel when every training image is grey and training starts from random weights, and says why', () => {
+    const grey = planAutoRecipe(profile('random', { grey: 100, total: 100 }), base, 224)
+    expect(grey.config.inputChannels).toBe(1)
+    const choice = grey.choices.find((c) => c.setting === 'inputChannels')!
+    expect(choice.value).toBe(1)
+    expect(choice.why).toMatch(/Every training image is greyscale \(100 of 100\)/)
+    expect(choice.reason).toEqual({ id: 'channelsGrey', params: { grey: 100, total: 100 } })
+    const imagenet = planAutoRecipe(profile('imagenet', { grey: 100, total: 100 }), base, 224)
+    expect(imagenet.config.inputChannels).toBe(3)
+    expect(imagenet.choices.find((c) => c.setting === 'inputChannels')!.reason.id).toBe('channelsGreyPretrained')
+    const colour = planAutoRecipe(profile('random', { grey: 40, total: 100 }), base, 224)
+    expect(colour.config.inputChannels).toBe(3)
+    expect(colour.choices.find((c) => c.setting === 'inputChannels')!.why).toMatch(/after 40 grey/)
+    expect(planAutoRecipe(profile('random', undefined), base, 224).config.inputChannels).toBe(3)
+  })
+
+  it('counts grey images: one stored channel, or RGB with R = G = B; the first colour image ends the count', async () => {
+    const w = 20
+    const h = 10
+    const sample = (key: string, bytes: Buffer) => ({ key, label: 0, load: async () => new Uint8Array(bytes) })
+    const greyPng = await png(picture(w, h, true), w, h, true)
+    const rgbGreyPng = await png(picture(w, h, true), w, h, false)
+    const colourPng = await png(picture(w, h, false), w, h, false)
+    expect((await sharp(greyPng).metadata()).channels).toBe(1)
+    expect((await sharp(rgbGreyPng).metadata()).channels).toBe(3)
+    expect(await greyCount([sample('a', greyPng), sample('b', rgbGreyPng)])).toEqual({ grey: 2, total: 2, firstColour: null })
+    expect(await greyCount([sample('a', greyPng), sample('c', colourPng), sample('b', rgbGreyPng)])).toEqual({ grey: 1, total: 3, firstColour: 'c' })
+    expect(await greyCount([sample('x', Buffer.from('not an image'))])).toEqual({ grey: 0, total: 1, firstColour: 'x' })
+  })
+})
