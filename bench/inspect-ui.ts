@@ -24,10 +24,13 @@
  *        --model classifier|anomaly|both (default both), --heatmap on|off|both (default both),
  *        --size S (default 64), --width W (default 0.25), --profile-server DIR (V8 CPU profiles
  *        of the server's threads, one folder per model), --profile-page DIR (CPU profile of the
- *        page's main thread per configuration)
+ *        page's main thread per configuration), --projects DIR (keep the trained projects there
+ *        and reuse them in later runs with the same --size/--width/--rate: A/B runs then skip
+ *        the training; each run inspects copies)
  * Needs the built app (the npm script builds first) and /usr/bin/chromium.
  */
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { cp, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { existsSync } from 'node:fs'
 import { cpus, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { parseArgs } from 'node:util'
@@ -59,7 +62,9 @@ const { values } = parseArgs({
     /** Write V8 CPU profiles of the server (main thread and workers) into this folder. */
     'profile-server': { type: 'string' },
     /** Write a CPU profile of the page's main thread (DevTools protocol) per configuration into this folder. */
-    'profile-page': { type: 'string' }
+    'profile-page': { type: 'string' },
+    /** Trained projects kept here and reused by later runs (copied, so each run starts with an empty history). */
+    projects: { type: 'string' }
   }
 })
 const SECONDS = Number(values.seconds)
@@ -108,6 +113,23 @@ interface ConfigResult {
   traced: number
   /** Time between two frames taken by the screen, p50/p95 ms (1000 / rate when the loop keeps up). */
   frameInterval: { p50: number; p95: number }
+}
+
+/** The trained projects in `root`: made there, or copied from --projects where an earlier run kept them. */
+async function projectsIn(root: string): Promise<Record<ModelKind, string>> {
+  const kept = values.projects ? join(values.projects, `size${SIZE}-width${WIDTH}-rate${RATE}`) : null
+  if (kept && existsSync(join(kept, 'done'))) {
+    await cp(kept, join(root, 'projects'), { recursive: true })
+    console.log(`Projects: reused from ${kept} (trained by an earlier run).`)
+    return { classifier: join(root, 'projects', 'classifier.dsproj'), anomaly: join(root, 'projects', 'anomaly.dsproj') }
+  }
+  const made = await makeProjects(join(root, 'projects'))
+  if (kept) {
+    await rm(kept, { recursive: true, force: true })
+    await cp(join(root, 'projects'), kept, { recursive: true })
+    await writeFile(join(kept, 'done'), '')
+  }
+  return made
 }
 
 async function makeProjects(root: string): Promise<Record<ModelKind, string>> {
@@ -317,7 +339,7 @@ async function main(): Promise<void> {
     console.log('CPU ms/verdict: CPU time of the server (node) and the browser (chromium) processes in the window / verdicts recorded (mostly load-independent, unlike the rates; fixed costs per second, such as playing the video, weigh more when fewer verdicts come).')
     console.log('Frames sent: binary WebSocket messages from the page in the window and their mean size (a prepared 64 px frame is 12 KB; a full 640×480 RGBA frame 1200 KB).')
     console.log(`Stages: each painted verdict's capture-to-screen time split by the screen's and the main process's stamps (shared/timing/frame-stages.ts): ${FRAME_STAGES.map(([n, what]) => `${n} = ${what}`).join('; ')}.`)
-    const projects = await makeProjects(root)
+    const projects = await projectsIn(root)
     const parts = await generateSyntheticSet({ root: join(root, 'camera'), seed: 33, counts: { ok: 6, scratch: 1, spot: 1 }, width: 160, height: 120, colour: 'rgb' })
     const video = join(root, 'camera.y4m')
     // Each part stays in view for 6 frames (0.2 s at 30 fps); the file loops.

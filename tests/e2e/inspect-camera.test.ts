@@ -65,6 +65,9 @@ describe('live inspection with a fake camera (Chromium, browser mode)', () => {
     const counted = page.getByTestId('count-inspected')
     await expect.poll(async () => Number(await counted.textContent()), { timeout: 90_000 }).toBeGreaterThanOrEqual(5)
     expect(await verdict.textContent()).toMatch(/model v1/)
+    // The frames were read and prepared in the frame worker, off the page's thread
+    // (use-camera.ts grabPrepared): a worker that failed would have been terminated (fallback).
+    expect(page.workers().map((w) => w.url())).toContainEqual(expect.stringMatching(/frame-prep-worker/))
     // The heatmap: a canvas of its own small size (InspectionLiveView.vue), stretched exactly over the picture.
     const heat = page.getByTestId('inspect-heatmap')
     await heat.waitFor({ state: 'visible', timeout: 30_000 })

@@ -32,8 +32,9 @@ export function frameTrace(capturedAt: number): FrameTrace | undefined {
   return byCapture.get(capturedAt)
 }
 
-export function stamp(trace: FrameTrace | undefined, stage: 'grabbed' | 'prepared' | 'sent' | 'received' | 'shown' | 'replied'): void {
-  if (trace && trace[stage] === undefined) trace[stage] = epochNow()
+/** Stamp a stage now, or at `at` (epoch ms) when it ended elsewhere (the frame worker). */
+export function stamp(trace: FrameTrace | undefined, stage: 'grabbed' | 'prepared' | 'sent' | 'received' | 'shown' | 'replied', at?: number): void {
+  if (trace && trace[stage] === undefined) trace[stage] = at ?? epochNow()
 }
 
 if (typeof window !== 'undefined') {

@@ -3,6 +3,10 @@ import { DEMO_CAMERA_ID, startDemoCamera, type DemoCamera } from './demo-camera'
 import type { SceneRule } from '../../../../shared/demo/camera-scene'
 import type { RawFrame } from '../../../../shared/contract/index'
 import { translate } from '../../i18n/index'
+import type { InputSpec } from '../../../../shared/imaging/input-plan'
+import { epochNow } from '../../../../shared/timing/epoch-clock'
+import { FramePrepWorker } from './frame-prep-client'
+import { prepareFrame } from './frame-prep'
 
 /** Camera states as the screen shows them. 'lost' = the stream ended while in use. */
 export type CameraState = 'off' | 'starting' | 'live' | 'lost' | 'error'
@@ -23,6 +27,12 @@ export const CAMERA_RESOLUTIONS: CameraResolution[] = [
 export interface CameraFrame {
   image: Uint8Array
   raw: RawFrame
+}
+
+/** A frame ready to send (prepared for the model where it can be) and when its steps ended (epoch ms). */
+export interface GrabbedFrame extends CameraFrame {
+  grabbed: number
+  prepared: number
 }
 
 /**
@@ -57,6 +67,8 @@ export function useCamera() {
   let context: CanvasRenderingContext2D | null = null
   /** Frames are read through VideoFrame until that fails once. */
   let videoFrames = typeof VideoFrame !== 'undefined'
+  /** Frames are read and prepared in a Web Worker until that fails once (frame-prep-worker.ts). */
+  let prepWorker: FramePrepWorker | null = videoFrames && typeof Worker !== 'undefined' ? new FramePrepWorker() : null
 
   // The generated stream of demo parts (demo-camera.ts) is always there, after the real cameras.
   const demoDevice = { deviceId: DEMO_CAMERA_ID, label: translate('inspect.demoCamera') }
@@ -155,12 +167,38 @@ export function useCamera() {
     return { image: new Uint8Array(pixels.buffer, pixels.byteOffset, pixels.byteLength), raw: { width, height, format: 'rgba' } }
   }
 
-  onBeforeUnmount(stop)
+  /**
+   * The current frame ready to send: read and prepared for `spec` (frame-prep.ts) in the
+   * frame worker, off this thread, where the browser can (VideoFrame and module workers);
+   * else read and prepared here. The bytes are the same either way (the same code runs).
+   */
+  async function grabPrepared(video: HTMLVideoElement, spec: InputSpec | null): Promise<GrabbedFrame | null> {
+    if (state.value !== 'live' || video.videoWidth === 0) return null
+    if (prepWorker) {
+      try {
+        return await prepWorker.prepare(video, spec)
+      } catch {
+        // No worker here (or it cannot read this camera's frames): this thread from now on.
+        prepWorker.close()
+        prepWorker = null
+      }
+    }
+    const frame = await grab(video)
+    if (!frame) return null
+    const grabbed = epochNow()
+    const sent = prepareFrame(frame, spec)
+    return { ...sent, grabbed, prepared: epochNow() }
+  }
+
+  onBeforeUnmount(() => {
+    stop()
+    prepWorker?.close()
+  })
 
   /** The demo camera's belt starts again, empty, with a takt that suits the session's rule (no effect on a real camera). */
   function restartDemo(rule: SceneRule | null): void {
     demo?.restart(rule)
   }
 
-  return { devices, state, error, actual, listDevices, start, stop, grab, restartDemo }
+  return { devices, state, error, actual, listDevices, start, stop, grab, grabPrepared, restartDemo }
 }
