@@ -110,6 +110,11 @@ interface ConfigResult {
    * frame (equals the capture-to-screen latency up to clock rounding).
    */
   stages: Record<FrameStage | 'sum', { p50: number; p95: number }>
+  /**
+   * The tail's make-up: each stage's mean (ms) over the slowest 5% of the traced frames (sum
+   * at or above its p95), so the stages that make a slow frame slow show, not each stage's own tail.
+   */
+  tail: Record<FrameStage | 'sum', number>
   traced: number
   /** Time between two frames taken by the screen, p50/p95 ms (1000 / rate when the loop keeps up). */
   frameInterval: { p50: number; p95: number }
@@ -225,10 +230,11 @@ async function measure(page: Page, model: ModelKind, heatmap: boolean): Promise<
 }
 
 /** Per-stage p50/p95 of the painted verdicts, from the screen's frame traces joined by capture time. */
-function stageBreakdown(probe: ProbeReport): Pick<ConfigResult, 'stages' | 'traced' | 'frameInterval'> {
+function stageBreakdown(probe: ProbeReport): Pick<ConfigResult, 'stages' | 'tail' | 'traced' | 'frameInterval'> {
   const byCapture = new Map(probe.traces.map((t) => [t.capturedAt, t]))
   const per: Record<string, number[]> = { sum: [] }
   for (const [name] of FRAME_STAGES) per[name] = []
+  const frames: Array<Record<string, number>> = []
   let traced = 0
   for (const p of probe.painted) {
     const trace = byCapture.get(p.capturedAt)
@@ -241,12 +247,17 @@ function stageBreakdown(probe: ProbeReport): Pick<ConfigResult, 'stages' | 'trac
       sum += ms
     }
     per.sum!.push(sum)
+    frames.push({ ...stages, sum })
   }
+  const slowFrom = percentile(per.sum!, 95)
+  const slow = frames.filter((f) => f.sum! >= slowFrom)
+  const tail = Object.fromEntries(Object.keys(per).map((k) => [k, round(slow.reduce((n, f) => n + f[k]!, 0) / Math.max(1, slow.length), 1)])) as ConfigResult['tail']
   const stats = (v: number[]) => ({ p50: round(percentile(v, 50), 1), p95: round(percentile(v, 95), 1) })
   const first = probe.painted[0]?.capturedAt ?? 0
   const taken = probe.traces.filter((t) => t.capturedAt >= first).map((t) => t.taken).sort((a, b) => a - b)
   return {
     stages: Object.fromEntries(Object.entries(per).map(([k, v]) => [k, stats(v)])) as ConfigResult['stages'],
+    tail,
     traced,
     frameInterval: stats(taken.slice(1).map((t, i) => t - taken[i]!))
   }
@@ -312,6 +323,7 @@ function print(r: ConfigResult): void {
       [...FRAME_STAGES.map(([name]) => cell(name, r.stages[name])), cell('= sum', r.stages.sum)].join('  ') +
       `  | frame interval ${r.frameInterval.p50.toFixed(1)}/${r.frameInterval.p95.toFixed(1)}`
   )
+  console.log(`           slowest 5% (sum >= p95), mean ms: ${[...FRAME_STAGES.map(([name]) => `${name} ${r.tail[name].toFixed(1)}`), `= sum ${r.tail.sum.toFixed(1)}`].join('  ')}`)
 }
 
 function percentile(values: number[], p: number): number {
