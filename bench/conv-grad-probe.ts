@@ -40,6 +40,7 @@ type Form = { name: string; options: Partial<GradientOptions> }
 const allForms: Record<string, Form[]> = {
   dw: [
     { name: 'tap-matmul', options: { convWeightGrad: 'tap-matmul' } },
+    { name: 'tap-chunked', options: { convWeightGrad: 'tap-chunked' } },
     { name: 'per-sample', options: { convWeightGrad: 'per-sample' } },
     { name: 'channels-first', options: { convWeightGrad: 'channels-first' } },
     { name: 'phases', options: { convWeightGrad: 'phases' } },

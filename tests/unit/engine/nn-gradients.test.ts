@@ -19,6 +19,8 @@ describe('Conv gradient rule', () => {
   ]
   const formulations = [
     { convWeightGrad: 'tap-matmul', convInputGrad: 'conv-transpose' },
+    // one sample's rows per chunk: batch 2 runs as two chunks, batch 1 (the stem case) as the tap form
+    { convWeightGrad: 'tap-chunked', convInputGrad: 'conv-transpose', dwChunkRows: 1 },
     { convWeightGrad: 'per-sample', convInputGrad: 'conv-transpose' },
     { convWeightGrad: 'channels-first', convInputGrad: 'conv-transpose' },
     { convWeightGrad: 'phases', convInputGrad: 'conv-transpose' },

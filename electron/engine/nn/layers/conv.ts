@@ -80,6 +80,7 @@ type WeightGradForm = Exclude<GradientOptions['convWeightGrad'], 'by-shape'>
 
 const WEIGHT_GRADS: Record<WeightGradForm, (layer: ConvLayer, dY: string, ctx: BackwardContext) => string> = {
   'tap-matmul': weightGradTapMatMul,
+  'tap-chunked': weightGradTapChunked,
   'per-sample': weightGradPerSample,
   'channels-first': weightGradChannelsFirst,
   phases: weightGradPhases,
@@ -96,7 +97,9 @@ const LARGE_MAP = 2048
  * 'by-shape' picks the fastest form measured per conv shape on ORT CPU (bench/conv-grad-probe.ts,
  * electron/engine/train/README.md): few input channels with stride 2 (the stem) as one dilated
  * Conv (0.50× the stride phases' CPU time and less transient memory), stride 1 channels first,
- * stride-1 convs on large maps per sample, the rest tap MatMuls.
+ * stride-1 convs on large maps and the 1×1 stride-2 downsample on a large map (0.50–0.59× the
+ * tap form) per sample, the rest tap MatMuls in chunks of samples (one chunk where the batch's
+ * rows are few: layer4).
  */
 function weightGradForm(layer: ConvLayer, ctx: BackwardContext): WeightGradForm {
   const form = ctx.options.convWeightGrad
@@ -106,7 +109,8 @@ function weightGradForm(layer: ConvLayer, ctx: BackwardContext): WeightGradForm 
   const [, , oh, ow] = ctx.shapeOf(layer.output) as [number, number, number, number]
   if (layer.kernel > 1 && ci < SMALL_CI) return layer.stride === 2 ? 'dilated-conv' : 'channels-first'
   if (layer.stride === 1 && layer.kernel > 1 && oh * ow >= LARGE_MAP) return 'per-sample'
-  return 'tap-matmul'
+  if (layer.kernel === 1 && layer.stride > 1 && oh * ow >= 784) return 'per-sample'
+  return 'tap-chunked'
 }
 
 /**
@@ -146,6 +150,37 @@ function weightGradTapMatMul(layer: ConvLayer, dY: string, ctx: BackwardContext)
   // [Co, k·k·Ci] (tap-major) → [Co, k, k, Ci] → [Co, Ci, k, k]
   const stacked = g.op1('Concat', taps, { axis: 1 })
   return g.op1('Transpose', [g.op1('Reshape', [stacked, g.i64([co, k, k, ci])])], { perm: [0, 3, 1, 2] })
+}
+
+/**
+ * dW as k² batched MatMuls: the tap form with the batch split into c chunks of whole
+ * samples, so each SGEMM has K = N·oh·ow / c (≈ options.dwChunkRows) instead of N·oh·ow, then
+ * summed over the chunks (bench/conv-grad-probe.ts: layer2 0.80–0.91×, the stride-2 layer2
+ * conv 0.83×, layer3 0.90–0.99× the tap form's CPU time at 3136 rows). dYt: [c, Co, K], window: [c, K, Ci] → [c, Co, Ci] per tap.
+ */
+function weightGradTapChunked(layer: ConvLayer, dY: string, ctx: BackwardContext): string {
+  const { g } = ctx
+  const x = layer.inputs[0]
+  const [n, ci] = ctx.shapeOf(x) as [number, number, number, number]
+  const [, co, oh, ow] = ctx.shapeOf(layer.output) as [number, number, number, number]
+  const { kernel: k, stride: s, pad: p } = layer
+  const perSample = Math.max(1, Math.floor(ctx.options.dwChunkRows / (oh * ow)))
+  let c = Math.max(1, Math.round(n / perSample))
+  while (n % c !== 0) c--
+  if (c === 1) return weightGradTapMatMul(layer, dY, ctx)
+  const rows = (n / c) * oh * ow
+  // dYt: [c, Co, (N/c)·oh·ow]
+  const dYt = g.op1('Reshape', [g.op1('Transpose', [g.op1('Reshape', [dY, g.i64([c, n / c, co, oh * ow])])], { perm: [0, 2, 1, 3] }), g.i64([c, co, rows])])
+  const padded = p > 0 ? g.op1('Pad', [x, g.i64([0, 0, p, p, 0, 0, p, p])]) : x
+  const xt = g.op1('Transpose', [padded], { perm: [0, 2, 3, 1] }) // [N, H + 2p, W + 2p, Ci]
+  const window = (i: number, j: number): string =>
+    k === 1 && s === 1 ? xt : g.op1('Slice', [xt, g.i64([i, j]), g.i64([i + s * (oh - 1) + 1, j + s * (ow - 1) + 1]), g.i64([1, 2]), g.i64([s, s])])
+  const taps: string[] = []
+  for (let i = 0; i < k; i++) for (let j = 0; j < k; j++) taps.push(g.op1('MatMul', [dYt, g.op1('Reshape', [window(i, j), g.i64([c, rows, ci])])])) // [c, Co, Ci]
+  const stacked = taps.length === 1 ? taps[0]! : g.op1('Concat', taps, { axis: 2 }) // [c, Co, k·k·Ci]
+  const summed = g.op1('ReduceSum', [stacked, g.i64([0])], { keepdims: 0 }) // [Co, k·k·Ci]
+  if (k === 1) return g.op1('Reshape', [summed, g.i64([co, ci, 1, 1])])
+  return g.op1('Transpose', [g.op1('Reshape', [summed, g.i64([co, k, k, ci])])], { perm: [0, 3, 1, 2] })
 }
 
 /**

@@ -18,7 +18,7 @@ export interface GradientOptions {
    * 'dilated-conv': one Conv of the transposed input with the transposed output gradient as
    * kernel, dilated by the stride (fewer nodes; may suit GPU providers better).
    */
-  convWeightGrad: 'by-shape' | 'tap-matmul' | 'per-sample' | 'channels-first' | 'phases' | 'dilated-conv'
+  convWeightGrad: 'by-shape' | 'tap-matmul' | 'tap-chunked' | 'per-sample' | 'channels-first' | 'phases' | 'dilated-conv'
   /**
    * Conv input gradient for stride-1 convs. 'conv-transpose' (default): ConvTranspose(dY, W),
    * as for every stride. 'flipped-conv': an ordinary Conv of dY with the kernel transposed
@@ -43,9 +43,15 @@ export interface GradientOptions {
    * accepts the node but fails when it runs).
    */
   maxPoolGrad: 'indices' | 'window-mask'
+  /**
+   * 'tap-chunked' (and 'by-shape' where it picks it): rows (samples · output pixels) per
+   * batched MatMul, i.e. SGEMM's K. The batch is split into whole-sample chunks of about
+   * this many rows; one chunk is the plain tap form.
+   */
+  dwChunkRows: number
 }
 
-export const DEFAULT_GRADIENT_OPTIONS: GradientOptions = { convWeightGrad: 'by-shape', convInputGrad: 'conv-transpose', nchwcBlock: 0, maxPoolGrad: 'indices' }
+export const DEFAULT_GRADIENT_OPTIONS: GradientOptions = { convWeightGrad: 'by-shape', convInputGrad: 'conv-transpose', nchwcBlock: 0, maxPoolGrad: 'indices', dwChunkRows: 3136 }
 
 export interface ForwardContext {
   g: OnnxGraph
