@@ -4,7 +4,7 @@
  * compared by CPU time per run (load-independent enough on a shared machine; see
  * electron/engine/train/README.md). Results are checked against the first formulation.
  *
- *   npx tsx bench/conv-grad-probe.ts [--want dw|dx|fwd] [--layer layer1,layer2,layer2.s2,layer3,layer4,stem,ds2|all]
+ *   npx tsx bench/conv-grad-probe.ts [--want dw|dx|fwd] [--layer layer1,layer2,layer2.s2,layer3,layer3.s2,layer4,layer4.s2,stem,ds2,ds3,ds4|all]
  *                                    [--forms tap-matmul,per-sample,…] [--rounds 3] [--runs 3] [--batch 32]
  */
 import { parseArgs } from 'node:util'
@@ -33,7 +33,11 @@ const SHAPES: Record<string, { ci: number; co: number; h: number; k: number; s: 
   'layer2.s2': { ci: 64, co: 128, h: 56, k: 3, s: 2, p: 1 },
   layer3: { ci: 256, co: 256, h: 14, k: 3, s: 1, p: 1 },
   layer4: { ci: 512, co: 512, h: 7, k: 3, s: 1, p: 1 },
-  'ds2': { ci: 64, co: 128, h: 56, k: 1, s: 2, p: 0 }
+  'ds2': { ci: 64, co: 128, h: 56, k: 1, s: 2, p: 0 },
+  'layer3.s2': { ci: 128, co: 256, h: 28, k: 3, s: 2, p: 1 },
+  'layer4.s2': { ci: 256, co: 512, h: 14, k: 3, s: 2, p: 1 },
+  'ds3': { ci: 128, co: 256, h: 28, k: 1, s: 2, p: 0 },
+  'ds4': { ci: 256, co: 512, h: 14, k: 1, s: 2, p: 0 }
 }
 const block = await detectNchwcBlock()
 type Form = { name: string; options: Partial<GradientOptions> }

@@ -92,10 +92,19 @@ export const batchNorm: LayerRule<BatchNormLayer> = {
       // dx = dy·scale − m·scale·(Σdy/cnt + d·Σ(dy·d)·invstd²/cnt)
       const a = g.op1('Div', [g.op1('Mul', [scale, sumDy]), cnt]) // [1, C, 1, 1]
       const b = g.op1('Div', [g.op1('Mul', [g.op1('Mul', [scale, sumDyD]), g.op1('Mul', [invstd, invstd])]), cnt])
-      const am = ctx.sampleMask ? g.op1('Mul', [a, ctx.sampleMask]) : a // [N, C, 1, 1] with a mask
-      const bm = ctx.sampleMask ? g.op1('Mul', [b, ctx.sampleMask]) : b
-      const correction = g.op1('Add', [g.op1('Mul', [d, bm]), am])
-      result.inputs[0] = g.op1('Sub', [g.op1('Mul', [dY, scale]), correction])
+      // −(d·bm + am) in ONE pass: the inference BatchNormalization (mean 0, var 1, ε 0) is a
+      // per-channel affine map; with a mask the coefficients differ per sample, so d is seen
+      // as [1, N·C, H, W] (a free reshape) with one channel per (sample, channel).
+      const [n, c, h, w] = ctx.shapeOf(layer.inputs[0]) as [number, number, number, number]
+      const mask = ctx.sampleMask
+      const groups = mask ? n * c : c
+      const coeff = (v: string): string => g.op1('Reshape', [g.op1('Neg', [mask ? g.op1('Mul', [v, mask]) : v]), g.i64([groups])]) // [N·C] or [C]
+      const zeros = g.constant(`${layer.name}.bwd_zeros`, { dtype: 'float32', shape: [groups], data: new Float32Array(groups) })
+      const ones = g.constant(`${layer.name}.bwd_ones`, { dtype: 'float32', shape: [groups], data: new Float32Array(groups).fill(1) })
+      const dView = mask ? g.op1('Reshape', [d, g.i64([1, n * c, h, w])]) : d
+      const negCorrection = g.op1('BatchNormalization', [dView, coeff(b), coeff(a), zeros, ones], { epsilon: float(0) })
+      const negCorrectionN = mask ? g.op1('Reshape', [negCorrection, g.i64([n, c, h, w])]) : negCorrection
+      result.inputs[0] = g.op1('Add', [g.op1('Mul', [dY, scale]), negCorrectionN])
     }
     return result
   }
