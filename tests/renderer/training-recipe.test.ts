@@ -54,6 +54,11 @@ describe('"why this recipe" on the training screen', () => {
       ...planAutoRecipe({ images: 40, classCounts: [30, 1, 9], sizes: [[300, 200]], backbone: 'imagenet' }, base, 224).choices,
       ...planAutoRecipe({ images: 40, classCounts: [10, 9, 9], sizes: [[90, 60]], backbone: 'random' }, base, 224).choices,
       ...planAutoRecipe({ images: 40, classCounts: [10, 9, 9], sizes: [[90, 60]], backbone: 'file' }, base, 224).choices,
+      // Grey projects: the one-channel stem from scratch, grey on ImageNet weights, colour, and weights that read one channel.
+      ...planAutoRecipe({ images: 40, classCounts: [10, 9, 9], sizes: [[90, 60]], backbone: 'random', grey: { grey: 40, total: 40 } }, base, 224).choices,
+      ...planAutoRecipe({ images: 40, classCounts: [10, 9, 9], sizes: [[90, 60]], backbone: 'imagenet', grey: { grey: 40, total: 40 } }, base, 224).choices,
+      ...planAutoRecipe({ images: 40, classCounts: [10, 9, 9], sizes: [[90, 60]], backbone: 'random', grey: { grey: 12, total: 40 } }, base, 224).choices,
+      ...planAutoRecipe({ images: 40, classCounts: [10, 9, 9], sizes: [[90, 60]], backbone: 'file', startChannels: 1 }, base, 224).choices,
       ...chooseFromSweeps([]).choices,
       ...chooseFromSweeps([sweep('adamw', 0.9, 0.02, 0.002), sweep('sgd', 0.5, 0.3, 0.03)]).choices,
       ...chooseFromSweeps([sweep('adamw', 0.9, null, 0.005)]).choices,

@@ -53,6 +53,8 @@ export interface DataProfile {
   backbone: 'imagenet' | 'random' | 'file' | 'other'
   /** Grey training images (auto-recipe.ts greyCount: counted up to the first colour one), of `total`; absent = not looked at (treated as colour). */
   grey?: { grey: number; total: number }
+  /** Input channels of the starting weights' conv1 (absent = 3). */
+  startChannels?: 1 | 3
 }
 
 export interface RecipePlan {
@@ -125,7 +127,16 @@ export function planAutoRecipe(profile: DataProfile, base: TrainerConfig, maxSiz
 
   // Input channels: a grey project read as one grey plane, not as three copies of it.
   const allGrey = profile.grey !== undefined && profile.grey.total > 0 && profile.grey.grey === profile.grey.total
-  if (allGrey && profile.backbone === 'random') {
+  if (profile.startChannels === 1) {
+    // Weights whose first layer reads one grey channel (a grey project's own model as backbone) cannot read three.
+    config.inputChannels = 1
+    choices.push({
+      setting: 'inputChannels',
+      value: 1,
+      why: 'The starting weights were trained on one grey channel: images are fed as one grey plane (colour images turned grey).',
+      reason: { id: 'channelsStartGrey' }
+    })
+  } else if (allGrey && profile.backbone === 'random') {
     config.inputChannels = 1
     choices.push({
       setting: 'inputChannels',

@@ -244,7 +244,7 @@ async function runFull(store: TrainingData, data: ProjectDataset, config: Traine
   const start = await startingWeights(store, data.classes.length, opts, config)
   config = { ...config, width: start.width }
   const preset: RecipePreset = opts.recipe ?? 'auto'
-  const profile = preset === 'auto' ? await dataProfile(data.train, data.classes.length, start.source) : null
+  const profile = preset === 'auto' ? { ...(await dataProfile(data.train, data.classes.length, start.source)), startChannels: inputChannelsOf(start.weights) } : null
   // The cap on resolution: the project's training.size (224 unless set), as the seed uses.
   const maxSize = trainSizeSetting(store) ?? config.size
   const applied = applyRecipe(preset, config, explicitSettings(store, opts, config), profile, maxSize)

@@ -17,6 +17,7 @@ import { Inspector } from '../../../electron/engine/infer/inspector'
 import { sessionInputChannels } from '../../../electron/engine/infer/input-channels'
 import { createSession } from '../../../electron/engine/infer/sessions'
 import { createRng } from '../../../electron/engine/train/rng'
+import { buildTrainStep } from '../../../electron/engine/train/train-step'
 
 /**
  * The one-channel stem (docs/accuracy.md "The one-channel stem"): a model whose conv1 reads
@@ -235,6 +236,10 @@ describe('the auto recipe', () => {
     expect(colour.config.inputChannels).toBe(3)
     expect(colour.choices.find((c) => c.setting === 'inputChannels')!.why).toMatch(/after 40 grey/)
     expect(planAutoRecipe(profile('random', undefined), base, 224).config.inputChannels).toBe(3)
+    // Starting weights that read one channel (a grey project's model as backbone): one channel, whatever the images.
+    const fromGreyModel = planAutoRecipe({ ...profile('file', { grey: 3, total: 100 }), startChannels: 1 }, base, 224)
+    expect(fromGreyModel.config.inputChannels).toBe(1)
+    expect(fromGreyModel.choices.find((c) => c.setting === 'inputChannels')!.reason.id).toBe('channelsStartGrey')
   })
 
   it('counts grey images: one stored channel, or RGB with R = G = B; the first colour image ends the count', async () => {
@@ -251,3 +256,81 @@ describe('the auto recipe', () => {
     expect(await greyCount([sample('x', Buffer.from('not an image'))])).toEqual({ grey: 0, total: 1, firstColour: 'x' })
   })
 })
+
+describe('one-channel training step', () => {
+  it('computes what a three-channel step computes on three equal copies with conv1 split in thirds (loss, logits, every gradient)', async () => {
+    const o = { numClasses: 3, width: 0.25, size: 32, batch: 4 }
+    const one = buildTrainStep({ ...o, inputChannels: 1, freeze: 'none', optimizer: 'sgd', exposeGradients: true })
+    const three = buildTrainStep({ ...o, freeze: 'none', optimizer: 'sgd', exposeGradients: true })
+    const w1 = initResnet18Weights({ numClasses: o.numClasses, width: o.width, seed: 9, inputChannels: 1 })
+    const c1 = w1.get('conv1.weight')!
+    // conv1 [16, 3, 7, 7]: each of the three slices a third of the one-channel filter.
+    const c3 = new Float32Array(c1.data.length * 3)
+    const per = 49
+    for (let f = 0; f < c1.shape[0]!; f++) for (let c = 0; c < 3; c++) for (let t = 0; t < per; t++) c3[(f * 3 + c) * per + t] = c1.data[f * per + t]! / 3
+    const w3 = new Map(w1)
+    w3.set('conv1.weight', { shape: [c1.shape[0]!, 3, 7, 7], data: c3 })
+    const rng = seededRandomForTest(5)
+    const plane = o.size * o.size
+    const x1 = Float32Array.from({ length: o.batch * plane }, () => rng())
+    const x3 = new Float32Array(3 * x1.length)
+    for (let n = 0; n < o.batch; n++) for (let c = 0; c < 3; c++) x3.set(x1.subarray(n * plane, (n + 1) * plane), (n * 3 + c) * plane)
+    const run = async (graph: ReturnType<typeof buildTrainStep>, weights: Map<string, { shape: number[]; data: Float32Array }>, x: Float32Array, channels: number) => {
+      const feeds: Record<string, ort.Tensor> = {}
+      for (const [name, t] of weights) feeds[name] = new ort.Tensor('float32', t.data, t.shape)
+      for (const name of graph.stateNames) {
+        const shape = graph.shapes.get(name)!
+        feeds[name] = new ort.Tensor('float32', new Float32Array(shape.reduce((a, b) => a * b, 1)), shape)
+      }
+      feeds.images = new ort.Tensor('float32', x, [o.batch, channels, o.size, o.size])
+      feeds.labels = new ort.Tensor('int64', BigInt64Array.from({ length: o.batch }, (_, i) => BigInt(i % o.numClasses)), [o.batch])
+      feeds.sample_weights = new ort.Tensor('float32', new Float32Array(o.batch).fill(1), [o.batch])
+      feeds.class_weights = new ort.Tensor('float32', new Float32Array(o.numClasses).fill(1), [o.numClasses])
+      feeds.lr = new ort.Tensor('float32', Float32Array.of(0.01), [1])
+      feeds.step = new ort.Tensor('float32', Float32Array.of(1), [1])
+      const session = await ort.InferenceSession.create(graph.model, { intraOpNumThreads: 1 })
+      try {
+        return await session.run(Object.fromEntries(Object.entries(feeds).filter(([k]) => session.inputNames.includes(k))))
+      } finally {
+        await session.release()
+      }
+    }
+    const a = await run(one, w1, x1, 1)
+    const b = await run(three, w3, x3, 3)
+    const rel = (p: Float32Array, q: Float32Array): number => {
+      let d = 0
+      let s = 1e-12
+      for (let i = 0; i < q.length; i++) {
+        d = Math.max(d, Math.abs(p[i]! - q[i]!))
+        s = Math.max(s, Math.abs(q[i]!))
+      }
+      return d / s
+    }
+    expect(Math.abs((a.loss!.data as Float32Array)[0]! - (b.loss!.data as Float32Array)[0]!)).toBeLessThan(1e-5)
+    expect(rel(a.logits!.data as Float32Array, b.logits!.data as Float32Array)).toBeLessThan(1e-4)
+    expect(one.trainableNames).toEqual(three.trainableNames)
+    for (const name of one.trainableNames) {
+      const g1 = a[one.outputs.gradient(name)]!.data as Float32Array
+      const g3 = b[three.outputs.gradient(name)]!.data as Float32Array
+      if (name !== 'conv1.weight') {
+        expect(rel(g1, g3), name).toBeLessThan(1e-4)
+        continue
+      }
+      // d loss / d w3[:, c] = d loss / d w1[:, 0] for every c (the input is the same in every channel).
+      for (let c = 0; c < 3; c++) {
+        const slice = new Float32Array(g1.length)
+        for (let f = 0; f < c1.shape[0]!; f++) for (let t = 0; t < per; t++) slice[f * per + t] = g3[(f * 3 + c) * per + t]!
+        expect(rel(slice, g1), `conv1 slice ${c}`).toBeLessThan(1e-4)
+      }
+    }
+  })
+})
+
+/** Uniform values in [-1, 1) from a small LCG (the batch of the step test). */
+function seededRandomForTest(seed: number): () => number {
+  let s = seed >>> 0
+  return () => {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0
+    return s / 2 ** 31 - 1
+  }
+}
