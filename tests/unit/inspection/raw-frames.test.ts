@@ -12,6 +12,7 @@ import { storeModelLoader } from '../../../electron/services/inspection/manager'
 import { InspectionService } from '../../../electron/services/inspection/service'
 import type { ProjectStore } from '../../../electron/store/project-store'
 import { createTinyProject, TINY, tinyModelBytes } from './fixture'
+import { detailedPicture, pngOf, rgbaOf } from '../../support/frame-pictures'
 
 /**
  * Camera frames travel raw (RGBA pixels, no JPEG; electron/services/inspection/README.md,
@@ -21,41 +22,8 @@ import { createTinyProject, TINY, tinyModelBytes } from './fixture'
  */
 let dir: string
 
-/** A colour picture of odd size with detail at every scale (so a resize error would show). */
-function picture(width: number, height: number, grey = false): Uint8Array {
-  const rgb = new Uint8Array(width * height * 3)
-  let s = 12345
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      s = (s * 1103515245 + 12345) >>> 0
-      const noise = s >>> 27
-      const o = (y * width + x) * 3
-      const r = (x * 7 + y * 3 + noise) & 255
-      rgb[o] = r
-      rgb[o + 1] = grey ? r : (x * y + noise * 5) & 255
-      rgb[o + 2] = grey ? r : ((x ^ y) * 3) & 255
-    }
-  }
-  return rgb
-}
 
-/** The same pixels as a camera gives them: RGBA, alpha 255. */
-function rgbaOf(rgb: Uint8Array): Uint8Array {
-  const n = rgb.length / 3
-  const out = new Uint8Array(n * 4)
-  for (let i = 0; i < n; i++) {
-    out[i * 4] = rgb[i * 3]!
-    out[i * 4 + 1] = rgb[i * 3 + 1]!
-    out[i * 4 + 2] = rgb[i * 3 + 2]!
-    out[i * 4 + 3] = 255
-  }
-  return out
-}
 
-async function pngOf(rgb: Uint8Array, width: number, height: number, grey = false): Promise<Buffer> {
-  const img = sharp(Buffer.from(rgb), { raw: { width, height, channels: 3 } })
-  return (grey ? img.toColourspace('b-w') : img).png().toBuffer()
-}
 
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'ds-raw-frames-'))
@@ -73,7 +41,7 @@ describe('raw camera frames', () => {
       { w: 200, h: 150, size: 64, fit: 'crop', grey: true }
     ]
     for (const c of cases) {
-      const rgb = picture(c.w, c.h, c.grey)
+      const rgb = detailedPicture(c.w, c.h, c.grey)
       const file = await preprocessImage(await pngOf(rgb, c.w, c.h, c.grey), { size: c.size, fit: c.fit, roi: c.roi })
       const raw = preprocessRgb(rawPixels(rgbaOf(rgb), { width: c.w, height: c.h, format: 'rgba' }), { size: c.size, fit: c.fit, roi: c.roi })
       expect(raw.tensor.length, JSON.stringify(c)).toBe(3 * c.size * c.size)
@@ -92,7 +60,7 @@ describe('raw camera frames', () => {
       { w: 40, h: 30, size: 64, fit: 'whole' } // upscaled
     ]
     for (const c of cases) {
-      const rgb = picture(c.w, c.h)
+      const rgb = detailedPicture(c.w, c.h)
       const file = await preprocessImage(await pngOf(rgb, c.w, c.h), { size: c.size, fit: c.fit, roi: c.roi ?? undefined })
       const spec = { size: c.size, fit: c.fit, roi: c.roi ?? null }
       const prepared = prepareInput({ data: rgbaOf(rgb), width: c.w, height: c.h, channels: 4 }, planInput(c.w, c.h, spec))
@@ -110,7 +78,7 @@ describe('raw camera frames', () => {
       await inspector.loadClassifier('c', { onnx, weights, size: TINY.size })
       const w = 120
       const h = 90
-      const rgb = picture(w, h)
+      const rgb = detailedPicture(w, h)
       const req = { classifier: { key: 'c', fit: 'whole' as const }, anomaly: null, roi: null, heatmap: true }
       const fromFile = await inspector.inspect(await pngOf(rgb, w, h), req)
       const fromRaw = await inspector.inspect(rgbaOf(rgb), { ...req, raw: { width: w, height: h, format: 'rgba' } })
@@ -170,7 +138,7 @@ describe('a kept raw frame', () => {
     const w = 160
     const h = 120
     const spec = { size: TINY.size, fit: 'whole' as const, roi: null }
-    const input = prepareInput({ data: rgbaOf(picture(w, h)), width: w, height: h, channels: 4 }, planInput(w, h, spec))
+    const input = prepareInput({ data: rgbaOf(detailedPicture(w, h)), width: w, height: h, channels: 4 }, planInput(w, h, spec))
     const raw = { width: input.width, height: input.height, format: 'rgb' as const, prepared: { frameWidth: w, frameHeight: h, ...spec } }
     const live = await service.submit({ image: Buffer.from(input.data), raw, capturedAt: Date.now(), source: 'camera', triggered: true })
     if (live.dropped) throw new Error('a triggered frame is never dropped')
@@ -191,7 +159,7 @@ describe('a kept raw frame', () => {
     await service.start({ source: 'camera' })
     const w = 160
     const h = 120
-    const rgb = picture(w, h)
+    const rgb = detailedPicture(w, h)
     const live = await service.submit({ image: Buffer.from(rgbaOf(rgb)), raw: { width: w, height: h, format: 'rgba' }, capturedAt: Date.now(), source: 'camera', triggered: true })
     if (live.dropped) throw new Error('a triggered frame is never dropped')
     expect(live.record.imageKept).toBe(true)

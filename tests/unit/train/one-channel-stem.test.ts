@@ -18,6 +18,7 @@ import { sessionInputChannels } from '../../../electron/engine/infer/input-chann
 import { createSession } from '../../../electron/engine/infer/sessions'
 import { createRng } from '../../../electron/engine/train/rng'
 import { buildTrainStep } from '../../../electron/engine/train/train-step'
+import { detailedPicture, pngOf, rgbaOf } from '../../support/frame-pictures'
 
 /**
  * The one-channel stem (docs/accuracy.md "The one-channel stem"): a model whose conv1 reads
@@ -27,37 +28,8 @@ import { buildTrainStep } from '../../../electron/engine/train/train-step'
  * their grey value; models without the field stay RGB.
  */
 
-/** An RGB picture with detail at every scale; grey = R = G = B. */
-function picture(width: number, height: number, grey: boolean): Uint8Array {
-  const rgb = new Uint8Array(width * height * 3)
-  let s = 777
-  for (let y = 0; y < height; y++) {
-    for (let x = 0; x < width; x++) {
-      s = (s * 1103515245 + 12345) >>> 0
-      const noise = s >>> 27
-      const o = (y * width + x) * 3
-      const r = (x * 7 + y * 3 + noise) & 255
-      rgb[o] = r
-      rgb[o + 1] = grey ? r : (x * y + noise * 5) & 255
-      rgb[o + 2] = grey ? r : ((x ^ y) * 3) & 255
-    }
-  }
-  return rgb
-}
 
-function rgbaOf(rgb: Uint8Array): Uint8Array {
-  const out = new Uint8Array((rgb.length / 3) * 4)
-  for (let i = 0; i < rgb.length / 3; i++) {
-    out.set(rgb.subarray(i * 3, i * 3 + 3), i * 4)
-    out[i * 4 + 3] = 255
-  }
-  return out
-}
 
-async function png(rgb: Uint8Array, width: number, height: number, grey: boolean): Promise<Buffer> {
-  const img = sharp(Buffer.from(rgb), { raw: { width, height, channels: 3 } })
-  return (grey ? img.toColourspace('b-w') : img).png().toBuffer()
-}
 
 const bits = (a: Float32Array): Buffer => Buffer.from(a.buffer, a.byteOffset, a.byteLength)
 
@@ -70,8 +42,8 @@ describe('one-channel preprocessing', () => {
     const w = 48
     const h = 48
     for (const grey of [true, false]) {
-      const rgb = picture(w, h, grey)
-      const one = await preprocessImage(await png(rgb, w, h, grey), { size: 48, fit: 'whole', channels: 1 })
+      const rgb = detailedPicture(w, h, grey, 777)
+      const one = await preprocessImage(await pngOf(rgb, w, h, grey), { size: 48, fit: 'whole', channels: 1 })
       expect(one.tensor.length).toBe(48 * 48)
       for (const i of [0, 5, 1000, 48 * 48 - 1]) {
         const g = lumaOf(rgb[i * 3]!, rgb[i * 3 + 1]!, rgb[i * 3 + 2]!)
@@ -86,9 +58,9 @@ describe('one-channel preprocessing', () => {
       { w: 157, h: 103, size: 32, fit: 'crop' as const, grey: false },
       { w: 640, h: 480, size: 64, fit: 'whole' as const, grey: false, roi: { x: 100, y: 40, w: 301, h: 257 } }
     ]) {
-      const rgb = picture(c.w, c.h, c.grey)
+      const rgb = detailedPicture(c.w, c.h, c.grey, 777)
       const spec = { size: c.size, fit: c.fit, roi: c.roi, channels: 1 as const }
-      const file = await preprocessImage(await png(rgb, c.w, c.h, c.grey), spec)
+      const file = await preprocessImage(await pngOf(rgb, c.w, c.h, c.grey), spec)
       const raw = preprocessRgb({ data: rgbaOf(rgb), width: c.w, height: c.h, channels: 4 }, spec)
       const prepared = prepareInput({ data: rgbaOf(rgb), width: c.w, height: c.h, channels: 4 }, planInput(c.w, c.h, { size: c.size, fit: c.fit, roi: c.roi ?? null }))
       // The renderer's prepared frames arrive as 'rgb' bytes (prepareInput's output): the engine makes the grey plane.
@@ -102,7 +74,7 @@ describe('one-channel preprocessing', () => {
   it('is what training feeds the model: the exact path is bit-identical to inspection, the general path agrees', async () => {
     const size = 40
     for (const grey of [true, false]) {
-      const rgb = picture(97, 61, grey)
+      const rgb = detailedPicture(97, 61, grey, 777)
       const img = { data: rgb, width: 97, height: 61 }
       const inspection = preprocessRgb(img, { size, fit: 'whole', channels: 1 }).tensor
       const trained = new Float32Array(size * size)
@@ -114,7 +86,7 @@ describe('one-channel preprocessing', () => {
       expect(flipped[3]).toBe(inspection[size - 1 - 3])
     }
     // The general (resampling) path: one plane, the luma of the three it would have written.
-    const rgb = picture(80, 80, false)
+    const rgb = detailedPicture(80, 80, false, 777)
     const img = { data: rgb, width: 80, height: 80 }
     const params = drawAugmentParams(img, 32, 'whole', NO_AUGMENT, createRng(3))
     const three = new Float32Array(3 * 32 * 32)
@@ -166,8 +138,8 @@ describe('one-channel model', () => {
       expect(predictor.channels).toBe(1)
       const w = 120
       const h = 90
-      const rgb = picture(w, h, false)
-      const file = await png(rgb, w, h, false)
+      const rgb = detailedPicture(w, h, false, 777)
+      const file = await pngOf(rgb, w, h, false)
       const [p] = await predictor.predictImages([file], { fit: 'whole', heatmap: true })
       expect(p!.probabilities).toHaveLength(numClasses)
       expect(p!.heatmap).toBeDefined()
@@ -196,7 +168,7 @@ describe('one-channel model', () => {
   it('calibrates and runs in INT8 on grey tensors', async () => {
     const count = 8
     const calibration = new Float32Array(count * size * size)
-    for (let i = 0; i < count; i++) calibration.set(preprocessRgb({ data: picture(50 + i, 40, i % 2 === 0), width: 50 + i, height: 40 }, { size, fit: 'whole', channels: 1 }).tensor, i * size * size)
+    for (let i = 0; i < count; i++) calibration.set(preprocessRgb({ data: detailedPicture(50 + i, 40, i % 2 === 0, 777), width: 50 + i, height: 40 }, { size, fit: 'whole', channels: 1 }).tensor, i * size * size)
     const { ranges } = await buildResnet18Int8({ weights, numClasses, width, size, calibration, threads: 1 })
     const fp32 = await Predictor.create({ weights, numClasses, width, size, threads: 1 })
     const int8 = await Predictor.create({ weights, numClasses, width, size, threads: 1, int8Ranges: ranges })
@@ -246,9 +218,9 @@ describe('the auto recipe', () => {
     const w = 20
     const h = 10
     const sample = (key: string, bytes: Buffer) => ({ key, label: 0, load: async () => new Uint8Array(bytes) })
-    const greyPng = await png(picture(w, h, true), w, h, true)
-    const rgbGreyPng = await png(picture(w, h, true), w, h, false)
-    const colourPng = await png(picture(w, h, false), w, h, false)
+    const greyPng = await pngOf(detailedPicture(w, h, true, 777), w, h, true)
+    const rgbGreyPng = await pngOf(detailedPicture(w, h, true, 777), w, h, false)
+    const colourPng = await pngOf(detailedPicture(w, h, false, 777), w, h, false)
     expect((await sharp(greyPng).metadata()).channels).toBe(1)
     expect((await sharp(rgbGreyPng).metadata()).channels).toBe(3)
     expect(await greyCount([sample('a', greyPng), sample('b', rgbGreyPng)])).toEqual({ grey: 2, total: 2, firstColour: null })
