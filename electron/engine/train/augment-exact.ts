@@ -35,6 +35,14 @@ export function drawExactParams(config: AugmentConfig, rng: Rng): ExactParams {
   return { flipX, flipY, transpose, brightness: factor(config.brightness), contrast: factor(config.contrast) }
 }
 
+/** The pixel (y · S + x) of the S×S source that the sample's pixel (u, v) shows under its symmetry. */
+function sourcePixel(u: number, v: number, size: number, p: ExactParams): number {
+  let x = p.flipX ? size - 1 - u : u
+  let y = p.flipY ? size - 1 - v : v
+  if (p.transpose) [x, y] = [y, x]
+  return y * size + x
+}
+
 /** The inspection resize of one decoded image to S×S (cache it: it is the same every epoch). */
 export function resizeForTraining(img: RgbImage, size: number): RgbImage {
   return resizeBilinear(img, size, size)
@@ -57,10 +65,7 @@ export function renderExact(resized: RgbImage, size: number, p: ExactParams, out
   }
   for (let v = 0; v < size; v++) {
     for (let u = 0; u < size; u++) {
-      let x = p.flipX ? size - 1 - u : u
-      let y = p.flipY ? size - 1 - v : v
-      if (p.transpose) [x, y] = [y, x]
-      const s = (y * size + x) * 3
+      const s = sourcePixel(u, v, size, p) * 3
       const o = v * size + u
       for (let ch = 0; ch < 3; ch++) {
         let value = src[s + ch]! / 255
@@ -87,10 +92,7 @@ function renderExactGrey(resized: RgbImage, size: number, p: ExactParams, out: F
   mean /= plane * 255
   for (let v = 0; v < size; v++) {
     for (let u = 0; u < size; u++) {
-      let x = p.flipX ? size - 1 - u : u
-      let y = p.flipY ? size - 1 - v : v
-      if (p.transpose) [x, y] = [y, x]
-      let value = grey[y * size + x]! / 255
+      let value = grey[sourcePixel(u, v, size, p)]! / 255
       if (p.brightness !== 1) value = Math.min(1, value * p.brightness)
       if (p.contrast !== 1) value = Math.min(1, Math.max(0, p.contrast * value + (1 - p.contrast) * mean))
       out[offset + v * size + u] = (value - GREY_MEAN) / GREY_STD
