@@ -141,7 +141,7 @@ export function planAutoRecipe(profile: DataProfile, base: TrainerConfig, maxSiz
     choices.push({
       setting: 'inputChannels',
       value: 1,
-      why: `Every training image is greyscale (${profile.grey!.grey} of ${profile.grey!.total}): the first layer reads one grey channel, normalised with one mean and deviation, instead of three equal copies with ImageNet's per-colour statistics. From random initialisation this learns small, faint defects sooner (docs/accuracy.md).`,
+      why: `Every training image is greyscale (${profile.grey!.grey} of ${profile.grey!.total}): the first layer reads one grey channel, normalised with one mean and deviation, instead of three equal copies with ImageNet's per-colour statistics. The first layer does a third of the work, and the network reads what the image holds, not three copies of it (docs/accuracy.md).`,
       reason: { id: 'channelsGrey', params: { grey: profile.grey!.grey, total: profile.grey!.total } }
     })
   } else if (allGrey) {

@@ -748,7 +748,7 @@ const en = {
         lrTenthDivergence: "A tenth of the rate at which the sweep's loss started to climb ({lr}): the peak of the one-cycle schedule.",
         lrTenthLargest: 'A tenth of the largest rate tried ({lr}; the loss never climbed): the peak of the one-cycle schedule.',
         explicit: 'Set in the request (or the project settings): kept as given.',
-        channelsGrey: 'Every training image is greyscale ({grey} of {total}): the first layer reads one grey channel, normalised with one mean and deviation, instead of three equal copies with ImageNet\'s per-colour statistics. From random initialisation this learns small, faint defects sooner.',
+        channelsGrey: 'Every training image is greyscale ({grey} of {total}): the first layer reads one grey channel, normalised with one mean and deviation, instead of three equal copies with ImageNet\'s per-colour statistics. The first layer does a third of the work, and the network reads what the image holds, not three copies of it.',
         channelsGreyPretrained: "Every training image is greyscale ({grey} of {total}), but the starting weights' first layer was trained on three colour channels: it is kept, and each grey image is fed as three equal channels.",
         channelsStartGrey: 'The starting weights were trained on one grey channel: images are fed as one grey plane (colour images turned grey).',
         channelsColour: 'Not every training image is greyscale (a colour one after {grey} grey): three colour channels.'
