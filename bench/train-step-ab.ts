@@ -9,6 +9,7 @@
  *
  *   npx tsx bench/train-step-ab.ts [--base DIR] [--freeze all-but-stem] [--steps 6] [--size 224] [--batch 32]
  *                                  [--a-dw FORM] [--b-dw FORM] [--threads 2] [--profile]
+ *                                  [--a-mode|--b-mode sequential|parallel] [--a-intra N] [--b-intra N] [--a-inter N] [--b-inter N]
  *
  * --profile: onnxruntime's profiler on both sessions; prints the layers (phase) and op types
  * whose kernel time differs most between the sides (bench/step-profile.ts), to find where a
@@ -42,6 +43,14 @@ const { values } = parseArgs({
     'b-dw': { type: 'string' },
     'a-dx': { type: 'string' },
     'b-dx': { type: 'string' },
+    // Session threading per side: 'sequential' (default) or 'parallel' (inter-op threads run
+    // independent branches, e.g. a conv's dW and dX), and each side's thread counts.
+    'a-mode': { type: 'string', default: 'sequential' },
+    'b-mode': { type: 'string', default: 'sequential' },
+    'a-intra': { type: 'string' },
+    'b-intra': { type: 'string' },
+    'a-inter': { type: 'string', default: '1' },
+    'b-inter': { type: 'string', default: '1' },
     profile: { type: 'boolean', default: false }
   }
 })
@@ -65,12 +74,25 @@ function gradient(dw: string | undefined, dx: string | undefined): Partial<Gradi
   }
 }
 
-async function side(label: string, build: Build, grad: Partial<GradientOptions>) {
+interface Threading {
+  mode: 'sequential' | 'parallel'
+  intra: number
+  inter: number
+}
+function threading(which: 'a' | 'b'): Threading {
+  return {
+    mode: values[`${which}-mode`] as Threading['mode'],
+    intra: Number(values[`${which}-intra`] ?? values.threads),
+    inter: Number(values[`${which}-inter`])
+  }
+}
+
+async function side(label: string, build: Build, grad: Partial<GradientOptions>, t: Threading) {
   const graph = build({ numClasses, size, batch, freeze, optimizer: 'sgd', gradient: grad })
   const profileDir = values.profile ? await mkdtemp(join(tmpdir(), 'ds-ab-profile-')) : undefined
   const session = await ort.InferenceSession.create(graph.model, {
-    intraOpNumThreads: Number(values.threads), interOpNumThreads: 1, graphOptimizationLevel: 'all',
-    enableMemPattern: false, extra: { session: { intra_op: { allow_spinning: '0' } } },
+    intraOpNumThreads: t.intra, interOpNumThreads: t.inter, executionMode: t.mode, graphOptimizationLevel: 'all',
+    enableMemPattern: false, extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     ...(profileDir ? { enableProfiling: true, profileFilePrefix: join(profileDir, 'step') } : {})
   })
   const inputs = randomStepFeeds(graph, { numClasses, size, batch, lr: 1e-3, seed: 1 })
@@ -79,6 +101,8 @@ async function side(label: string, build: Build, grad: Partial<GradientOptions>)
   return {
     label,
     cpu: [] as number[],
+    /** Wall seconds of each measured step (parallel mode may trade CPU time for wall clock). */
+    wall: [] as number[],
     losses,
     /** The profile's layers and op types, the warm-up step left out (--profile only). */
     async profile(): Promise<{ layers: ProfileRow[]; ops: ProfileRow[] } | undefined> {
@@ -90,43 +114,50 @@ async function side(label: string, build: Build, grad: Partial<GradientOptions>)
       await rm(profileDir, { recursive: true, force: true })
       return { layers: summary.byLayer, ops: summary.byPhaseOp }
     },
-    async run(): Promise<number> {
+    async run(): Promise<{ cpu: number; wall: number }> {
+      const started = performance.now()
       const before = process.cpuUsage()
       const out = await session.run(inputs.feeds(++step))
       const used = process.cpuUsage(before)
       losses.push((out[graph.outputs.loss]!.data as Float32Array)[0]!)
       inputs.advance(out)
-      return (used.user + used.system) / 1e6
+      return { cpu: (used.user + used.system) / 1e6, wall: (performance.now() - started) / 1e3 }
     }
   }
 }
 
-const a = await side(values.base ? `base (${values.base})` : 'A', baseBuild, gradient(values['a-dw'], values['a-dx']))
-const b = await side('this tree', current.buildTrainStep, gradient(values['b-dw'], values['b-dx']))
+const a = await side(values.base ? `base (${values.base})` : 'A', baseBuild, gradient(values['a-dw'], values['a-dx']), threading('a'))
+const b = await side('this tree', current.buildTrainStep, gradient(values['b-dw'], values['b-dx']), threading('b'))
 await a.run() // warm-up: the first run is ~1.7x a steady step
 await b.run()
 for (let s = 0; s < steps; s++) {
   // Swap the order every pair so neither side always runs right after the other.
   const [first, second] = s % 2 === 0 ? [a, b] : [b, a]
-  first.cpu.push(await first.run())
-  second.cpu.push(await second.run())
+  for (const sd of [first, second]) {
+    const t = await sd.run()
+    sd.cpu.push(t.cpu)
+    sd.wall.push(t.wall)
+  }
 }
 const mean = (v: number[]) => v.reduce((x, y) => x + y, 0) / v.length
 const perImage = (v: number[]) => mean(v) / batch
 const pairs = a.cpu.map((t, i) => (b.cpu[i]! / t).toFixed(3))
+const wallPairs = a.wall.map((t, i) => (b.wall[i]! / t).toFixed(3))
 const lossGap = Math.max(...a.losses.map((l, i) => Math.abs(l - b.losses[i]!) / Math.max(Math.abs(l), 1e-12)))
 console.log(
   JSON.stringify({
     freeze, size, batch, steps, load: (await import('node:os')).loadavg()[0],
-    a: { label: a.label, options: gradient(values['a-dw'], values['a-dx']), cpuSecondsPerImage: perImage(a.cpu) },
-    b: { label: b.label, options: gradient(values['b-dw'], values['b-dx']), cpuSecondsPerImage: perImage(b.cpu) },
+    a: { label: a.label, options: gradient(values['a-dw'], values['a-dx']), threading: threading('a'), cpuSecondsPerImage: perImage(a.cpu), wallSecondsPerImage: perImage(a.wall) },
+    b: { label: b.label, options: gradient(values['b-dw'], values['b-dx']), threading: threading('b'), cpuSecondsPerImage: perImage(b.cpu), wallSecondsPerImage: perImage(b.wall) },
     ratioBoverA: mean(b.cpu) / mean(a.cpu),
     pairRatios: pairs,
+    wallRatioBoverA: mean(b.wall) / mean(a.wall),
+    wallPairRatios: wallPairs,
     maxRelativeLossGap: lossGap,
     peakRssMb: process.resourceUsage().maxRSS / 1024
   })
 )
-console.log(`${freeze}: B/A CPU time ${(mean(b.cpu) / mean(a.cpu)).toFixed(3)} (pairs ${pairs.join(' ')}); A ${perImage(a.cpu).toFixed(4)}, B ${perImage(b.cpu).toFixed(4)} CPU s/img; loss gap ${lossGap.toExponential(1)}`)
+console.log(`${freeze}: B/A CPU time ${(mean(b.cpu) / mean(a.cpu)).toFixed(3)} (pairs ${pairs.join(' ')}); A ${perImage(a.cpu).toFixed(4)}, B ${perImage(b.cpu).toFixed(4)} CPU s/img; wall B/A ${(mean(b.wall) / mean(a.wall)).toFixed(3)} (pairs ${wallPairs.join(' ')}); loss gap ${lossGap.toExponential(1)}`)
 const [pa, pb] = [await a.profile(), await b.profile()]
 if (pa && pb) {
   // Kernel ms per step of each row on both sides, largest differences first.

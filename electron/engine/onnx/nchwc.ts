@@ -24,6 +24,8 @@ export interface NchwcConvArgs {
   /** [Co, Ci, k, k] NCHW filter (any value: input, computed, initializer). */
   w: string
   bias?: string
+  /** `w` is already the blocked OIHWBiBo filter (reorderFilterFast, transposedFilterBlocked). */
+  filterBlocked?: boolean
   ci: number
   co: number
   kernel: number
@@ -52,17 +54,50 @@ export function reorderFilterOutputBlocked(g: OnnxGraph, w: string, co: number, 
   return g.op1('Reshape', [moved, g.i64([co, ci, k, k])])
 }
 
-/** OIHW [Co, Ci, k, k] → OIHWBiBo, kept under the shape [Co, Ci, k, k] as ORT's own rewrite does. */
+/**
+ * OIHW [Co, Ci, k, k] → OIHWBiBo, kept under the shape [Co, Ci, k, k] as ORT's own rewrite does.
+ * One 6-D Transpose (onnxruntime moves it element by element, single-threaded); the graph
+ * uses reorderFilterFast, this stays as its reference (bench/filter-reorder-probe.ts).
+ */
 export function reorderFilter(g: OnnxGraph, w: string, co: number, ci: number, k: number, block: number): string {
   const blocked = g.op1('Reshape', [w, g.i64([co / block, block, ci / block, block, k, k])]) // [Co/B, Bo, Ci/B, Bi, k, k]
   const moved = g.op1('Transpose', [blocked], { perm: [0, 2, 4, 5, 3, 1] }) // [Co/B, Ci/B, k, k, Bi, Bo]
   return g.op1('Reshape', [moved, g.i64([co, ci, k, k])])
 }
 
+/**
+ * The same OIHWBiBo filter in two cheaper steps: MLAS's ReorderInput (parallel) blocks Ci
+ * innermost ([Co, Ci/B, k, k, Bi]), then a 3-D Transpose moves Bo innermost. Bit-identical;
+ * layer4's 512×512×3×3 filter 11–16 → 6–9 CPU ms (bench/filter-reorder-probe.ts).
+ */
+export function reorderFilterFast(g: OnnxGraph, w: string, co: number, ci: number, k: number, block: number): string {
+  const inBlocked = g.op('ReorderInput', [w], {}, 1, NCHWC_DOMAIN)[0]! // [Co, Ci/B, k, k, Bi] under the shape [Co, Ci, k, k]
+  const moved = g.op1('Transpose', [g.op1('Reshape', [inBlocked, g.i64([co / block, block, ci * k * k])])], { perm: [0, 2, 1] }) // [Co/B, Ci/B·k·k·Bi, Bo]
+  return g.op1('Reshape', [moved, g.i64([co, ci, k, k])])
+}
+
+/**
+ * The blocked filter of Wᵀ ([Ci, Co, k, k]: the input gradient's conv from Co to Ci
+ * channels) straight from W [Co, Ci, k, k] (spatially flipped by the caller), without
+ * writing Wᵀ out: ReorderInput blocks Ci innermost, then one Transpose that keeps that
+ * innermost block whole: D[ib][ob][kh][kw][bo][bi] = W[ob·B + bo][ib·B + bi][kh][kw].
+ * Layer4: 16–18 → 6–7 CPU ms against Transpose + reorderFilter (bench/filter-reorder-probe.ts).
+ */
+export function transposedFilterBlocked(g: OnnxGraph, w: string, co: number, ci: number, k: number, block: number): string {
+  const inBlocked = g.op('ReorderInput', [w], {}, 1, NCHWC_DOMAIN)[0]! // [Co, Ci/B, k, k, Bi]
+  const view = g.op1('Reshape', [inBlocked, g.i64([co / block, block, ci / block, k, k, block])]) // [Co/B, Bo, Ci/B, k, k, Bi]
+  const moved = g.op1('Transpose', [view], { perm: [2, 0, 3, 4, 1, 5] }) // [Ci/B, Co/B, k, k, Bo, Bi]
+  return g.op1('Reshape', [moved, g.i64([ci, co, k, k])])
+}
+
 /** Y = Conv(X, W[, b]) in NCHW out, computed by the NCHWc kernel (fitsNchwc or fitsNchwcFromNchw). */
 export function emitNchwcConv(g: OnnxGraph, a: NchwcConvArgs, output?: string): string {
   const fromNchw = fitsNchwcFromNchw(a.ci, a.co, a.block)
-  const filter = fromNchw ? reorderFilterOutputBlocked(g, a.w, a.co, a.ci, a.kernel, a.block) : reorderFilter(g, a.w, a.co, a.ci, a.kernel, a.block)
+  const filter = a.filterBlocked
+    ? a.w
+    : fromNchw
+      ? reorderFilterOutputBlocked(g, a.w, a.co, a.ci, a.kernel, a.block)
+      : reorderFilterFast(g, a.w, a.co, a.ci, a.kernel, a.block)
   const xc = fromNchw ? a.x : g.op('ReorderInput', [a.x], {}, 1, NCHWC_DOMAIN)[0]!
   const attrs = { kernel_shape: [a.kernel, a.kernel], strides: [a.stride, a.stride], pads: [a.pad, a.pad, a.pad, a.pad] }
   const yc = g.op('Conv', a.bias ? [xc, filter, a.bias] : [xc, filter], attrs, 1, NCHWC_DOMAIN)[0]!

@@ -1,5 +1,5 @@
 import type { OnnxGraph } from '../../onnx/graph'
-import { emitNchwcConv, fitsNchwc, fitsNchwcFromNchw } from '../../onnx/nchwc'
+import { emitNchwcConv, fitsNchwc, fitsNchwcFromNchw, transposedFilterBlocked } from '../../onnx/nchwc'
 import type { ConvLayer } from '../ir'
 import type { BackwardContext, GradientOptions, GradResult, LayerRule } from './rule'
 
@@ -63,11 +63,15 @@ function inputGradFlippedConv(layer: ConvLayer, dY: string, ctx: BackwardContext
   const reversal = new Float32Array(k * k * k * k)
   for (let t = 0; t < k * k; t++) reversal[t * k * k + (k * k - 1 - t)] = 1
   const taps = g.op1('Reshape', [layer.weight, g.i64([co * ci, k * k])]) // [Co·Ci, k·k]
-  const reversed = g.op1('MatMul', [taps, g.constant('tap_reversal', { dtype: 'float32', shape: [k * k, k * k], data: reversal })])
-  const flipped = g.op1('Transpose', [g.op1('Reshape', [reversed, g.i64([co, ci, k, k])])], { perm: [1, 0, 2, 3] }) // [Ci, Co, k, k]
+  const reversed = g.op1('Reshape', [g.op1('MatMul', [taps, g.constant('tap_reversal', { dtype: 'float32', shape: [k * k, k * k], data: reversal })]), g.i64([co, ci, k, k])])
   const q = k - 1 - p
   const block = ctx.options.nchwcBlock
-  if (fitsNchwc(co, ci, block)) return emitNchwcConv(g, { x: dY, w: flipped, ci: co, co: ci, kernel: k, stride: 1, pad: q, block })
+  if (fitsNchwc(co, ci, block)) {
+    // Wᵀ blocked straight from the flipped W (one transpose fewer than Transpose + reorder).
+    const filter = transposedFilterBlocked(g, reversed, co, ci, k, block)
+    return emitNchwcConv(g, { x: dY, w: filter, filterBlocked: true, ci: co, co: ci, kernel: k, stride: 1, pad: q, block })
+  }
+  const flipped = g.op1('Transpose', [reversed], { perm: [1, 0, 2, 3] }) // [Ci, Co, k, k]
   return g.op1('Conv', [dY, flipped], { kernel_shape: [k, k], strides: [1, 1], pads: [q, q, q, q] })
 }
 
