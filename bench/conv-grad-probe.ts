@@ -56,7 +56,8 @@ const allForms: Record<string, Form[]> = {
   ],
   dx: [
     { name: 'conv-transpose', options: { convInputGrad: 'conv-transpose', nchwcBlock: 0 } },
-    { name: 'nchwc', options: { nchwcBlock: block } }
+    { name: 'nchwc', options: { nchwcBlock: block, stridedInputGrad: 'conv-transpose' } },
+    { name: 'phases', options: { nchwcBlock: block, stridedInputGrad: 'phases' } }
   ]
 }
 

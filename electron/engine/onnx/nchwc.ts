@@ -83,11 +83,11 @@ export function reorderFilterFast(g: OnnxGraph, w: string, co: number, ci: numbe
  * innermost block whole: D[ib][ob][kh][kw][bo][bi] = W[ob·B + bo][ib·B + bi][kh][kw].
  * Layer4: 16–18 → 6–7 CPU ms against Transpose + reorderFilter (bench/filter-reorder-probe.ts).
  */
-export function transposedFilterBlocked(g: OnnxGraph, w: string, co: number, ci: number, k: number, block: number): string {
-  const inBlocked = g.op('ReorderInput', [w], {}, 1, NCHWC_DOMAIN)[0]! // [Co, Ci/B, k, k, Bi]
-  const view = g.op1('Reshape', [inBlocked, g.i64([co / block, block, ci / block, k, k, block])]) // [Co/B, Bo, Ci/B, k, k, Bi]
-  const moved = g.op1('Transpose', [view], { perm: [2, 0, 3, 4, 1, 5] }) // [Ci/B, Co/B, k, k, Bo, Bi]
-  return g.op1('Reshape', [moved, g.i64([ci, co, k, k])])
+export function transposedFilterBlocked(g: OnnxGraph, w: string, co: number, ci: number, kh: number, block: number, kw = kh): string {
+  const inBlocked = g.op('ReorderInput', [w], {}, 1, NCHWC_DOMAIN)[0]! // [Co, Ci/B, kh, kw, Bi]
+  const view = g.op1('Reshape', [inBlocked, g.i64([co / block, block, ci / block, kh, kw, block])]) // [Co/B, Bo, Ci/B, kh, kw, Bi]
+  const moved = g.op1('Transpose', [view], { perm: [2, 0, 3, 4, 1, 5] }) // [Ci/B, Co/B, kh, kw, Bo, Bi]
+  return g.op1('Reshape', [moved, g.i64([ci, co, kh, kw])])
 }
 
 /** Y = Conv(X, W[, b]) in NCHW out, computed by the NCHWc kernel (fitsNchwc or fitsNchwcFromNchw). */

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import { detectNchwcBlock } from '../../../electron/engine/onnx/nchwc'
 import { distinctValues, gradCheck } from './nn-gradcheck'
 
 /** Every gradient rule against central finite differences (float32 graphs, float64 sums). */
@@ -38,6 +39,24 @@ describe('Conv gradient rule', () => {
         expectAllBelow(errors)
       })
     }
+  }
+})
+
+const nchwcBlock = await detectNchwcBlock()
+
+describe.skipIf(nchwcBlock === 0)('Conv 3x3 stride-2 input gradient as four NCHWc phase convs (CPUs with MLAS NCHWc kernels)', () => {
+  // Channel counts a multiple of the block (8 or 16), so the phase form applies; an even and an odd input side.
+  for (const input of [[2, 16, 8, 8], [2, 16, 7, 7], [1, 16, 6, 5]]) {
+    it(`input ${input.join('x')}, 32 output channels: dX matches finite differences and equals ConvTranspose's to fp32 rounding`, async () => {
+      const build = (net: Parameters<Parameters<typeof gradCheck>[0]['build']>[0], x: string) => void net.conv(x, 'c', { outChannels: 32, kernel: 3, stride: 2, pad: 1 })
+      const phases = await gradCheck({ inputShape: input, build, samples: 64, gradient: { nchwcBlock, stridedInputGrad: 'phases' } })
+      expectAllBelow(phases.errors)
+      const reference = await gradCheck({ inputShape: input, build, samples: 1, gradient: { nchwcBlock, stridedInputGrad: 'conv-transpose' } })
+      const got = phases.analytic.get('x')!
+      const want = reference.analytic.get('x')!
+      const scale = Math.max(...want.map(Math.abs))
+      for (let i = 0; i < want.length; i++) expect(Math.abs(got[i]! - want[i]!), `dX[${i}]`).toBeLessThanOrEqual(1e-5 * scale)
+    })
   }
 })
 

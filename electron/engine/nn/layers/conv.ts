@@ -1,5 +1,5 @@
 import type { OnnxGraph } from '../../onnx/graph'
-import { emitNchwcConv, fitsNchwc, fitsNchwcFromNchw, transposedFilterBlocked } from '../../onnx/nchwc'
+import { emitNchwcConv, fitsNchwc, fitsNchwcFromNchw, NCHWC_DOMAIN, transposedFilterBlocked } from '../../onnx/nchwc'
 import type { ConvLayer } from '../ir'
 import type { BackwardContext, GradientOptions, GradResult, LayerRule } from './rule'
 
@@ -36,6 +36,8 @@ export const conv: LayerRule<ConvLayer> = {
       const co = ctx.shapeOf(layer.output)[1]!
       if (s === 1 && (ctx.options.convInputGrad === 'flipped-conv' || fitsNchwc(ci, co, ctx.options.nchwcBlock))) {
         result.inputs[0] = inputGradFlippedConv(layer, dY, ctx)
+      } else if (s === 2 && k === 3 && p === 1 && ctx.options.stridedInputGrad === 'phases' && fitsNchwc(co, ci, ctx.options.nchwcBlock)) {
+        result.inputs[0] = inputGradStride2Phases(layer, dY, ctx)
       } else {
         const outputPadding = [(h + 2 * p - k) % s, (w + 2 * p - k) % s]
         result.inputs[0] = g.op1('ConvTranspose', [dY, layer.weight], { ...convAttrs(layer), output_padding: outputPadding })
@@ -73,6 +75,40 @@ function inputGradFlippedConv(layer: ConvLayer, dY: string, ctx: BackwardContext
   }
   const flipped = g.op1('Transpose', [reversed], { perm: [1, 0, 2, 3] }) // [Ci, Co, k, k]
   return g.op1('Conv', [dY, flipped], { kernel_shape: [k, k], strides: [1, 1], pads: [q, q, q, q] })
+}
+
+/**
+ * dX of a 3×3 stride-2 conv (pad 1) as four stride-1 NCHWc convs, one per output phase
+ * (row parity e, column parity f), instead of ConvTranspose. Row r = 2y + i − 1 of dX takes
+ * tap i of the output rows y with that parity: even rows r = 2a only tap 1 (y = a), odd rows
+ * r = 2a + 1 taps 2 (y = a) and 0 (y = a + 1). So phase (e, f) is a correlation of dY with
+ * the [1 or 2] × [1 or 2] sub-kernel (taps [1] or [2, 0]; Wᵀ over the channels), padded by
+ * one at the bottom/right: 9 taps in all, the forward's FLOPs. The phases stay blocked
+ * ([N, Ci/B, oh, ow, B]) and are interleaved by two Concats that move whole B-value blocks;
+ * one ReorderInput of dY serves all four, one ReorderOutput ends it. An odd H or W drops the
+ * last row or column (dX has 2·oh − 1 rows there).
+ */
+function inputGradStride2Phases(layer: ConvLayer, dY: string, ctx: BackwardContext): string {
+  const { g } = ctx
+  const block = ctx.options.nchwcBlock
+  const [n, ci, h, w] = ctx.shapeOf(layer.inputs[0]) as [number, number, number, number]
+  const [, co, oh, ow] = ctx.shapeOf(layer.output) as [number, number, number, number]
+  const dYc = g.op('ReorderInput', [dY], {}, 1, NCHWC_DOMAIN)[0]! // [N, Co/B, oh, ow, B] under [N, Co, oh, ow]
+  const taps = [[1], [2, 0]] // kernel taps read by even / odd rows (and columns), in correlation order
+  const phase = (e: number, f: number): string => {
+    const [kh, kw] = [taps[e]!.length, taps[f]!.length]
+    const rows = g.op1('Gather', [layer.weight, g.i64(taps[e]!)], { axis: 2 }) // [Co, Ci, kh, 3]
+    const sub = g.op1('Gather', [rows, g.i64(taps[f]!)], { axis: 3 }) // [Co, Ci, kh, kw]
+    const filter = transposedFilterBlocked(g, sub, co, ci, kh, block, kw) // blocked [Ci, Co, kh, kw]
+    const attrs = { kernel_shape: [kh, kw], strides: [1, 1], pads: [0, 0, kh - 1, kw - 1] }
+    const pc = g.op('Conv', [dYc, filter], attrs, 1, NCHWC_DOMAIN)[0]! // [N, Ci/B, oh, ow, B] under [N, Ci, oh, ow]
+    return g.op1('Reshape', [pc, g.i64([n, ci / block, oh, 1, ow, 1, block])])
+  }
+  const byRow = [0, 1].map((e) => g.op1('Concat', [phase(e, 0), phase(e, 1)], { axis: 5 })) // [N, Ci/B, oh, 1, ow, 2, B]
+  let dXc = g.op1('Reshape', [g.op1('Concat', byRow, { axis: 3 }), g.i64([n, ci / block, 2 * oh, 2 * ow, block])])
+  if (h !== 2 * oh || w !== 2 * ow) dXc = g.op1('Slice', [dXc, g.i64([0, 0]), g.i64([h, w]), g.i64([2, 3])])
+  const flat = g.op1('Reshape', [dXc, g.i64([n, ci, h, w])])
+  return g.op('ReorderOutput', [flat], { channels: ci }, 1, NCHWC_DOMAIN)[0]!
 }
 
 function convAttrs(layer: ConvLayer) {

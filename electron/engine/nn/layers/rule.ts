@@ -28,6 +28,13 @@ export interface GradientOptions {
    */
   convInputGrad: 'conv-transpose' | 'flipped-conv'
   /**
+   * Input gradient of the 3×3 stride-2 convs where the NCHWc kernel applies. 'phases'
+   * (default): four stride-1 blocked convs, one per output phase, interleaved (conv.ts,
+   * inputGradStride2Phases). 'conv-transpose': ConvTranspose with output_padding (also the
+   * form for every other strided conv and for providers without the NCHWc ops).
+   */
+  stridedInputGrad: 'phases' | 'conv-transpose'
+  /**
    * onnxruntime's NCHWc block (onnx/nchwc.ts, detectNchwcBlock) for convs whose channel
    * counts are multiples of it, 0 = plain ONNX Conv. With a block, forward convs and the
    * input gradient of stride-1 convs (as a flipped conv) run on the blocked CPU kernel with
@@ -51,7 +58,7 @@ export interface GradientOptions {
   dwChunkRows: number
 }
 
-export const DEFAULT_GRADIENT_OPTIONS: GradientOptions = { convWeightGrad: 'by-shape', convInputGrad: 'conv-transpose', nchwcBlock: 0, maxPoolGrad: 'indices', dwChunkRows: 3136 }
+export const DEFAULT_GRADIENT_OPTIONS: GradientOptions = { convWeightGrad: 'by-shape', convInputGrad: 'conv-transpose', stridedInputGrad: 'phases', nchwcBlock: 0, maxPoolGrad: 'indices', dwChunkRows: 3136 }
 
 export interface ForwardContext {
   g: OnnxGraph
