@@ -128,19 +128,22 @@ for (const name of layers) {
     console.log(`${name} ${forms[f]!.name}: max |Δ| / max |ref| = ${(maxDiff / maxRef).toExponential(2)}`)
   }
   const cpu = forms.map(() => 0)
+  const wall = forms.map(() => 0)
   const runs = Number(values.runs)
   for (let round = 0; round < Number(values.rounds); round++) {
     for (let f = 0; f < forms.length; f++) {
+      const started = performance.now()
       const before = process.cpuUsage()
       for (let i = 0; i < runs; i++) await sessions[f]!.run(feeds)
       const used = process.cpuUsage(before)
       cpu[f] += (used.user + used.system) / 1000 / runs
+      wall[f] += (performance.now() - started) / runs
     }
   }
   const base = cpu[0]! / Number(values.rounds)
   console.log(
     `${name} (${want}, Ci ${shape.ci} Co ${shape.co} ${shape.h}px k${shape.k} s${shape.s}): ` +
-      forms.map((f, i) => `${f.name} ${(cpu[i]! / Number(values.rounds)).toFixed(1)} CPU ms (${((cpu[i]! / Number(values.rounds)) / base).toFixed(2)}×)`).join(', ')
+      forms.map((f, i) => `${f.name} ${(cpu[i]! / Number(values.rounds)).toFixed(1)} CPU ms (${((cpu[i]! / Number(values.rounds)) / base).toFixed(2)}×, wall ${(wall[i]! / wall[0]!).toFixed(2)}×)`).join(', ')
   )
   for (const s of sessions) await s.release()
 }

@@ -9,7 +9,7 @@
  *
  *   npx tsx bench/train-step-ab.ts [--base DIR] [--freeze all-but-stem] [--steps 6] [--size 224] [--batch 32]
  *                                  [--a-dw FORM] [--b-dw FORM] [--threads 2] [--profile]
- *                                  [--a-sdx|--b-sdx phases|conv-transpose]
+ *                                  [--a-sdx|--b-sdx phases|conv-transpose] [--a-grad|--b-grad JSON of GradientOptions]
  *                                  [--a-mode|--b-mode sequential|parallel] [--a-intra N] [--b-intra N] [--a-inter N] [--b-inter N]
  *
  * --profile: onnxruntime's profiler on both sessions; prints the layers (phase) and op types
@@ -47,6 +47,9 @@ const { values } = parseArgs({
     // stride-2 3×3 input gradients: 'phases' | 'conv-transpose' (GradientOptions.stridedInputGrad)
     'a-sdx': { type: 'string' },
     'b-sdx': { type: 'string' },
+    // any other GradientOptions fields per side, as JSON (e.g. '{"dwWindow":"gather"}')
+    'a-grad': { type: 'string' },
+    'b-grad': { type: 'string' },
     // Session threading per side: 'sequential' (default) or 'parallel' (inter-op threads run
     // independent branches, e.g. a conv's dW and dX), and each side's thread counts.
     'a-mode': { type: 'string', default: 'sequential' },
@@ -70,9 +73,10 @@ const baseBuild: Build = values.base
   ? ((await import(pathToFileURL(resolve(values.base, 'electron/engine/train/train-step.ts')).href)) as typeof current).buildTrainStep
   : current.buildTrainStep
 
-function gradient(dw: string | undefined, dx: string | undefined, sdx?: string): Partial<GradientOptions> {
+function gradient(dw: string | undefined, dx: string | undefined, sdx?: string, json?: string): Partial<GradientOptions> {
   return {
     nchwcBlock,
+    ...(json ? (JSON.parse(json) as Partial<GradientOptions>) : {}),
     ...(sdx ? { stridedInputGrad: sdx as GradientOptions['stridedInputGrad'] } : {}),
     ...(dw ? { convWeightGrad: dw as GradientOptions['convWeightGrad'] } : {}),
     ...(dx ? { convInputGrad: dx as GradientOptions['convInputGrad'] } : {})
@@ -131,8 +135,8 @@ async function side(label: string, build: Build, grad: Partial<GradientOptions>,
   }
 }
 
-const a = await side(values.base ? `base (${values.base})` : 'A', baseBuild, gradient(values['a-dw'], values['a-dx'], values['a-sdx']), threading('a'))
-const b = await side('this tree', current.buildTrainStep, gradient(values['b-dw'], values['b-dx'], values['b-sdx']), threading('b'))
+const a = await side(values.base ? `base (${values.base})` : 'A', baseBuild, gradient(values['a-dw'], values['a-dx'], values['a-sdx'], values['a-grad']), threading('a'))
+const b = await side('this tree', current.buildTrainStep, gradient(values['b-dw'], values['b-dx'], values['b-sdx'], values['b-grad']), threading('b'))
 await a.run() // warm-up: the first run is ~1.7x a steady step
 await b.run()
 for (let s = 0; s < steps; s++) {
@@ -152,8 +156,8 @@ const lossGap = Math.max(...a.losses.map((l, i) => Math.abs(l - b.losses[i]!) / 
 console.log(
   JSON.stringify({
     freeze, size, batch, steps, load: (await import('node:os')).loadavg()[0],
-    a: { label: a.label, options: gradient(values['a-dw'], values['a-dx'], values['a-sdx']), threading: threading('a'), cpuSecondsPerImage: perImage(a.cpu), wallSecondsPerImage: perImage(a.wall) },
-    b: { label: b.label, options: gradient(values['b-dw'], values['b-dx'], values['b-sdx']), threading: threading('b'), cpuSecondsPerImage: perImage(b.cpu), wallSecondsPerImage: perImage(b.wall) },
+    a: { label: a.label, options: gradient(values['a-dw'], values['a-dx'], values['a-sdx'], values['a-grad']), threading: threading('a'), cpuSecondsPerImage: perImage(a.cpu), wallSecondsPerImage: perImage(a.wall) },
+    b: { label: b.label, options: gradient(values['b-dw'], values['b-dx'], values['b-sdx'], values['b-grad']), threading: threading('b'), cpuSecondsPerImage: perImage(b.cpu), wallSecondsPerImage: perImage(b.wall) },
     ratioBoverA: mean(b.cpu) / mean(a.cpu),
     pairRatios: pairs,
     wallRatioBoverA: mean(b.wall) / mean(a.wall),

@@ -43,6 +43,8 @@ const { values } = parseArgs({
     'conv-dx': { type: 'string', default: 'conv-transpose' },
     optimizer: { type: 'string', default: 'sgd' },
     profile: { type: 'boolean', default: false },
+    // --profile: rows of the op-type tables to print (the rest summed in one row)
+    'top-ops': { type: 'string', default: '15' },
     nchwc: { type: 'string', default: 'auto' },
     arena: { type: 'string', default: 'on' },
     'mem-pattern': { type: 'string', default: 'off' }, // as the trainer's session
@@ -119,7 +121,7 @@ const torch = torchStep()
 const { profile, ...onnx } = ours
 const gflopPerImage = stepFlopsPerImage({ size, numClasses, freeze }) / 1e9
 const roofline = { sgemmGflops, gflopPerImage, limitImagesPerSecond: sgemmGflops / gflopPerImage, fractionReached: (ours.imagesPerSecond * gflopPerImage) / sgemmGflops }
-if (profile) console.log(`onnxruntime profile of the step (${freeze}, ${size}px, batch ${batch}, ${threads} threads):\n${formatProfile(profile)}\n`)
+if (profile) console.log(`onnxruntime profile of the step (${freeze}, ${size}px, batch ${batch}, ${threads} threads):\n${formatProfile(profile, { topOps: Number(values['top-ops']) })}\n`)
 console.log(JSON.stringify({ size, batch, freeze, steps, threads, convWeightGrad: values['conv-dw'], convInputGrad: values['conv-dx'], nchwcBlock, optimizer: values.optimizer, roofline, onnx, torch }, null, 1))
 console.log(
   `roofline: onnxruntime SGEMM ${sgemmGflops.toFixed(0)} GFLOP/s on ${threads} threads (measured now); the step is ${gflopPerImage.toFixed(2)} GFLOP/image (conv + fc, 2 FLOP per multiply-add) → limit ${roofline.limitImagesPerSecond.toFixed(1)} img/s; reached ${(roofline.fractionReached * 100).toFixed(0)} %`
