@@ -94,12 +94,16 @@ function inputGradStride2Phases(layer: ConvLayer, dY: string, ctx: BackwardConte
   const [n, ci, h, w] = ctx.shapeOf(layer.inputs[0]) as [number, number, number, number]
   const [, co, oh, ow] = ctx.shapeOf(layer.output) as [number, number, number, number]
   const dYc = g.op('ReorderInput', [dY], {}, 1, NCHWC_DOMAIN)[0]! // [N, Co/B, oh, ow, B] under [N, Co, oh, ow]
-  const taps = [[1], [2, 0]] // kernel taps read by even / odd rows (and columns), in correlation order
+  // All four sub-kernels come from ONE blocked Wᵀ filter [Ci/B, Co/B, 3, 3, Bo, Bi]: per
+  // parity a Slice of its tap axes, which moves whole B×B blocks (taps [1], or [2, 0] as
+  // start 2, step −2: correlation order).
+  const full = g.op1('Reshape', [transposedFilterBlocked(g, layer.weight, co, ci, 3, block), g.i64([ci / block, co / block, 3, 3, block, block])])
+  const taps = [{ start: 1, end: 2, step: 1, count: 1 }, { start: 2, end: -4, step: -2, count: 2 }] // even / odd rows (and columns)
   const phase = (e: number, f: number): string => {
-    const [kh, kw] = [taps[e]!.length, taps[f]!.length]
-    const rows = g.op1('Gather', [layer.weight, g.i64(taps[e]!)], { axis: 2 }) // [Co, Ci, kh, 3]
-    const sub = g.op1('Gather', [rows, g.i64(taps[f]!)], { axis: 3 }) // [Co, Ci, kh, kw]
-    const filter = transposedFilterBlocked(g, sub, co, ci, kh, block, kw) // blocked [Ci, Co, kh, kw]
+    const [te, tf] = [taps[e]!, taps[f]!]
+    const sub = g.op1('Slice', [full, g.i64([te.start, tf.start]), g.i64([te.end, tf.end]), g.i64([2, 3]), g.i64([te.step, tf.step])]) // [Ci/B, Co/B, kh, kw, Bo, Bi]
+    const [kh, kw] = [te.count, tf.count]
+    const filter = g.op1('Reshape', [sub, g.i64([ci, co, kh, kw])]) // blocked Wᵀ sub-kernel
     const attrs = { kernel_shape: [kh, kw], strides: [1, 1], pads: [0, 0, kh - 1, kw - 1] }
     const pc = g.op('Conv', [dYc, filter], attrs, 1, NCHWC_DOMAIN)[0]! // [N, Ci/B, oh, ow, B] under [N, Ci, oh, ow]
     return g.op1('Reshape', [pc, g.i64([n, ci / block, oh, 1, ow, 1, block])])
