@@ -36,7 +36,7 @@ export const conv: LayerRule<ConvLayer> = {
       const co = ctx.shapeOf(layer.output)[1]!
       if (s === 1 && (ctx.options.convInputGrad === 'flipped-conv' || fitsNchwc(ci, co, ctx.options.nchwcBlock))) {
         result.inputs[0] = inputGradFlippedConv(layer, dY, ctx)
-      } else if (s === 2 && k === 3 && p === 1 && ctx.options.stridedInputGrad === 'phases' && fitsNchwc(co, ci, ctx.options.nchwcBlock)) {
+      } else if (s === 2 && k === 3 && p === 1 && ctx.options.stridedInputGrad === 'phases' && fitsNchwc(co, ci, ctx.options.nchwcBlock) && outputPixels(layer, ctx) <= PHASES_MAX_MAP) {
         result.inputs[0] = inputGradStride2Phases(layer, dY, ctx)
       } else {
         const outputPadding = [(h + 2 * p - k) % s, (w + 2 * p - k) % s]
@@ -75,6 +75,19 @@ function inputGradFlippedConv(layer: ConvLayer, dY: string, ctx: BackwardContext
   }
   const flipped = g.op1('Transpose', [reversed], { perm: [1, 0, 2, 3] }) // [Ci, Co, k, k]
   return g.op1('Conv', [dY, flipped], { kernel_shape: [k, k], strides: [1, 1], pads: [q, q, q, q] })
+}
+
+/**
+ * The phase form's output maps at most this large (layer3/layer4's stride-2 convs at 224 px,
+ * 14² and 7²; conv-grad-probe 0.85× and 0.63× ConvTranspose's CPU time). layer2's (28²) gains
+ * nothing by CPU (1.01×) while its interleave holds two dX-sized buffers at once (25.7 MB each
+ * at batch 32), so it keeps ConvTranspose.
+ */
+const PHASES_MAX_MAP = 196
+
+function outputPixels(layer: ConvLayer, ctx: BackwardContext): number {
+  const [, , oh, ow] = ctx.shapeOf(layer.output) as [number, number, number, number]
+  return oh * ow
 }
 
 /**
