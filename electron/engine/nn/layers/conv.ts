@@ -7,7 +7,8 @@ import type { BackwardContext, GradientOptions, GradResult, LayerRule } from './
  * Conv (torch.nn.Conv2d, square kernel, groups 1).
  *   forward:  Y = Conv(X, W[, b])                        X: [N, Ci, H, W], W: [Co, Ci, k, k]
  *   dX = ConvTranspose(dY, W) with the forward strides/pads and
- *        output_padding = (H + 2p − k) mod s, which restores H exactly.
+ *        output_padding = (H + 2p − k) mod s, which restores H exactly; on the NCHWc kernel
+ *        stride 1 as a flipped conv, 3×3 stride 2 on small maps as four phase convs.
  *   dW[co, ci, i, j] = Σ_{n,y,x} dY[n, co, y, x] · Xpad[n, ci, s·y + i, s·x + j]
  *   db = Σ_{n,y,x} dY
  */

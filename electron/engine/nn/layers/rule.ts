@@ -24,13 +24,14 @@ export interface GradientOptions {
    * as for every stride. 'flipped-conv': an ordinary Conv of dY with the kernel transposed
    * and flipped, padding k − 1 − p; the same gradient to fp32 rounding, and in ORT CPU
    * profiles its dX ran ~1.4x faster than ConvTranspose (a few % of a step; not confirmed by
-   * the loaded-machine bench). Strided convs always use ConvTranspose with output_padding.
+   * the loaded-machine bench). Strided convs use ConvTranspose with output_padding (but see
+   * stridedInputGrad).
    */
   convInputGrad: 'conv-transpose' | 'flipped-conv'
   /**
-   * Input gradient of the 3×3 stride-2 convs where the NCHWc kernel applies. 'phases'
-   * (default): four stride-1 blocked convs, one per output phase, interleaved (conv.ts,
-   * inputGradStride2Phases). 'conv-transpose': ConvTranspose with output_padding (also the
+   * Input gradient of the 3×3 stride-2 convs where the NCHWc kernel applies, on output maps
+   * up to 14² (conv.ts, PHASES_MAX_MAP). 'phases' (default): four stride-1 blocked convs, one
+   * per output phase, interleaved (conv.ts, inputGradStride2Phases). 'conv-transpose': ConvTranspose with output_padding (also the
    * form for every other strided conv and for providers without the NCHWc ops).
    */
   stridedInputGrad: 'phases' | 'conv-transpose'
