@@ -81,8 +81,20 @@ describe('"why this recipe" on the training screen', () => {
       const sampling = cells.find((c) => c.includes('30.0×'))
       expect(sampling).toContain('均衡')
       expect(cells.some((c) => c.includes('0.500') && c.includes('0.900'))).toBe(true)
+      expect(cells.some((c) => c.includes('平移 ±6 %'))).toBe(true)
     } finally {
       createAppI18n('en')
     }
+  })
+
+  it("says an older run's augmentation as it was (no shift), a newer one's with its shift", () => {
+    const older: RecipeChoice = { setting: 'augment', value: 'flips, 90° turns, brightness/contrast ±10 %', why: 'x', reason: { id: 'augmentSurface' } }
+    const newer = planAutoRecipe({ images: 40, classCounts: [10, 9, 9], sizes: [[90, 60]], backbone: 'random' }, defaultTrainerConfig(['free', 'a', 'b'], 0), 224).choices.find((c) => c.setting === 'augment')!
+    const panel = mount(TrainingRecipePanel, { props: { recipe: { preset: 'auto', choices: [older, newer], lrFinder: null }, version: 3 }, global: { stubs } })
+    const [a, b] = panel.findAll('tbody tr').map((r) => r.text())
+    expect(a).toContain('flips, 90° turns, brightness/contrast ±10 %')
+    expect(a).not.toMatch(/shift|\{/)
+    expect(b).toContain('shifts ±6 %')
+    expect(b).toContain('up to 6 % of its side')
   })
 })

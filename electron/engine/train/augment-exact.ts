@@ -5,9 +5,10 @@ import type { Rng } from './rng'
 /**
  * The whole-image training path for tiny defects: the image is resized exactly as
  * inspection resizes it (imaging/preprocess.ts, PIL's antialiased bilinear), once, and each
- * sample is then one of the eight symmetries of the square (flips, transposition) plus
- * optional brightness/contrast jitter. No resampling after the resize, so a defect one
- * pixel wide has the same contrast in training as on the line; the general path
+ * sample is then one of the eight symmetries of the square (flips, transposition), moved
+ * by a whole number of pixels (optional), plus optional brightness/contrast jitter. No
+ * resampling after the resize, so a defect one pixel wide has the same contrast in
+ * training as on the line; the general path
  * (augment.ts) samples bilinearly without antialiasing, which on a 1.5× downscale shows
  * thin lines at up to 1.5× the contrast inspection sees.
  *
@@ -24,23 +25,50 @@ export interface ExactParams {
   transpose: boolean
   brightness: number
   contrast: number
+  /** Translation in whole pixels after the symmetry (augment.ts `shift`; 0 = none), mirrored at the edges. */
+  shiftX: number
+  shiftY: number
 }
 
-/** Draw one sample's symmetry and jitter from its stream (fixed order). */
-export function drawExactParams(config: AugmentConfig, rng: Rng): ExactParams {
+/**
+ * Draw one sample's symmetry, jitter and shift from its stream (fixed order; the shift is
+ * drawn last, so recipes without one see the same streams as before it existed).
+ */
+export function drawExactParams(config: AugmentConfig, size: number, rng: Rng): ExactParams {
   const flipX = config.horizontalFlip ? rng.next() < 0.5 : false
   const flipY = config.verticalFlip ? rng.next() < 0.5 : false
   const transpose = config.rotate90 ? rng.next() < 0.5 : false
   const factor = (amount: number): number => (amount > 0 ? rng.uniform(Math.max(0, 1 - amount), 1 + amount) : 1)
-  return { flipX, flipY, transpose, brightness: factor(config.brightness), contrast: factor(config.contrast) }
+  const brightness = factor(config.brightness)
+  const contrast = factor(config.contrast)
+  const most = maxShiftPixels(config, size)
+  const offset = (): number => (most > 0 ? Math.floor(rng.next() * (2 * most + 1)) - most : 0)
+  const shiftX = offset()
+  const shiftY = offset()
+  return { flipX, flipY, transpose, brightness, contrast, shiftX, shiftY }
 }
 
-/** The pixel (y · S + x) of the S×S source that the sample's pixel (u, v) shows under its symmetry. */
+/** The largest translation in pixels at side `size` (at least 1 px when a shift is asked for). */
+export function maxShiftPixels(config: AugmentConfig, size: number): number {
+  const share = config.shift ?? 0
+  return share > 0 ? Math.max(1, Math.round(share * size)) : 0
+}
+
+/** The pixel (y · S + x) of the S×S source that the sample's pixel (u, v) shows under its symmetry and shift. */
 function sourcePixel(u: number, v: number, size: number, p: ExactParams): number {
   let x = p.flipX ? size - 1 - u : u
   let y = p.flipY ? size - 1 - v : v
+  if (p.shiftX) x = mirror(x - p.shiftX, size)
+  if (p.shiftY) y = mirror(y - p.shiftY, size)
   if (p.transpose) [x, y] = [y, x]
   return y * size + x
+}
+
+/** Mirror padding (the edge pixel repeated once, then the image reflected): no hard seam a network could take for a scratch. */
+function mirror(i: number, size: number): number {
+  if (i < 0) return -i - 1
+  if (i >= size) return 2 * size - 1 - i
+  return i
 }
 
 /** The inspection resize of one decoded image to S×S (cache it: it is the same every epoch). */

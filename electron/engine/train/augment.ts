@@ -31,6 +31,12 @@ export interface AugmentConfig {
   verticalFlip?: boolean
   /** Random transposition, with the flips: any of the square's 8 symmetries (augment-exact.ts). */
   rotate90?: boolean
+  /**
+   * Random translation by up to this share of the side in whole pixels, each axis drawn
+   * uniformly, mirrored at the edges (augment-exact.ts; the whole-image exact path only). A
+   * defect moves, it is not resampled; one within this share of an edge can be pushed out.
+   */
+  shift?: number
   /** Maximum rotation in degrees (0 = off); torchvision RandomRotation(degrees). */
   rotationDegrees: number
   /** ColorJitter factors (0 = off for that component). */

@@ -173,7 +173,7 @@ export class BatchLoader {
     if (usesExactPath(this.opts.augment, this.opts.fit)) {
       const resized = await Promise.all(indices.map((i) => this.resized(i)))
       resized.forEach((img, b) => {
-        renderExact(img, size, drawExactParams(this.opts.augment, sampleRng(this.opts.seed, epoch, draws[b]!)), images, b * plane, channels)
+        renderExact(img, size, drawExactParams(this.opts.augment, size, sampleRng(this.opts.seed, epoch, draws[b]!)), images, b * plane, channels)
         labels[b] = BigInt(this.samples[indices[b]!]!.label)
       })
       return { images, labels, sampleWeights, indices }

@@ -78,11 +78,11 @@ describe('one-channel preprocessing', () => {
       const img = { data: rgb, width: 97, height: 61 }
       const inspection = preprocessRgb(img, { size, fit: 'whole', channels: 1 }).tensor
       const trained = new Float32Array(size * size)
-      renderExact(resizeForTraining(img, size), size, { flipX: false, flipY: false, transpose: false, brightness: 1, contrast: 1 }, trained, 0, 1)
+      renderExact(resizeForTraining(img, size), size, { flipX: false, flipY: false, transpose: false, brightness: 1, contrast: 1, shiftX: 0, shiftY: 0 }, trained, 0, 1)
       expect(bits(trained).equals(bits(inspection))).toBe(true)
       // A flipped sample is the flipped image.
       const flipped = new Float32Array(size * size)
-      renderExact(resizeForTraining(img, size), size, { flipX: true, flipY: false, transpose: false, brightness: 1, contrast: 1 }, flipped, 0, 1)
+      renderExact(resizeForTraining(img, size), size, { flipX: true, flipY: false, transpose: false, brightness: 1, contrast: 1, shiftX: 0, shiftY: 0 }, flipped, 0, 1)
       expect(flipped[3]).toBe(inspection[size - 1 - 3])
     }
     // The general (resampling) path: one plane, the luma of the three it would have written.

@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest'
 import sharp from 'sharp'
 import { BatchLoader, type TrainSample } from '../../../electron/engine/train/batches'
 import { NO_AUGMENT } from '../../../electron/engine/train/augment'
+import { drawExactParams, maxShiftPixels } from '../../../electron/engine/train/augment-exact'
+import { sampleRng } from '../../../electron/engine/train/rng'
 import { preprocessImage } from '../../../electron/imaging/preprocess'
 import { epochDraws, drawIndex } from '../../../electron/engine/train/sampling'
 import { learningRateAt } from '../../../electron/engine/train/schedules'
@@ -33,6 +35,44 @@ describe('auto recipe pieces', () => {
     const turned = new BatchLoader(samples, { size: 40, batch: 1, fit: 'whole', augment: { ...NO_AUGMENT, horizontalFlip: true, verticalFlip: true, rotate90: true }, seed: 1 })
     const values = Array.from((await turned.assemble(3, [0])).images).sort((a, b) => a - b)
     expect(values).toEqual(Array.from(tensor).sort((a, b) => a - b))
+  })
+
+  it('a shifted sample is the inspection tensor moved by whole pixels, mirrored at the edges; other draws unchanged', async () => {
+    const bytes = await noisePng(83, 57, 5)
+    const samples: TrainSample[] = [{ key: 'a', label: 0, load: async () => bytes }]
+    const size = 40
+    const { tensor } = await preprocessImage(Buffer.from(bytes), { size, fit: 'whole' })
+    const augment = { ...NO_AUGMENT, shift: 0.1 }
+    expect(maxShiftPixels(augment, size)).toBe(4)
+    expect(maxShiftPixels({ ...NO_AUGMENT, shift: 0.001 }, size)).toBe(1)
+    expect(maxShiftPixels(NO_AUGMENT, size)).toBe(0)
+    const loader = new BatchLoader(samples, { size, batch: 1, fit: 'whole', augment, seed: 2 })
+    const mirror = (i: number) => (i < 0 ? -i - 1 : i >= size ? 2 * size - 1 - i : i)
+    const seen = new Set<string>()
+    for (let epoch = 0; epoch < 12; epoch++) {
+      const out = (await loader.assemble(epoch, [0])).images
+      const { shiftX, shiftY } = drawExactParams(augment, size, sampleRng(2, epoch, 0))
+      expect(Math.abs(shiftX)).toBeLessThanOrEqual(4)
+      expect(Math.abs(shiftY)).toBeLessThanOrEqual(4)
+      seen.add(`${shiftX},${shiftY}`)
+      // Every channel plane: pixel (u, v) is the inspection pixel (u − shiftX, v − shiftY), mirrored.
+      let worst = 0
+      for (let ch = 0; ch < 3; ch++)
+        for (let v = 0; v < size; v++)
+          for (let u = 0; u < size; u++) worst = Math.max(worst, Math.abs(out[ch * size * size + v * size + u]! - tensor[ch * size * size + mirror(v - shiftY) * size + mirror(u - shiftX)]!))
+      expect(worst).toBeLessThan(1e-5)
+    }
+    expect(seen.size).toBeGreaterThan(6)
+    // The shift is drawn after the symmetry and jitter: a recipe without it sees the same streams.
+    const full = { ...NO_AUGMENT, horizontalFlip: true, verticalFlip: true, rotate90: true, brightness: 0.1, contrast: 0.1 }
+    for (let d = 0; d < 20; d++) {
+      const { shiftX, shiftY, ...rest } = drawExactParams({ ...full, shift: 1 / 16 }, 64, sampleRng(9, 1, d))
+      const without = drawExactParams(full, 64, sampleRng(9, 1, d))
+      expect(without.shiftX).toBe(0)
+      expect(without.shiftY).toBe(0)
+      expect(rest).toEqual({ flipX: without.flipX, flipY: without.flipY, transpose: without.transpose, brightness: without.brightness, contrast: without.contrast })
+      expect(Math.max(Math.abs(shiftX), Math.abs(shiftY))).toBeLessThanOrEqual(4)
+    }
   })
 
   it('balanced sampling draws every class about equally and gives repeats their own draw ids', () => {

@@ -725,6 +725,7 @@ const en = {
       },
       valueFor: {
         augment: 'flips, 90° turns, brightness/contrast ±10 %',
+        augmentSurfaceShift: 'flips, 90° turns, shifts ±{shift} %, brightness/contrast ±10 %',
         earlyStopping: 'balanced accuracy, patience {patience}'
       },
       reason: {
@@ -739,6 +740,7 @@ const en = {
         samplingBalanced: "The largest class has {ratio}× the images of the smallest (above {threshold}:1): batches draw every class equally often instead of weighting the loss, which makes rare images' batches jump.",
         samplingShuffle: 'Classes are balanced enough ({ratio}:1 ≤ {threshold}:1): every image once per epoch.',
         augmentSurface: 'Surfaces look the same turned and mirrored; no crop, no free rotation, so the image is resized once, exactly as inspection resizes it.',
+        augmentSurfaceShift: 'Surfaces look the same turned, mirrored and moved: each image is also shifted by up to {shift} % of its side in whole pixels (mirrored at the edges), so a few rare defect images are not learnt by heart with their backgrounds. No crop, no free rotation, no rescaling: the image is resized once, exactly as inspection resizes it.',
         scheduleOneCycle: 'One-cycle: a warm-up over the first quarter to the peak rate the range test found, then a cosine decay to almost zero.',
         earlyStoppingBalanced: 'The kept epoch is the one with the highest mean recall over the classes on validation (the good class and each defect class count the same), not the one that calls most parts good. Training does not stop before epoch {minEpochs} (three quarters of the schedule), then after {patience} epochs without a new best.',
         optimizerNoTest: 'The range test could not run; AdamW at 0.001.',

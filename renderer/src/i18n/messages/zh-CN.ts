@@ -722,6 +722,7 @@ const zhCN: typeof en = {
       },
       valueFor: {
         augment: '翻转、90° 旋转、亮度/对比度 ±10 %',
+        augmentSurfaceShift: '翻转、90° 旋转、平移 ±{shift} %、亮度/对比度 ±10 %',
         earlyStopping: '平衡准确率，耐心 {patience} 轮'
       },
       reason: {
@@ -736,6 +737,7 @@ const zhCN: typeof en = {
         samplingBalanced: '最大类别的图像数是最小类别的 {ratio}×（超过 {threshold}:1）：每批次等频抽取各类别，而不是加权损失（加权会让含稀有图像的批次跳动）。',
         samplingShuffle: '类别足够均衡（{ratio}:1 ≤ {threshold}:1）：每轮每张图像用一次。',
         augmentSurface: '表面旋转和镜像后看起来一样；不裁剪、不任意旋转，因此图像只缩放一次，与检测时的缩放完全相同。',
+        augmentSurfaceShift: '表面经旋转、镜像和平移后看起来一样：每张图像还会按整像素平移，最多为边长的 {shift} %（边缘镜像填充），以免少量罕见缺陷图像连同背景被死记硬背。不裁剪、不任意旋转、不再缩放：图像只缩放一次，与检测时的缩放完全相同。',
         scheduleOneCycle: '单周期：前四分之一预热到范围测试找到的峰值学习率，然后余弦衰减到接近零。',
         earlyStoppingBalanced: '保留的轮次是验证集上各类别平均召回率最高的一轮（合格类别和每个缺陷类别同等计算），而不是把最多零件判为合格的一轮。第 {minEpochs} 轮之前（日程的四分之三）不会提前停止，之后连续 {patience} 轮没有新的最佳时停止。',
         optimizerNoTest: '范围测试无法运行；使用 AdamW，学习率 0.001。',
