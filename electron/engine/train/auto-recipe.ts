@@ -3,6 +3,7 @@ import { withDecodeSlot } from '../../imaging/decode-slots'
 import type { TensorMap } from '../tensor'
 import type { TrainSample } from './batches'
 import { classCounts, classWeights } from './class-weights'
+import { greyCount } from './grey-check'
 import { lrRangeTest, type LrSweep } from './lr-finder'
 import { chooseFromSweeps, planAutoRecipe, planSeedRecipe, type DataProfile, type RecipeChoice, type RecipePlan, type RecipePreset } from './recipe'
 import type { TrainerConfig } from './trainer'
@@ -61,36 +62,6 @@ export async function dataProfile(train: TrainSample[], numClasses: number, back
     }
   }
   return { images: train.length, classCounts: classCounts(train.map((s) => s.label), numClasses), sizes, backbone: backboneKind(backboneId), grey: await greyCount(train) }
-}
-
-/**
- * How many training images are grey, looking at every one until the first colour image
- * (then the answer is "not all" and the rest need not be read). Grey = one stored channel
- * (with or without alpha), or RGB whose pixels all have R = G = B (a grey photo saved as
- * RGB). An image that does not decode counts as colour: the one-channel stem is chosen
- * only when every image was seen to be grey.
- */
-export async function greyCount(train: TrainSample[]): Promise<{ grey: number; total: number; firstColour: string | null }> {
-  let grey = 0
-  for (const s of train) {
-    if (!(await isGreyImage(s))) return { grey, total: train.length, firstColour: s.key }
-    grey++
-  }
-  return { grey, total: train.length, firstColour: null }
-}
-
-async function isGreyImage(s: TrainSample): Promise<boolean> {
-  try {
-    const bytes = await s.load()
-    const meta = await withDecodeSlot(() => sharp(bytes).metadata())
-    if (meta.channels !== undefined && meta.channels <= 2) return true
-    const { data, info } = await withDecodeSlot(() => sharp(bytes, { failOn: 'error' }).toColourspace('srgb').removeAlpha().raw().toBuffer({ resolveWithObject: true }))
-    if (info.channels < 3) return true
-    for (let p = 0; p + 2 < data.length; p += info.channels) if (data[p] !== data[p + 1] || data[p] !== data[p + 2]) return false
-    return true
-  } catch {
-    return false
-  }
 }
 
 /**

@@ -8,7 +8,7 @@ import { GREY_MEAN, GREY_STD, lumaOf, preprocessImage, preprocessPrepared, prepr
 import { planInput, prepareInput } from '../../../shared/imaging/input-plan'
 import { renderExact, resizeForTraining } from '../../../electron/engine/train/augment-exact'
 import { drawAugmentParams, NO_AUGMENT, renderAugmented } from '../../../electron/engine/train/augment'
-import { greyCount } from '../../../electron/engine/train/auto-recipe'
+import { clearGreyCache, greyCount } from '../../../electron/engine/train/grey-check'
 import { planAutoRecipe, type DataProfile } from '../../../electron/engine/train/recipe'
 import { defaultTrainerConfig } from '../../../electron/engine/train/trainer'
 import { buildResnet18Int8 } from '../../../electron/engine/infer/int8'
@@ -227,6 +227,35 @@ describe('the auto recipe', () => {
     expect(await greyCount([sample('a', greyPng), sample('c', colourPng), sample('b', rgbGreyPng)])).toEqual({ grey: 1, total: 3, firstColour: 'c' })
     expect(await greyCount([sample('x', Buffer.from('not an image'))])).toEqual({ grey: 0, total: 1, firstColour: 'x' })
   })
+
+  it('checks large photos on a reduced decode: grey saved as RGB stays grey, a small colour mark is still seen (JPEG and PNG)', async () => {
+    clearGreyCache()
+    const w = 2448
+    const h = 2048
+    const grey = Buffer.alloc(w * h * 3)
+    for (let i = 0; i < w * h; i++) grey.fill(((i * 7) ^ (i / w)) & 255, i * 3, i * 3 + 3)
+    const marked = Buffer.from(grey)
+    // A 12 × 12 px reddish mark near a corner: 0.003 % of the pixels.
+    for (let y = 1900; y < 1912; y++) for (let x = 2300; x < 2312; x++) marked.set([200, 90, 90], (y * w + x) * 3)
+    const raw = { raw: { width: w, height: h, channels: 3 as const } }
+    const files = {
+      greyJpeg: await sharp(grey, raw).jpeg({ quality: 90 }).toBuffer(),
+      markedJpeg: await sharp(marked, raw).jpeg({ quality: 90 }).toBuffer(),
+      greyPng: await sharp(grey, raw).png({ compressionLevel: 1 }).toBuffer(),
+      markedPng: await sharp(marked, raw).png({ compressionLevel: 1 }).toBuffer()
+    }
+    for (const [name, bytes] of Object.entries(files)) expect((await sharp(bytes).metadata()).channels, name).toBe(3)
+    const sample = (key: string) => ({ key, label: 0, load: async () => new Uint8Array(files[key as keyof typeof files]) })
+    expect(await greyCount([sample('greyJpeg'), sample('greyPng')])).toEqual({ grey: 2, total: 2, firstColour: null })
+    expect(await greyCount([sample('greyJpeg'), sample('markedJpeg')])).toEqual({ grey: 1, total: 2, firstColour: 'markedJpeg' })
+    expect(await greyCount([sample('greyPng'), sample('markedPng')])).toEqual({ grey: 1, total: 2, firstColour: 'markedPng' })
+    // Answers are kept per content key: a second look does not load the image again.
+    let loads = 0
+    const counted = { key: 'greyJpeg', label: 0, load: async () => (loads++, new Uint8Array(files.greyJpeg)) }
+    expect(await greyCount([counted])).toEqual({ grey: 1, total: 1, firstColour: null })
+    expect(loads).toBe(0)
+    clearGreyCache()
+  }, 60_000)
 })
 
 describe('one-channel training step', () => {
