@@ -102,9 +102,10 @@ export class TrainingService {
 
   /**
    * Start a run; resolves once it has a run id (or fails before starting). `job`: options
-   * of this run that are no setting of the API (the demo project's reduced model width).
+   * of this run that are no setting of the API (the demo project's reduced model width and
+   * pinned augmentation).
    */
-  async start(request: TrainRequest, job: Pick<TrainJobOptions, 'width'> = {}): Promise<{ runId: number | null; resumed: boolean }> {
+  async start(request: TrainRequest, job: Pick<TrainJobOptions, 'width' | 'augment'> = {}): Promise<{ runId: number | null; resumed: boolean }> {
     if (this.state === 'training' || this.state === 'stopping') {
       const where = this.runFile !== openFile(this.deps.project) ? ` in another project (${this.runFile})` : ''
       throw new UserFacingError('conflict', `A training run is already in progress${where}. Wait for it or cancel it first.`)

@@ -90,7 +90,7 @@ async function trainDemo(project: string, io: CliIo, json: boolean): Promise<Tra
   const store = openProject(project)
   try {
     if (!json) io.out('Training a small model (about half a minute on a laptop)…')
-    return await runTrainingJob(projectTrainingData(store), { ...DEMO_TRAINING.request, width: DEMO_TRAINING.width }, {
+    return await runTrainingJob(projectTrainingData(store), { ...DEMO_TRAINING.request, width: DEMO_TRAINING.width, augment: DEMO_TRAINING.augment }, {
       onEpoch: (_runId, r) => {
         if (!json) io.out(`  epoch ${r.epoch}/${DEMO_TRAINING.request.epochs}: validation accuracy ${((r.valAccuracy ?? 0) * 100).toFixed(1)}%`)
       }
