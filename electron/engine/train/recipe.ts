@@ -72,6 +72,13 @@ export const BALANCED_SAMPLING_THRESHOLD = IMBALANCE_THRESHOLD
 export const MIN_EPOCHS_SHARE = 0.75
 
 /**
+ * Augmentation that never resamples a defect, on the exact whole-image path
+ * (augment-exact.ts): the square's eight symmetries and ±10 % brightness/contrast. The auto
+ * recipe adds shifts (AUTO_SHIFT); the demo's pinned run uses it as it is.
+ */
+export const SURFACE_AUGMENT: AugmentConfig = { ...NO_AUGMENT, horizontalFlip: true, verticalFlip: true, rotate90: true, brightness: 0.1, contrast: 0.1 }
+
+/**
  * The auto recipe's largest shift, as a share of the side (4 px at 64, 14 px at 224). On the
  * hard benchmark it lifted the held-out balanced accuracy over three training seeds
  * (docs/accuracy.md, "Shifts (session 6)"); larger shifts delayed the start.
@@ -187,8 +194,7 @@ export function planAutoRecipe(profile: DataProfile, base: TrainerConfig, maxSiz
   }
 
   // Augmentation that never resamples a defect: the square's symmetries and whole-pixel shifts.
-  const augment: AugmentConfig = { ...NO_AUGMENT, horizontalFlip: true, verticalFlip: true, rotate90: true, shift: AUTO_SHIFT, brightness: 0.1, contrast: 0.1 }
-  config.augment = augment
+  config.augment = { ...SURFACE_AUGMENT, shift: AUTO_SHIFT }
   const shiftPercent = Math.round(AUTO_SHIFT * 100)
   choices.push({
     setting: 'augment',
