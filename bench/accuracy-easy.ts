@@ -7,7 +7,7 @@
  * and the saved model is scored on 160 held-out images of another seed (100 : 30 : 30).
  * Run it on two checkouts to compare recipes; it prints the figures and one JSON line.
  *
- *   npx tsx bench/accuracy-easy.ts [--seed 0] [--threads 2] [--size 64] [--width 0.25]
+ *   npm run bench:accuracy-easy -- [--seed 0] [--threads 2] [--size 64] [--width 0.25]
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
