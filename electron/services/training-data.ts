@@ -39,6 +39,7 @@ export function projectTrainingData(store: ProjectStore): TrainingData {
     dataset: () => projectDataset(store),
     backboneDirs: backboneDirs(),
     settings: store.settings,
+    trainer: store.trainer,
     runs: store.runs,
     checkpoints: store.checkpoints,
     embeddings: {

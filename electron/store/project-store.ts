@@ -14,6 +14,7 @@ import { PredictionsRepository } from './repositories/predictions-repo'
 import { SettingsRepository } from './repositories/settings-repo'
 import { SplitsRepository } from './repositories/splits-repo'
 import { TrainingRunsRepository } from './repositories/training-runs-repo'
+import { TrainerClaim } from './trainer-claim'
 
 /** The suggested extension of a project file. */
 export const PROJECT_EXTENSION = '.dsproj'
@@ -30,6 +31,8 @@ export class ProjectStore {
   readonly checkpoints: CheckpointsRepository
   readonly embeddings: EmbeddingCacheRepository
   readonly predictions: PredictionsRepository
+  /** Which process trains this project (trainer-claim.ts). */
+  readonly trainer: TrainerClaim
 
   /** Private: everything above the store goes through the repositories (no SQL outside electron/store). */
   constructor(
@@ -46,6 +49,7 @@ export class ProjectStore {
     this.checkpoints = new CheckpointsRepository(db)
     this.embeddings = new EmbeddingCacheRepository(db)
     this.predictions = new PredictionsRepository(db)
+    this.trainer = new TrainerClaim(file)
   }
 
   /** Display name: the file name without its extension. */

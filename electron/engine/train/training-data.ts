@@ -67,6 +67,11 @@ export interface TrainingData {
   /** Where the app keeps its backbone weights (the full-size starting point). */
   backboneDirs: BackboneDirs
   settings: { get<T>(key: string, fallback: T): T }
+  /**
+   * The claim that this process is the project's trainer (store/trainer-claim.ts): `claim`
+   * throws, naming the owner, while another live process trains it. Absent: no claim.
+   */
+  trainer?: { claim(): void; release(): void }
   runs: {
     markRunningAsInterrupted(): number
     list(opts: { kind?: ModelKindName; limit?: number }): StoredRun[]

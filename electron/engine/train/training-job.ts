@@ -198,10 +198,17 @@ export async function runTrainingJob(store: TrainingData, opts: TrainJobOptions,
   }
   const config = resolveTrainerConfig(store, data, opts)
   if (opts.operatingPoint) checkOperatingPointRequest(opts.operatingPoint)
-  // A run left 'running' by a process that died (quick or full) is interrupted: this job is
-  // the only trainer. Full runs may then resume it from its checkpoint.
-  store.runs.markRunningAsInterrupted()
-  return opts.mode === 'quick' ? runQuick(store, data, config, opts, hooks) : runFull(store, data, config, opts, hooks)
+  // Only one process trains a project at a time (a second one would take the first one's
+  // run for an interrupted one and train it again). With the claim held, a run left
+  // 'running' (quick or full) belongs to a process that died: it is interrupted, and full
+  // runs may resume it from its checkpoint.
+  store.trainer?.claim()
+  try {
+    store.runs.markRunningAsInterrupted()
+    return await (opts.mode === 'quick' ? runQuick(store, data, config, opts, hooks) : runFull(store, data, config, opts, hooks))
+  } finally {
+    store.trainer?.release()
+  }
 }
 
 /**
