@@ -8,6 +8,7 @@
  * options (`--a-dw` / `--b-dw`, `--a-dx` / `--b-dx`).
  *
  *   npx tsx bench/train-step-ab.ts [--base DIR] [--freeze all-but-stem] [--steps 6] [--size 224] [--batch 32]
+ *                                  [--width 1] [--channels 3|1] [--optimizer sgd|adamw]
  *                                  [--a-dw FORM] [--b-dw FORM] [--threads 2] [--profile]
  *                                  [--a-sdx|--b-sdx phases|conv-transpose] [--a-grad|--b-grad JSON of GradientOptions]
  *                                  [--a-mode|--b-mode sequential|parallel] [--a-intra N] [--b-intra N] [--a-inter N] [--b-inter N]
@@ -40,6 +41,12 @@ const { values } = parseArgs({
     size: { type: 'string', default: '224' },
     batch: { type: 'string', default: '32' },
     threads: { type: 'string', default: '2' },
+    // The step's shape beyond size and batch: ResNet18 width, image channels (1 = the
+    // one-channel stem), optimizer. The auto recipe on issue 14's benchmark trains
+    // --width 0.25 --channels 1 --size 64 --freeze none --optimizer adamw.
+    width: { type: 'string', default: '1' },
+    channels: { type: 'string', default: '3' },
+    optimizer: { type: 'string', default: 'sgd' },
     'a-dw': { type: 'string' },
     'b-dw': { type: 'string' },
     'a-dx': { type: 'string' },
@@ -66,6 +73,11 @@ const batch = Number(values.batch)
 const steps = Number(values.steps)
 const freeze = values.freeze as current.FreezePreset
 const numClasses = 4
+const width = Number(values.width)
+const inputChannels = Number(values.channels) as 1 | 3
+const optimizer = values.optimizer as 'sgd' | 'adamw'
+if (inputChannels !== 1 && inputChannels !== 3) throw new Error(`--channels must be 1 or 3, got ${values.channels}`)
+if (optimizer !== 'sgd' && optimizer !== 'adamw') throw new Error(`--optimizer must be sgd or adamw, got ${values.optimizer}`)
 const nchwcBlock = await detectNchwcBlock()
 
 type Build = typeof current.buildTrainStep
@@ -97,14 +109,14 @@ function threading(which: 'a' | 'b'): Threading {
 }
 
 async function side(label: string, build: Build, grad: Partial<GradientOptions>, t: Threading) {
-  const graph = build({ numClasses, size, batch, freeze, optimizer: 'sgd', gradient: grad })
+  const graph = build({ numClasses, width, inputChannels, size, batch, freeze, optimizer, gradient: grad })
   const profileDir = values.profile ? await mkdtemp(join(tmpdir(), 'ds-ab-profile-')) : undefined
   const session = await ort.InferenceSession.create(graph.model, {
     intraOpNumThreads: t.intra, interOpNumThreads: t.inter, executionMode: t.mode, graphOptimizationLevel: 'all',
     enableMemPattern: false, extra: { session: { intra_op: { allow_spinning: '0' }, inter_op: { allow_spinning: '0' } } },
     ...(profileDir ? { enableProfiling: true, profileFilePrefix: join(profileDir, 'step') } : {})
   })
-  const inputs = randomStepFeeds(graph, { numClasses, size, batch, lr: 1e-3, seed: 1 })
+  const inputs = randomStepFeeds(graph, { numClasses, width, channels: inputChannels, size, batch, lr: 1e-3, seed: 1 })
   let step = 0
   const losses: number[] = []
   return {
@@ -155,7 +167,7 @@ const wallPairs = a.wall.map((t, i) => (b.wall[i]! / t).toFixed(3))
 const lossGap = Math.max(...a.losses.map((l, i) => Math.abs(l - b.losses[i]!) / Math.max(Math.abs(l), 1e-12)))
 console.log(
   JSON.stringify({
-    freeze, size, batch, steps, load: (await import('node:os')).loadavg()[0],
+    freeze, size, batch, width, channels: inputChannels, optimizer, steps, load: (await import('node:os')).loadavg()[0],
     a: { label: a.label, options: gradient(values['a-dw'], values['a-dx'], values['a-sdx'], values['a-grad']), threading: threading('a'), cpuSecondsPerImage: perImage(a.cpu), wallSecondsPerImage: perImage(a.wall) },
     b: { label: b.label, options: gradient(values['b-dw'], values['b-dx'], values['b-sdx'], values['b-grad']), threading: threading('b'), cpuSecondsPerImage: perImage(b.cpu), wallSecondsPerImage: perImage(b.wall) },
     ratioBoverA: mean(b.cpu) / mean(a.cpu),

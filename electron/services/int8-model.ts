@@ -71,7 +71,7 @@ export async function quantiseClassifier(store: ProjectStore, opts: { version?: 
   const model = classifierVersion(store, opts.version)
   const weightsBytes = store.models.weights(model.version)
   if (!weightsBytes) throw new Int8RefusedError(null, `Model version ${model.version} has no trained weights (an ONNX-only import); INT8 is built from the weights, so it cannot run in INT8.`, 'no-weights')
-  const { weights, numClasses, width, inputChannels } = parseResnetWeights(weightsBytes, `model v${model.version}`)
+  const { weights, numClasses, width, inputChannels, testTimeFlips } = parseResnetWeights(weightsBytes, `model v${model.version}`)
   const size = Number(model.config.size ?? 224)
   const fit: Fit = model.config.fit === 'crop' ? 'crop' : 'whole'
   const data = projectDataset(store)
@@ -102,8 +102,9 @@ export async function quantiseClassifier(store: ProjectStore, opts: { version?: 
     }
     return out
   }
-  const fp32Logits = await logitsOf(await Predictor.create({ weights, numClasses, width, size, provider: 'cpu', threads: opts.threads }))
-  const int8Logits = await logitsOf(await Predictor.create({ weights, numClasses, width, size, threads: opts.threads, int8Ranges: ranges }))
+  // Both as inspection runs them: a model saved with test-time flips is compared flipped.
+  const fp32Logits = await logitsOf(await Predictor.create({ weights, numClasses, width, size, testTimeFlips, provider: 'cpu', threads: opts.threads }))
+  const int8Logits = await logitsOf(await Predictor.create({ weights, numClasses, width, size, testTimeFlips, threads: opts.threads, int8Ranges: ranges }))
   const check = checkInt8Accuracy({ fp32Logits, int8Logits, labels: val.map((s) => s.label), numClasses })
   return { version: model.version, record: { ranges: rangesToJson(ranges), check, calibrationImages: calibrationSamples.length, createdAt: new Date().toISOString() } }
 }

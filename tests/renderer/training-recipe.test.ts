@@ -7,6 +7,7 @@ import { chooseFromSweeps, planAutoRecipe, planSeedRecipe, type RecipeChoice } f
 import { applyRecipe } from '../../electron/engine/train/auto-recipe'
 import { defaultTrainerConfig } from '../../electron/engine/train/trainer'
 import type { LrSweep } from '../../electron/engine/train/lr-finder'
+import { NO_AUGMENT } from '../../electron/engine/train/augment'
 
 const stubs = { Echarts: { template: '<div data-testid="lr-chart-stub">{{ option.series.length }} sweeps, {{ option.series[0].data.length }} points</div>', props: ['option'] } }
 
@@ -47,7 +48,7 @@ describe('"why this recipe" on the training screen', () => {
   it('says every choice the engine can make in Chinese, from its reason id and parameters (not the English)', () => {
     const base = defaultTrainerConfig(['free', 'scratch', 'spot'], 0)
     const sweep = (optimizer: 'adamw' | 'sgd', minimumLoss: number, divergence: number | null, suggested: number | null): LrSweep => ({
-      optimizer, points: [{ lr: 1e-4, loss: 1.1, smoothed: 1.1 }, { lr: 0.05, loss: minimumLoss, smoothed: minimumLoss }], suggestedLr: suggested, lrAtMinimum: 1e-3, lrAtDivergence: divergence, minimumLoss, initialLoss: 1.1, diverged: false, seconds: 1
+      optimizer, points: [{ lr: 1e-4, loss: 1.1, smoothed: 1.1 }, { lr: 0.05, loss: minimumLoss, smoothed: minimumLoss }], suggestedLr: suggested, lrAtMinimum: 1e-3, lrAtDivergence: divergence, minimumLoss, initialLoss: 1.1, learnt: minimumLoss < 0.99, diverged: false, seconds: 1
     })
     const choices: RecipeChoice[] = [
       ...planSeedRecipe().choices,
@@ -62,8 +63,12 @@ describe('"why this recipe" on the training screen', () => {
       ...chooseFromSweeps([]).choices,
       ...chooseFromSweeps([sweep('adamw', 0.9, 0.02, 0.002), sweep('sgd', 0.5, 0.3, 0.03)]).choices,
       ...chooseFromSweeps([sweep('adamw', 0.9, null, 0.005)]).choices,
+      // A suggestion above the recipe's highest peak (recipe.ts MAX_PEAK_LR) from a sweep that did not learn is capped.
+      ...chooseFromSweeps([sweep('adamw', 1.05, 0.1, 0.01)]).choices,
       ...chooseFromSweeps([sweep('sgd', 0.9, null, null)]).choices,
-      ...applyRecipe('auto', base, { size: 32 }, { images: 4, classCounts: [2, 2], sizes: [[64, 64]], backbone: 'imagenet' }, 224).record.choices
+      ...applyRecipe('auto', base, { size: 32 }, { images: 4, classCounts: [2, 2], sizes: [[64, 64]], backbone: 'imagenet' }, 224).record.choices,
+      // Test-time flips off because the request's augmentation does not mirror both ways.
+      ...applyRecipe('auto', base, { augment: { ...NO_AUGMENT, horizontalFlip: true } }, { images: 4, classCounts: [2, 2], sizes: [[64, 64]], backbone: 'imagenet' }, 224).record.choices.filter((c) => c.setting === 'testTimeFlips')
     ]
     const ids = new Set(choices.map((c) => c.reason.id))
     expect(ids.size).toBeGreaterThanOrEqual(20)

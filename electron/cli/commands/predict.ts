@@ -48,12 +48,12 @@ export const predictCommand: CliCommand = {
     if (!PROVIDERS.includes(provider)) throw new UsageError(`--provider must be one of ${PROVIDERS.join(', ')}, got "${provider}"`)
     if (args.positionals.length === 0) throw new UsageError('give at least one IMAGE file')
 
-    const { weights, numClasses, width } = await loadResnetWeights(weightsFile)
+    const { weights, numClasses, width, testTimeFlips } = await loadResnetWeights(weightsFile)
     if (classes !== undefined && classes !== numClasses) {
       throw new Error(`--classes ${classes} does not match ${weightsFile}, whose classifier (fc) has ${numClasses} rows. Drop --classes or use the matching weights.`)
     }
-    const predictor = await Predictor.create({ weights, numClasses, width, size, provider: provider as ProviderRequest, threads })
-    if (!args.json) io.err(`predict: ResNet18 width ${width}, ${numClasses} classes, ${size}px (${fit}) on ${predictor.provider}: ${predictor.providerReason}`)
+    const predictor = await Predictor.create({ weights, numClasses, width, size, testTimeFlips, provider: provider as ProviderRequest, threads })
+    if (!args.json) io.err(`predict: ResNet18 width ${width}, ${numClasses} classes, ${size}px (${fit})${testTimeFlips ? ', test-time flips (4 views)' : ''} on ${predictor.provider}: ${predictor.providerReason}`)
     const results: Array<{ image: string; logits?: number[]; probabilities?: number[]; class?: number; error?: string }> = []
     let failed = 0
     try {

@@ -175,9 +175,9 @@ export class Inspector {
 
   private async createClassifier(key: string, bytes: ClassifierModelBytes): Promise<ClassifierRunner> {
     if (bytes.weights) {
-      const { weights, numClasses, width } = parseResnetWeights(bytes.weights, key)
+      const { weights, numClasses, width, testTimeFlips } = parseResnetWeights(bytes.weights, key)
       const int8Ranges = bytes.int8Ranges ? rangesFromJson(bytes.int8Ranges) : undefined
-      const predictor = await Predictor.create({ weights, numClasses, width, size: bytes.size, heatmap: true, threads: this.opts.threads, ...this.spinning(), int8Ranges })
+      const predictor = await Predictor.create({ weights, numClasses, width, size: bytes.size, heatmap: true, testTimeFlips, threads: this.opts.threads, ...this.spinning(), int8Ranges })
       return { kind: 'predictor', predictor, size: bytes.size }
     }
     const { session } = await createSession(bytes.onnx, { threads: this.opts.threads, ...this.spinning() })

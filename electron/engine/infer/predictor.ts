@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-node'
 import { decodeRgb, preprocessPrepared, preprocessRgb, type Fit, type InputRegion, type RgbImage, type Roi } from '../../imaging/preprocess'
 import { buildResnet18Inference, inputChannelsOf, type InputChannels } from '../models/resnet'
+import { withFlipAveraging } from '../onnx/flip-average'
 import type { TensorMap } from '../tensor'
 import { buildResnet18Int8FromRanges, type ActivationRanges } from './int8'
 import { camToImageHeatmap, classActivationMap, normaliseCam, type Heatmap } from './heatmap'
@@ -36,6 +37,11 @@ export interface PredictorOptions {
   size: number
   /** Also output layer4 so heatmaps can be computed. */
   heatmap?: boolean
+  /**
+   * Average the image and its three mirror images (engine/onnx/flip-average.ts): what a
+   * model saved with test-time flips answers (parseResnetWeights' testTimeFlips).
+   */
+  testTimeFlips?: boolean
   provider?: ProviderRequest
   threads?: number
   /**
@@ -82,7 +88,7 @@ export class Predictor {
 
   /** Build the ONNX model for these weights and open a session on the best provider. */
   static async create(opts: PredictorOptions): Promise<Predictor> {
-    const model = opts.int8Ranges
+    const built = opts.int8Ranges
       ? buildResnet18Int8FromRanges({ weights: opts.weights, numClasses: opts.numClasses, width: opts.width, size: opts.size, probabilities: true, layer4: opts.heatmap === true }, opts.int8Ranges)
       : buildResnet18Inference({
           numClasses: opts.numClasses,
@@ -92,6 +98,7 @@ export class Predictor {
           weights: opts.weights,
           outputs: { probabilities: true, layer4: opts.heatmap === true }
         })
+    const model = opts.testTimeFlips ? withFlipAveraging(built) : built
     const { session, provider, reason } = await createSession(model, { provider: opts.int8Ranges ? 'cpu' : opts.provider, threads: opts.threads, ...(opts.spinning === false ? { spinning: false } : {}) })
     const fc = opts.weights.get('fc.weight')!
     const bias = opts.weights.get('fc.bias')!

@@ -45,7 +45,7 @@ export function toTorchvisionName(name: string): string {
 }
 
 /** Read and validate a ResNet18 .safetensors file (torchvision or timm names). */
-export async function loadResnetWeights(file: string): Promise<{ weights: TensorMap; numClasses: number; width: number }> {
+export async function loadResnetWeights(file: string): Promise<ReturnType<typeof parseResnetWeights>> {
   let bytes: Uint8Array
   try {
     bytes = await readRegularFile(file, MAX_WEIGHTS_BYTES, 'the weights file')
@@ -56,7 +56,14 @@ export async function loadResnetWeights(file: string): Promise<{ weights: Tensor
 }
 
 /** Validate ResNet18 weights given as .safetensors bytes; `label` names the source in errors. */
-export function parseResnetWeights(bytes: Uint8Array, label = 'weights'): { weights: TensorMap; numClasses: number; width: number; inputChannels: InputChannels } {
+/**
+ * The safetensors metadata key of a model saved with test-time flips ('4': the mean of four
+ * views, engine/onnx/flip-average.ts); whoever builds an inference model from the weights
+ * wraps it the same way.
+ */
+export const TEST_TIME_FLIPS_METADATA = 'testTimeFlips'
+
+export function parseResnetWeights(bytes: Uint8Array, label = 'weights'): { weights: TensorMap; numClasses: number; width: number; inputChannels: InputChannels; testTimeFlips: boolean } {
   let parsed
   try {
     parsed = readSafetensorsWithMetadata(bytes)
@@ -64,7 +71,7 @@ export function parseResnetWeights(bytes: Uint8Array, label = 'weights'): { weig
     if (error instanceof SafetensorsError) throw new WeightsError(label, error.message)
     throw error
   }
-  return normalizeResnetWeights(parsed.tensors, label, parsed.dtypes)
+  return { ...normalizeResnetWeights(parsed.tensors, label, parsed.dtypes), testTimeFlips: parsed.metadata[TEST_TIME_FLIPS_METADATA] === '4' }
 }
 
 /**

@@ -5,7 +5,7 @@ import type { TrainSample } from './batches'
 import { classCounts, classWeights } from './class-weights'
 import { greyCount } from './grey-check'
 import { lrRangeTest, type LrSweep } from './lr-finder'
-import { chooseFromSweeps, planAutoRecipe, planSeedRecipe, type DataProfile, type RecipeChoice, type RecipePlan, type RecipePreset } from './recipe'
+import { chooseFromSweeps, planAutoRecipe, planSeedRecipe, testTimeFlipsChoice, type DataProfile, type RecipeChoice, type RecipePlan, type RecipePreset } from './recipe'
 import type { TrainerConfig } from './trainer'
 
 /**
@@ -88,6 +88,13 @@ export function applyRecipe(
     const choice: RecipeChoice = { setting: key, value: shown, why: 'Set in the request (or the project settings): kept as given.', reason: { id: 'explicit' } }
     if (at >= 0) choices[at] = choice
     else choices.push(choice)
+  }
+  // The flips follow the size and augmentation actually trained.
+  if (preset === 'auto' && (explicit.size !== undefined || explicit.augment !== undefined)) {
+    const flips = testTimeFlipsChoice(config.size, config.augment)
+    config.testTimeFlips = flips.on
+    const at = choices.findIndex((c) => c.setting === 'testTimeFlips')
+    if (at >= 0) choices[at] = flips.choice
   }
   // AdamW's usual weight decay when the request picked AdamW itself.
   if (explicit.optimizer === 'adamw' && preset === 'auto') config.weightDecay = 0.01

@@ -26,17 +26,23 @@ export interface LrSweep {
   points: LrSweepPoint[]
   /** Learning rate at the lowest smoothed loss (before any blow-up). */
   lrAtMinimum: number
-  /** The rate from which the smoothed loss stays 10 % above where it started to the end (null: never). */
+  /** The rate from which the smoothed loss stays 10 % above its starting level to the end (null: never). */
   lrAtDivergence: number | null
   minimumLoss: number
   initialLoss: number
   /**
-   * The peak rate this sweep suggests: a tenth of the divergence rate (the last rate
-   * before the blow-up when there is none in range), or null when the loss never fell.
+   * The peak rate this sweep suggests: a tenth of the divergence rate (of the largest rate
+   * tried when there is no blow-up in range), or null when the loss neither fell nor climbed.
    * Not the minimum: over a short sweep the lowest point sits anywhere in the flat part
    * (noise), while the rise at the end is unmistakable.
    */
   suggestedLr: number | null
+  /**
+   * The smoothed loss fell at least 10 % below its starting level: the network started to
+   * learn within the sweep, so the rates around its fall and climb are measured on a
+   * learning network (recipe.ts caps the peak of a sweep that did not).
+   */
+  learnt: boolean
   /** Stopped early because the loss exceeded 4× its lowest value or was not finite. */
   diverged: boolean
   seconds: number
@@ -111,7 +117,7 @@ export async function lrRangeTest(
 
 /** Lowest smoothed loss and the rate it suggests (exported for tests). */
 export function summarise(optimizer: 'sgd' | 'adamw', points: LrSweepPoint[], diverged: boolean, seconds: number): LrSweep {
-  if (points.length === 0) return { optimizer, points, lrAtMinimum: NaN, lrAtDivergence: null, minimumLoss: Infinity, initialLoss: NaN, suggestedLr: null, diverged: true, seconds }
+  if (points.length === 0) return { optimizer, points, lrAtMinimum: NaN, lrAtDivergence: null, minimumLoss: Infinity, initialLoss: NaN, suggestedLr: null, learnt: false, diverged: true, seconds }
   let k = 0
   for (let i = 1; i < points.length; i++) if (points[i]!.smoothed < points[k]!.smoothed) k = i
   const initialLoss = points[0]!.smoothed
@@ -119,11 +125,27 @@ export function summarise(optimizer: 'sgd' | 'adamw', points: LrSweepPoint[], di
   // "Never fell": the lowest loss is within 2 % of the start, or is the very first point.
   const fell = k > 0 && minimumLoss < 0.98 * initialLoss
   // The blow-up is the final climb: the first point from which the smoothed loss stays above
-  // 1.1× the start to the sweep's end. A rise that falls back (a fresh fc's first noisy
-  // batches) is not one: taking it chose 1.2e-5 from generated weights (docs/accuracy.md).
+  // 1.1× the starting level to the sweep's end. A rise that falls back (a fresh fc's first
+  // noisy batches) is not one: taking it chose 1.2e-5 from generated weights. The starting
+  // level is the median raw loss of the first third, not the first point: one batch's loss
+  // moves ±0.15 from a random start, and a low first batch put the "climb" at 8e-3 where
+  // the other training seeds found 4e-2 (docs/accuracy.md, "The range test's rule").
+  const third = Math.max(3, Math.ceil(points.length / 3))
+  const start = median(points.slice(0, third).map((p) => p.loss))
   let up = -1
-  for (let i = points.length - 1; i > 0 && points[i]!.smoothed > 1.1 * initialLoss; i--) up = i
+  for (let i = points.length - 1; i > 0 && points[i]!.smoothed > 1.1 * start; i--) up = i
   const lrAtDivergence = up > 0 ? points[up]!.lr : null
   const edge = lrAtDivergence ?? points.at(-1)!.lr
-  return { optimizer, points, lrAtMinimum: points[k]!.lr, lrAtDivergence, minimumLoss, initialLoss, suggestedLr: fell ? edge / 10 : null, diverged, seconds }
+  // A final climb locates the edge of stability whether or not the loss fell first: from
+  // random weights it cannot fall in a dozen steps, yet the climb is there.
+  const suggestedLr = fell || lrAtDivergence !== null ? edge / 10 : null
+  // Past the first third: a low first batch is no fall.
+  const learnt = points.slice(third).some((p) => p.smoothed < 0.9 * start)
+  return { optimizer, points, lrAtMinimum: points[k]!.lr, lrAtDivergence, minimumLoss, initialLoss, suggestedLr, learnt, diverged, seconds }
+}
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b)
+  const mid = sorted.length >> 1
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }

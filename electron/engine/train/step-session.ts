@@ -39,6 +39,16 @@ export interface StepSessionOptions {
  */
 const COLLECT_AFTER_STEP_BYTES = 32 * 1024 * 1024
 
+/**
+ * Release the step session between epochs (suspend) only when its forward pass writes at
+ * least this much: there the arena is hundreds of MB (a full ResNet18 at 224 px, batch 32:
+ * 1.0 GB of layer outputs, an arena of ~1 GB) and validation and the checkpoint would stack on top of
+ * it. A small model's arena is tens of MB, and reopening its session costs ~0.3 s plus a
+ * slow first step every epoch: 7 % of the hard benchmark's training time
+ * (electron/engine/train/README.md, "Memory").
+ */
+export const SUSPEND_ABOVE_ACTIVATION_BYTES = 128 * 1024 * 1024
+
 export class StepSession {
   private updatedBytesCache: number | undefined
 
@@ -104,6 +114,11 @@ export class StepSession {
     const s = this.session
     this.session = null
     await s?.release()
+  }
+
+  /** Whether the session's arena is large enough to release between epochs (SUSPEND_ABOVE_ACTIVATION_BYTES). */
+  get holdsLargeArena(): boolean {
+    return this.step.activationBytes >= SUSPEND_ABOVE_ACTIVATION_BYTES
   }
 
   /** One optimizer step on a (padded) batch; returns the batch loss and logits [B, C]. */

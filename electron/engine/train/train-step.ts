@@ -5,7 +5,7 @@ import { emitForward } from '../nn/forward'
 import { poolBeforeRelu } from '../nn/pool-before-relu'
 import type { GradientOptions } from '../nn/layers'
 import { OnnxGraph } from '../onnx/graph'
-import { adamw, sgd, type GraphOptimizer } from '../optim'
+import { adamw, emitFlatUpdate, flatStateShape, sgd, type GraphOptimizer } from '../optim'
 
 /**
  * One training step of ResNet18 as a single ONNX graph: forward, loss, backward of the
@@ -50,6 +50,11 @@ export interface TrainStepOptions {
   labelSmoothing?: number
   /** Alternative gradient formulations (e.g. for GPU providers). */
   gradient?: Partial<GradientOptions>
+  /**
+   * Update all trained parameters as one flat vector (optim/flat-update.ts: bit-identical,
+   * far fewer kernels) instead of one set of nodes per parameter. Default true.
+   */
+  flatUpdate?: boolean
   /** Also output each trainable parameter's gradient as 'grad.<name>' (tests, diagnostics). */
   exposeGradients?: boolean
 }
@@ -58,10 +63,16 @@ export interface TrainStepGraph {
   model: Uint8Array
   trainableNames: string[]
   frozenNames: string[]
-  /** Optimizer state, e.g. 'momentum.layer4.0.conv1.weight'; start from zeros. */
+  /** Optimizer state, e.g. 'momentum.layer4.0.conv1.weight'; start from zeros. Flat ([numel] of the parameter) with flatUpdate. */
   stateNames: string[]
   /** BN running statistics updated by the step. */
   bufferNames: string[]
+  /**
+   * Bytes of every layer output of the forward pass ([N, …] float32 each): the order of
+   * the step's peak working memory (its arena), which the trainer uses to decide whether to
+   * release the session between epochs (StepSession.holdsLargeArena).
+   */
+  activationBytes: number
   /** Shapes of every param, frozen tensor, state and buffer by name. */
   shapes: Map<string, number[]>
   inputs: {
@@ -142,10 +153,12 @@ export function buildTrainStep(opts: TrainStepOptions): TrainStepGraph {
     }
   }
   const stateNames: string[] = []
+  const flatUpdate = opts.flatUpdate ?? true
   for (const name of trainableNames) {
+    const shape = flatUpdate ? flatStateShape(shapes.get(name)!) : shapes.get(name)!
     for (const s of optimizer.stateNames(name)) {
-      g.input(s, 'float32', shapes.get(name)!)
-      shapes.set(s, shapes.get(name)!)
+      g.input(s, 'float32', shape)
+      shapes.set(s, shape)
       stateNames.push(s)
     }
   }
@@ -176,17 +189,21 @@ export function buildTrainStep(opts: TrainStepOptions): TrainStepGraph {
     const grad = grads.get(name)
     if (!grad) throw new TrainStepOptionsError(`No gradient reached "${name}"; the freeze preset leaves it disconnected from the loss.`)
     if (opts.exposeGradients) g.output(grad, gradient(name), 'float32', shapes.get(name)!)
-    const update = g.inScope(`opt/${name}`, () => optimizer.emitUpdate(g, { param: name, grad, lr, step }))
-    for (const [target, value] of update) g.output(value, updated(target), 'float32', shapes.get(target)!)
   }
+  const updates = flatUpdate
+    ? [g.inScope('opt/flat', () => emitFlatUpdate(g, optimizer, { names: trainableNames, grads, shapes, lr, step }))]
+    : trainableNames.map((name) => g.inScope(`opt/${name}`, () => optimizer.emitUpdate(g, { param: name, grad: grads.get(name)!, lr, step })))
+  for (const update of updates) for (const [target, value] of update) g.output(value, updated(target), 'float32', shapes.get(target)!)
   for (const name of bufferNames) g.output(forward.bufferUpdates.get(name)!, updated(name), 'float32', shapes.get(name)!)
 
+  const activationBytes = net.layers.reduce((sum, layer) => sum + 4 * net.shapeOf(layer.output).reduce((a, b) => a * b, 1), 0)
   return {
     model: g.toBytes({ doc: `resnet18 training step: ${opts.freeze}, ${opts.optimizer}, batch ${n}, ${opts.size}px` }),
     trainableNames,
     frozenNames,
     stateNames,
     bufferNames,
+    activationBytes,
     shapes,
     inputs: { images: 'images', labels: 'labels', sampleWeights: 'sample_weights', classWeights: 'class_weights', lr: 'lr', step: 'step' },
     outputs: { loss: 'loss', logits: 'logits', updated, gradient }

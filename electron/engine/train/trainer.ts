@@ -48,6 +48,11 @@ export interface TrainerConfig {
    * conv1 must match (training-job.ts builds them so).
    */
   inputChannels?: 1 | 3
+  /**
+   * Inspection averages the image and its three mirror images (engine/onnx/flip-average.ts);
+   * the saved model carries it. Validation between epochs reads one view (it only ranks epochs).
+   */
+  testTimeFlips?: boolean
   size: number
   batch: number
   epochs: number
@@ -231,9 +236,10 @@ export async function runTrainer(config: TrainerConfig, data: { train: TrainSamp
         })
       }
       if (cancelled) break
-      // The step's arena goes before validation and the checkpoint allocate theirs; the next
+      // A large step arena goes before validation and the checkpoint allocate theirs; the next
       // epoch's first step opens the session again (electron/engine/train/README.md, "Memory").
-      await session.suspend()
+      // A small one stays: reopening would cost more than its memory is worth.
+      if (session.holdsLargeArena) await session.suspend()
 
       // Validation with the epoch's weights (BN in eval mode: running statistics).
       const current = snapshotWeights()

@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto'
 import type { TensorMap } from '../tensor'
 import { buildResnet18Inference, initResnet18Weights, inputChannelsOf } from '../models/resnet'
+import { TEST_TIME_FLIPS_METADATA } from '../models/weights'
+import { withFlipAveraging } from '../onnx/flip-average'
 import { resolveStartingBackbone, type StartingBackbone } from '../models/starting-backbone'
 import { readSafetensors, writeSafetensors } from '../models/safetensors'
 import type { ExecutionProviderName, ProviderRequest } from '../infer/sessions'
@@ -465,7 +467,11 @@ async function finishRun(
     operatingPoint: OperatingPointRequest
   }
 ): Promise<TrainOutcome> {
-  const onnx = buildResnet18Inference({
+  // Test-time flips are part of the saved model, so every reader (inspection, evaluation,
+  // the gate's next comparison) and the operating point below see the same averaged answer.
+  // A quick retrain's figures come from single-view embeddings: it reads one view.
+  const flips = config.testTimeFlips === true && !run.fromEmbeddings
+  const plainOnnx = buildResnet18Inference({
     numClasses: data.classes.length,
     width: config.width,
     height: config.size,
@@ -473,6 +479,7 @@ async function finishRun(
     weights: run.weights,
     outputs: { probabilities: true }
   })
+  const onnx = flips ? withFlipAveraging(plainOnnx) : plainOnnx
   const evalOpts = { provider: config.provider, threads: config.threads }
   const candidate = run.fromEmbeddings
     ? run.fromEmbeddings.evaluate(run.weights.get('fc.weight')!.data, run.weights.get('fc.bias')!.data)
@@ -505,7 +512,7 @@ async function finishRun(
   const warnings = modelWarnings(candidate.metrics, passFail, goodClass === null ? null : data.classes[goodClass]!)
   const metrics: ModelMetrics = { ...candidate.metrics, ...passFail, operatingPoint, warnings, valLoss: candidate.loss, bestEpoch: run.bestEpoch, imagesPerSecond: run.imagesPerSecond }
   const inputChannels = inputChannelsOf(run.weights)
-  const weightsBlob = writeSafetensors(run.weights, { classes: JSON.stringify(data.classes), size: String(config.size), fit: config.fit, inputChannels: String(inputChannels) })
+  const weightsBlob = writeSafetensors(run.weights, { classes: JSON.stringify(data.classes), size: String(config.size), fit: config.fit, inputChannels: String(inputChannels), ...(flips ? { [TEST_TIME_FLIPS_METADATA]: '4' } : {}) })
   const version = store.transaction(() => {
     const saved = store.models.add({
       kind: 'classifier',
@@ -518,7 +525,7 @@ async function finishRun(
         gate: { activated: decision.activate, reason: decision.reason, comparedWith: active?.version ?? null, activeMetrics: activeEval?.metrics ?? null }
       },
       // inputChannels: what inspection feeds the model (3 RGB, 1 grey); versions stored without it are RGB.
-      config: { ...run.config, size: config.size, fit: config.fit, inputChannels, goodClass: data.goodClass === null ? null : data.classes[data.goodClass] },
+      config: { ...run.config, size: config.size, fit: config.fit, inputChannels, testTimeFlips: flips, goodClass: data.goodClass === null ? null : data.classes[data.goodClass] },
       dataFingerprint: data.fingerprint,
       threshold: operatingPoint?.threshold ?? null,
       trainingRunId: run.runId,

@@ -136,12 +136,15 @@ describe('CLI train / eval / models', () => {
     expect(done.recipe.lrFinder.sweeps.map((s) => s.optimizer)).toEqual(['adamw', 'sgd'])
     for (const sweep of done.recipe.lrFinder.sweeps) expect(sweep.points.length).toBeGreaterThan(3)
     expect(['adamw', 'sgd']).toContain(settings.get('optimizer')?.value)
+    // 32 px: inspection averages four views, and the saved model says so.
+    expect(settings.get('testTimeFlips')).toMatchObject({ value: 'on', why: expect.stringMatching(/mirror images/) })
     expect(done.seconds.lrFinder).toBeGreaterThan(0)
     expect(done.seconds.total).toBeGreaterThan(done.seconds.lrFinder)
     // The recipe is stored with the model version (what the Train screen shows).
     const list = capture()
     expect(await runCli(['models', '--project', project, '--json'], list.io)).toBe(0)
-    const models = (JSON.parse(list.out[0]!) as { models: Array<{ version: number; config: { recipe?: { preset: string } } }> }).models
+    const models = (JSON.parse(list.out[0]!) as { models: Array<{ version: number; config: { recipe?: { preset: string }; testTimeFlips?: boolean } }> }).models
     expect(models.find((m) => m.version === 2)?.config.recipe?.preset).toBe('auto')
+    expect(models.find((m) => m.version === 2)?.config.testTimeFlips).toBe(true)
   })
 })

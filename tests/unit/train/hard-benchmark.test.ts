@@ -14,14 +14,14 @@ import { prepareHardBenchmark, type HardBenchmark, type HardRun } from '../../su
  *   starts to pass more, the benchmark got easier or the seed preset changed; neither may
  *   happen silently;
  * - the auto recipe, as `train` without options and the Retrain button run it (no recipe
- *   option), learns it: balanced accuracy ≥ 0.75 (0.826 at this training seed with the
- *   shifts of session 6; 0.73–0.83 over training seeds 0–2, docs/accuracy.md "Shifts"), with
- *   the one-channel stem it chooses for these grey images (asserted below). Issue 14's target
- *   is ≥ 0.80 within 2× the seed's time; it is NOT reliably reached yet (mean 0.79 over three
- *   training seeds, 2.1× the seed's CPU time), so this guards what holds and prints the time
- *   ratio, compared in CPU seconds of this process (every thread; vitest runs each file in
- *   its own process) so that other work on a shared machine does not move it as it moves
- *   wall time. Raise the bound to 0.80 and assert the ratio ≤ 2 when the recipe gets there.
+ *   option), learns it: balanced accuracy ≥ 0.80, issue 14's target (0.858 at this training
+ *   seed with session 7's test-time flips and range-test rule; 0.71–0.86 over training seeds
+ *   0–6, mean 0.81, docs/accuracy.md "Session 7"), with the one-channel stem and the flips
+ *   it chooses for these small grey images (asserted below). The time target (≤ 2× the
+ *   seed's) is printed, compared in CPU seconds of this process (every thread; vitest runs
+ *   each file in its own process) so that other work on a shared machine does not move it as
+ *   it moves wall time (1.91× alone on the machine); the assertion only catches a recipe
+ *   that became far slower (≤ 2.5×), since a loaded machine moves the ratio by ±0.2.
  *
  * Reduced scale for CI (HARD_PARAMS.scales.ci: 40–64 px images, 1,800 images, 30:1) and a
  * reduced model (ResNet18 width 0.25, 64 px). `npm run bench:accuracy` prints the same
@@ -63,7 +63,10 @@ describe('hard synthetic benchmark', () => {
     expect(auto.outcome.recipe?.choices.find((c) => c.setting === 'inputChannels')?.value).toBe(1)
     // The rare defect images are shifted as well as turned (recipe.ts AUTO_SHIFT).
     expect(auto.outcome.recipe?.choices.find((c) => c.setting === 'augment')?.reason.id).toBe('augmentSurfaceShift')
+    // Small images: inspection averages the image and its mirror images (recipe.ts MAX_TEST_TIME_FLIPS_SIZE).
+    expect(auto.outcome.recipe?.choices.find((c) => c.setting === 'testTimeFlips')?.value).toBe('on')
     if (seed) console.log(`hard benchmark (ci): CPU time auto / seed ${(auto.cpuSeconds / seed.cpuSeconds).toFixed(2)}× (wall ${(auto.seconds / seed.seconds).toFixed(2)}×); issue 14's target: ≤ 2× with balanced accuracy ≥ 0.80`)
-    expect(auto.test.balancedAccuracy).toBeGreaterThanOrEqual(0.75)
+    expect(auto.test.balancedAccuracy).toBeGreaterThanOrEqual(0.8)
+    if (seed) expect(auto.cpuSeconds / seed.cpuSeconds).toBeLessThanOrEqual(2.5)
   }, 1_200_000)
 })

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { initResnet18Weights } from '../../../electron/engine/models/resnet'
-import { StepSession } from '../../../electron/engine/train/step-session'
+import { StepSession, SUSPEND_ABOVE_ACTIVATION_BYTES } from '../../../electron/engine/train/step-session'
+import { buildTrainStep } from '../../../electron/engine/train/train-step'
 
 // Reduced ResNet18 (width 0.125, 32 px, batch 4): what matters is the state carried between steps.
 const opts = { numClasses: 2, width: 0.125, size: 32, batch: 4, freeze: 'none' as const, optimizer: 'sgd' as const, momentum: 0.9, weightDecay: 0, labelSmoothing: 0, provider: 'cpu' as const, threads: 1 }
@@ -37,5 +38,19 @@ describe('StepSession.suspend', () => {
     expect(suspended.optimizerState().get('momentum.conv1.weight')!.data).toEqual(straight.optimizerState().get('momentum.conv1.weight')!.data)
     await Promise.all([straight.release(), suspended.release()])
     await suspended.release() // releasing twice is harmless
+  }, 60_000)
+})
+
+describe('StepSession.holdsLargeArena', () => {
+  it('is false for a small model, whose session the trainer keeps open between epochs, and true for a full-size step', async () => {
+    const weights = initResnet18Weights({ numClasses: 2, width: opts.width, seed: 4 })
+    const small = await StepSession.open(opts, weights)
+    expect(small.holdsLargeArena).toBe(false)
+    await small.release()
+    // The full-size step's forward writes ~1 GB (train-step.ts activationBytes); only its graph is built here.
+    const full = buildTrainStep({ numClasses: 2, size: 224, batch: 32, freeze: 'all-but-stem', optimizer: 'sgd' })
+    expect(full.activationBytes).toBeGreaterThan(SUSPEND_ABOVE_ACTIVATION_BYTES)
+    const tiny = buildTrainStep({ numClasses: 2, width: opts.width, size: opts.size, batch: opts.batch, freeze: 'none', optimizer: 'sgd' })
+    expect(tiny.activationBytes).toBeLessThan(SUSPEND_ABOVE_ACTIVATION_BYTES / 100)
   }, 60_000)
 })

@@ -42,8 +42,8 @@ export const predictHandlers = {
   /** Build and open the inference session for a weights file (replaces an earlier one under the same key). */
   'predict:load': defineHandler<LoadModelPayload, LoadedModel>(async (p) => {
     if (!p.weightsFile && !p.weightsBytes) throw new Error('predict:load needs weightsFile or weightsBytes.')
-    const { weights, numClasses, width } = p.weightsBytes ? parseResnetWeights(p.weightsBytes, p.key) : await loadResnetWeights(p.weightsFile!)
-    const predictor = await Predictor.create({ weights, numClasses, width, size: p.size, heatmap: p.heatmap, provider: p.provider, threads: p.threads })
+    const { weights, numClasses, width, testTimeFlips } = p.weightsBytes ? parseResnetWeights(p.weightsBytes, p.key) : await loadResnetWeights(p.weightsFile!)
+    const predictor = await Predictor.create({ weights, numClasses, width, size: p.size, heatmap: p.heatmap, testTimeFlips, provider: p.provider, threads: p.threads })
     const old = predictors.get(p.key)
     predictors.set(p.key, predictor)
     if (old) await old.release()

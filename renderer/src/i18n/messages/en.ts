@@ -705,7 +705,8 @@ const en = {
         epochs: 'Epochs',
         batch: 'Batch size',
         classWeighting: 'Class weights',
-        inputChannels: 'Input channels'
+        inputChannels: 'Input channels',
+        testTimeFlips: 'Test-time flips'
       },
       valueWord: {
         auto: 'automatic',
@@ -726,6 +727,8 @@ const en = {
       valueFor: {
         augment: 'flips, 90° turns, brightness/contrast ±10 %',
         augmentSurfaceShift: 'flips, 90° turns, shifts ±{shift} %, brightness/contrast ±10 %',
+        flipsOn: 'on: the image and its 3 mirror images',
+        flipsOff: 'off',
         earlyStopping: 'balanced accuracy, patience {patience}'
       },
       reason: {
@@ -749,6 +752,10 @@ const en = {
         lrUsual: 'The loss did not fall during the sweep; the usual rate for {optimizer} is used.',
         lrTenthDivergence: "A tenth of the rate at which the sweep's loss started to climb ({lr}): the peak of the one-cycle schedule.",
         lrTenthLargest: 'A tenth of the largest rate tried ({lr}; the loss never climbed): the peak of the one-cycle schedule.',
+        flipsOn: 'Inspection averages the answer over the image and its three mirror images: the network learnt mirrored surfaces as the same surface, and four views answer more steadily than one. At {size} px the four views cost less than one 224-px image.',
+        flipsOffNotMirrored: 'Inspection reads each image once: the training did not mirror the images both ways, so the network was not taught that a mirror image is the same part.',
+        flipsOff: 'Inspection reads each image once: at {size} px four views would cost {cost}× a 224-px image (test-time flips are used up to {max} px).',
+        lrCapped: 'The sweep suggested {suggested}, but the loss did not fall in it (the network had not started to learn), so its climb is no safe edge; from such a sweep {optimizer} peaks above {lr} have stopped a network from learning at all, so {lr} is the peak of the one-cycle schedule.',
         explicit: 'Set in the request (or the project settings): kept as given.',
         channelsGrey: 'Every training image is greyscale ({grey} of {total}): the first layer reads one grey channel, normalised with one mean and deviation, instead of three equal copies with ImageNet\'s per-colour statistics. The first layer does a third of the work, and the network reads what the image holds, not three copies of it.',
         channelsGreyPretrained: "Every training image is greyscale ({grey} of {total}), but the starting weights' first layer was trained on three colour channels: it is kept, and each grey image is fed as three equal channels.",

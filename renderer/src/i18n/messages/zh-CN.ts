@@ -702,7 +702,8 @@ const zhCN: typeof en = {
         epochs: '轮数',
         batch: '批大小',
         classWeighting: '类别权重',
-        inputChannels: '输入通道数'
+        inputChannels: '输入通道数',
+        testTimeFlips: '检测时翻转'
       },
       valueWord: {
         auto: '自动',
@@ -723,6 +724,8 @@ const zhCN: typeof en = {
       valueFor: {
         augment: '翻转、90° 旋转、亮度/对比度 ±10 %',
         augmentSurfaceShift: '翻转、90° 旋转、平移 ±{shift} %、亮度/对比度 ±10 %',
+        flipsOn: '开：原图及其 3 个镜像',
+        flipsOff: '关',
         earlyStopping: '平衡准确率，耐心 {patience} 轮'
       },
       reason: {
@@ -746,6 +749,10 @@ const zhCN: typeof en = {
         lrUsual: '扫描期间损失没有下降；使用 {optimizer} 的常用学习率。',
         lrTenthDivergence: '扫描中损失开始上升时学习率（{lr}）的十分之一：单周期调度的峰值。',
         lrTenthLargest: '所试最大学习率（{lr}；损失从未上升）的十分之一：单周期调度的峰值。',
+        flipsOn: '检测时对原图及其三个镜像的结果取平均：网络已学会镜像后的表面仍是同一表面，四个视图比一个视图的结果更稳定。在 {size} px 下，四个视图的计算量小于一张 224 px 图像。',
+        flipsOffNotMirrored: '检测时每张图像只读一次：训练时没有对图像做水平和垂直两个方向的镜像，网络没有学到镜像后仍是同一零件。',
+        flipsOff: '检测时每张图像只读一次：在 {size} px 下四个视图的计算量是一张 224 px 图像的 {cost} 倍（检测时翻转只用于 {max} px 及以下）。',
+        lrCapped: '扫描建议 {suggested}，但扫描中损失没有下降（网络尚未开始学习），其上升点不是可靠的边界；在这种扫描下，{optimizer} 的峰值高于 {lr} 时曾使网络完全学不到东西，因此单周期调度的峰值取 {lr}。',
         explicit: '在请求（或项目设置）中指定：按原样保留。',
         channelsGrey: '所有训练图像都是灰度图（{grey} / {total}）：第一层只读取一个灰度通道，用一个均值和标准差归一化，而不是三个相同的副本配 ImageNet 的逐通道统计量。第一层的计算量只有原来的三分之一，网络读取的就是图像本身，而不是它的三份副本。',
         channelsGreyPretrained: '所有训练图像都是灰度图（{grey} / {total}），但起始权重的第一层是在三个颜色通道上训练的：保留它，每张灰度图按三个相同的通道输入。',
