@@ -7,7 +7,7 @@
  *                               [--threads 2] [--conv-dw by-shape|tap-matmul|per-sample|channels-first|dilated-conv]
  *                               [--conv-dx conv-transpose|flipped-conv] [--optimizer sgd|adamw]
  *                               [--profile] [--skip-torch] [--nchwc auto|off|8|16]
- *                               [--arena on|off] [--mem-pattern on|off]
+ *                               [--arena on|off] [--mem-pattern on|off] [--flat-update auto|on|off]
  *
  * --profile turns on onnxruntime's profiler for the timed steps and prints the kernel time
  * per phase (forward / backward / loss / optimizer), per op type and per layer
@@ -48,6 +48,9 @@ const { values } = parseArgs({
     nchwc: { type: 'string', default: 'auto' },
     arena: { type: 'string', default: 'on' },
     'mem-pattern': { type: 'string', default: 'off' }, // as the trainer's session
+    // the optimizer update over one flat vector (engine/optim/flat-update.ts) or per parameter;
+    // auto: the step's own default (flat up to FLAT_UPDATE_MAX_PARAMETERS trained parameters)
+    'flat-update': { type: 'string', default: 'auto' },
     'skip-torch': { type: 'boolean', default: false }
   }
 })
@@ -63,7 +66,7 @@ const nchwcBlock = values.nchwc === 'auto' ? await detectNchwcBlock() : values.n
 async function onnxStep(): Promise<Measured & { buildMs: number; sessionMs: number; profile?: ProfileSummary }> {
   const t0 = performance.now()
   const graph = buildTrainStep({
-    numClasses, size, batch, freeze, optimizer: values.optimizer as 'sgd' | 'adamw',
+    numClasses, size, batch, freeze, optimizer: values.optimizer as 'sgd' | 'adamw', flatUpdate: values['flat-update'] === 'auto' ? undefined : values['flat-update'] === 'on',
     gradient: { convWeightGrad: values['conv-dw'] as GradientOptions['convWeightGrad'], convInputGrad: values['conv-dx'] as 'conv-transpose' | 'flipped-conv', nchwcBlock }
   })
   const t1 = performance.now()

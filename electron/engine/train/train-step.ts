@@ -52,7 +52,8 @@ export interface TrainStepOptions {
   gradient?: Partial<GradientOptions>
   /**
    * Update all trained parameters as one flat vector (optim/flat-update.ts: bit-identical,
-   * far fewer kernels) instead of one set of nodes per parameter. Default true.
+   * far fewer kernels) instead of one set of nodes per parameter. Default: for up to
+   * FLAT_UPDATE_MAX_PARAMETERS trained parameters.
    */
   flatUpdate?: boolean
   /** Also output each trainable parameter's gradient as 'grad.<name>' (tests, diagnostics). */
@@ -90,6 +91,16 @@ export interface TrainStepGraph {
     gradient: (name: string) => string
   }
 }
+
+/**
+ * The flat update pays off where kernel dispatch dominates a small step (a width-0.25 model:
+ * 0.7 M parameters) and costs memory where the model is large: its concatenated copies
+ * raised the peak RSS of a full ResNet18 step at 224 px, batch 32, by 200 MB (all-but-stem,
+ * 1011 → 1208 MB) and 290 MB (none, 1352 → 1640 MB) for no measurable time
+ * (electron/engine/train/README.md, "Session 7"). 4 M is between a width-0.5 model (2.8 M)
+ * and a full one (11.7 M).
+ */
+export const FLAT_UPDATE_MAX_PARAMETERS = 4_000_000
 
 export class TrainStepOptionsError extends Error {
   constructor(message: string) {
@@ -153,7 +164,8 @@ export function buildTrainStep(opts: TrainStepOptions): TrainStepGraph {
     }
   }
   const stateNames: string[] = []
-  const flatUpdate = opts.flatUpdate ?? true
+  const trainedCount = trainableNames.reduce((sum, name) => sum + shapes.get(name)!.reduce((a, b) => a * b, 1), 0)
+  const flatUpdate = opts.flatUpdate ?? trainedCount <= FLAT_UPDATE_MAX_PARAMETERS
   for (const name of trainableNames) {
     const shape = flatUpdate ? flatStateShape(shapes.get(name)!) : shapes.get(name)!
     for (const s of optimizer.stateNames(name)) {
