@@ -55,7 +55,6 @@ export async function loadResnetWeights(file: string): Promise<ReturnType<typeof
   return parseResnetWeights(bytes, file)
 }
 
-/** Validate ResNet18 weights given as .safetensors bytes; `label` names the source in errors. */
 /**
  * The safetensors metadata key of a model saved with test-time flips ('4': the mean of four
  * views, engine/onnx/flip-average.ts); whoever builds an inference model from the weights
@@ -63,6 +62,7 @@ export async function loadResnetWeights(file: string): Promise<ReturnType<typeof
  */
 export const TEST_TIME_FLIPS_METADATA = 'testTimeFlips'
 
+/** Validate ResNet18 weights given as .safetensors bytes; `label` names the source in errors. */
 export function parseResnetWeights(bytes: Uint8Array, label = 'weights'): { weights: TensorMap; numClasses: number; width: number; inputChannels: InputChannels; testTimeFlips: boolean } {
   let parsed
   try {

@@ -33,16 +33,17 @@ export class FlipAverageError extends Error {
   }
 }
 
+const decode = (bytes: Uint8Array) => onnxRoot().lookupType('onnx.ModelProto').decode(bytes) as unknown as ModelMsg
+const isWrapped = (model: ModelMsg) => (model.metadata_props ?? []).some((p) => p.key === FLIPS_METADATA_KEY)
+
 /** Whether a serialised model was wrapped by withFlipAveraging. */
 export function hasFlipAveraging(bytes: Uint8Array): boolean {
-  const model = onnxRoot().lookupType('onnx.ModelProto').decode(bytes) as unknown as ModelMsg
-  return (model.metadata_props ?? []).some((p) => p.key === FLIPS_METADATA_KEY)
+  return isWrapped(decode(bytes))
 }
 
 export function withFlipAveraging(bytes: Uint8Array): Uint8Array {
-  const ModelProto = onnxRoot().lookupType('onnx.ModelProto')
-  const model = ModelProto.decode(bytes) as unknown as ModelMsg
-  if ((model.metadata_props ?? []).some((p) => p.key === FLIPS_METADATA_KEY)) return bytes
+  const model = decode(bytes)
+  if (isWrapped(model)) return bytes
   const { graph } = model
   const outputs = new Set(graph.output.map((o) => o.name))
   if (graph.input.length !== 1 || graph.input[0]!.name !== 'input') throw new FlipAverageError('Test-time flips need a model with one input named "input".')
@@ -108,5 +109,5 @@ export function withFlipAveraging(bytes: Uint8Array): Uint8Array {
   graph.initializer = [...graph.initializer, ...initializers]
   model.metadata_props = [...(model.metadata_props ?? []), { key: FLIPS_METADATA_KEY, value: '4' }]
   model.doc_string = `${model.doc_string ?? ''}; test-time flips (mean of 4 views)`
-  return ModelProto.encode(model as unknown as protobuf.Message).finish()
+  return onnxRoot().lookupType('onnx.ModelProto').encode(model as unknown as protobuf.Message).finish()
 }

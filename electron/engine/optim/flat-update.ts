@@ -15,11 +15,14 @@ export function flatStateShape(paramShape: readonly number[]): number[] {
  * parameters, their gradients and each optimizer state are concatenated ([P] float32, P =
  * the trained parameter count), updated by one set of element-wise nodes, and split back
  * into the per-parameter tensors the step outputs. The per-parameter form is ~13 nodes per
- * parameter for AdamW (62 parameters in ResNet18: ~870 kernels, 11 ms of a 53 ms step at
- * width 0.25, 64 px, batch 32, where each kernel is a few microseconds of work and its
- * dispatch costs as much); flat it is 13 kernels plus one Concat per input and one Split
- * per output. Every element sees the same float operations in the same order either way, so
- * the result is bit-identical (tests/unit/engine/flat-update.test.ts).
+ * parameter for AdamW (62 parameters in ResNet18: ~870 optimizer kernels, each a few
+ * microseconds of work on a width-0.25 model); flat it is 13 kernels plus one Concat per
+ * input and one Split per output, and the Reshapes around them. Measured at width 0.25,
+ * 64 px, batch 32: the step 2 % faster, its session opened 28 % faster (fewer nodes for
+ * onnxruntime's graph optimisers; electron/engine/train/README.md, "Session 7"). Every
+ * element sees the same float operations in the same order either way, so the result is
+ * bit-identical (tests/unit/engine/flat-update.test.ts). train-step.ts uses it for small
+ * models only: the concatenated copies cost memory at full width.
  *
  * The graph's inputs and outputs stay per parameter (state names as GraphOptimizer.stateNames
  * gives them), so checkpoints and everything reading the step keep their names; each state

@@ -2,6 +2,7 @@ import type { TensorMap } from '../tensor'
 import { BatchLoader, type TrainSample } from './batches'
 import type { AugmentConfig, FitMode } from './augment'
 import type { SamplingMode } from './sampling'
+import { median } from './median'
 import { StepSession, type StepSessionOptions } from './step-session'
 
 /**
@@ -142,10 +143,4 @@ export function summarise(optimizer: 'sgd' | 'adamw', points: LrSweepPoint[], di
   // Past the first third: a low first batch is no fall.
   const learnt = points.slice(third).some((p) => p.smoothed < 0.9 * start)
   return { optimizer, points, lrAtMinimum: points[k]!.lr, lrAtDivergence, minimumLoss, initialLoss, suggestedLr, learnt, diverged, seconds }
-}
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b)
-  const mid = sorted.length >> 1
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
 }

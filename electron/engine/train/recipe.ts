@@ -1,6 +1,7 @@
 import { IMBALANCE_THRESHOLD, imbalanceRatio } from './class-weights'
 import { NO_AUGMENT, type AugmentConfig } from './augment'
 import type { LrSweep, LrSweepRequest } from './lr-finder'
+import { median } from './median'
 import type { TrainerConfig } from './trainer'
 
 /**
@@ -87,13 +88,6 @@ export const AUTO_SHIFT = 1 / 16
 
 /** Sweep length per candidate optimizer: ~1–2 epochs' worth on small sets. */
 export const LR_FINDER_STEPS = 12
-
-function median(values: number[]): number {
-  if (values.length === 0) return 0
-  const s = [...values].sort((a, b) => a - b)
-  const m = s.length >> 1
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2
-}
 
 /** The seed preset's choices, for the record (its settings are defaultTrainerConfig's). */
 export function planSeedRecipe(): RecipePlan {

@@ -6,6 +6,7 @@ import { poolBeforeRelu } from '../nn/pool-before-relu'
 import type { GradientOptions } from '../nn/layers'
 import { OnnxGraph } from '../onnx/graph'
 import { adamw, emitFlatUpdate, flatStateShape, sgd, type GraphOptimizer } from '../optim'
+import { elementCount } from '../tensor'
 
 /**
  * One training step of ResNet18 as a single ONNX graph: forward, loss, backward of the
@@ -164,7 +165,7 @@ export function buildTrainStep(opts: TrainStepOptions): TrainStepGraph {
     }
   }
   const stateNames: string[] = []
-  const trainedCount = trainableNames.reduce((sum, name) => sum + shapes.get(name)!.reduce((a, b) => a * b, 1), 0)
+  const trainedCount = trainableNames.reduce((sum, name) => sum + elementCount(shapes.get(name)!), 0)
   const flatUpdate = opts.flatUpdate ?? trainedCount <= FLAT_UPDATE_MAX_PARAMETERS
   for (const name of trainableNames) {
     const shape = flatUpdate ? flatStateShape(shapes.get(name)!) : shapes.get(name)!
@@ -208,7 +209,7 @@ export function buildTrainStep(opts: TrainStepOptions): TrainStepGraph {
   for (const update of updates) for (const [target, value] of update) g.output(value, updated(target), 'float32', shapes.get(target)!)
   for (const name of bufferNames) g.output(forward.bufferUpdates.get(name)!, updated(name), 'float32', shapes.get(name)!)
 
-  const activationBytes = net.layers.reduce((sum, layer) => sum + 4 * net.shapeOf(layer.output).reduce((a, b) => a * b, 1), 0)
+  const activationBytes = net.layers.reduce((sum, layer) => sum + 4 * elementCount(net.shapeOf(layer.output)), 0)
   return {
     model: g.toBytes({ doc: `resnet18 training step: ${opts.freeze}, ${opts.optimizer}, batch ${n}, ${opts.size}px` }),
     trainableNames,
