@@ -5,8 +5,14 @@
  * electron/engine/train/README.md). Results are checked against the first formulation.
  *
  *   npx tsx bench/conv-grad-probe.ts [--want dw|dx|fwd] [--layer layer1,layer2,layer2.s2,layer3,layer3.s2,layer4,layer4.s2,stem,ds2,ds3,ds4|all]
- *                                    [--forms tap-matmul,per-sample,…] [--rounds 3] [--runs 3] [--batch 32]
+ *                                    [--forms tap-matmul,per-sample,…] [--rounds 3] [--runs 3] [--batch 32] [--profile]
+ *
+ * --profile: afterwards, each form's kernel time per op type from onnxruntime's profiler
+ * (wall ms per run, 3 runs), to see what a form spends besides its GEMMs.
  */
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { parseArgs } from 'node:util'
 import * as ort from 'onnxruntime-node'
 import type { ConvLayer } from '../electron/engine/nn/ir'
@@ -14,6 +20,7 @@ import { conv } from '../electron/engine/nn/layers/conv'
 import { DEFAULT_GRADIENT_OPTIONS, type GradientOptions } from '../electron/engine/nn/layers'
 import { detectNchwcBlock } from '../electron/engine/onnx/nchwc'
 import { OnnxGraph } from '../electron/engine/onnx/graph'
+import { readProfile } from './step-profile'
 
 const { values } = parseArgs({
   options: {
@@ -22,7 +29,8 @@ const { values } = parseArgs({
     runs: { type: 'string', default: '3' },
     batch: { type: 'string', default: '32' },
     want: { type: 'string', default: 'dw' },
-    forms: { type: 'string', default: '' }
+    forms: { type: 'string', default: '' },
+    profile: { type: 'boolean', default: false }
   }
 })
 const n = Number(values.batch)
@@ -45,6 +53,7 @@ const allForms: Record<string, Form[]> = {
   dw: [
     { name: 'tap-matmul', options: { convWeightGrad: 'tap-matmul' } },
     { name: 'tap-chunked', options: { convWeightGrad: 'tap-chunked' } },
+    { name: 'winograd', options: { convWeightGrad: 'winograd' } },
     { name: 'per-sample', options: { convWeightGrad: 'per-sample' } },
     { name: 'channels-first', options: { convWeightGrad: 'channels-first' } },
     { name: 'phases', options: { convWeightGrad: 'phases' } },
@@ -146,4 +155,21 @@ for (const name of layers) {
       forms.map((f, i) => `${f.name} ${(cpu[i]! / Number(values.rounds)).toFixed(1)} CPU ms (${((cpu[i]! / Number(values.rounds)) / base).toFixed(2)}×, wall ${(wall[i]! / wall[0]!).toFixed(2)}×)`).join(', ')
   )
   for (const s of sessions) await s.release()
+  if (values.profile) for (const form of forms) console.log(`${name} ${form.name} kernel ms per run: ${await profileByOpType(build(shape, form, want), feeds)}`)
+}
+
+async function profileByOpType(model: Uint8Array, feeds: Record<string, ort.Tensor>): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), 'ds-conv-probe-'))
+  const session = await ort.InferenceSession.create(model, { intraOpNumThreads: 2, interOpNumThreads: 1, graphOptimizationLevel: 'all', enableMemPattern: false, enableProfiling: true, profileFilePrefix: join(dir, 'probe'), extra: { session: { intra_op: { allow_spinning: '0' } } } })
+  const runs = 3
+  for (let i = 0; i < runs; i++) await session.run(feeds)
+  session.endProfiling()
+  await session.release()
+  const file = (await readdir(dir)).find((f) => f.endsWith('.json'))!
+  const byOp = new Map<string, number>()
+  for (const e of await readProfile(join(dir, file))) {
+    if (e.cat === 'Node' && e.name?.endsWith('_kernel_time') && e.args?.op_name) byOp.set(e.args.op_name, (byOp.get(e.args.op_name) ?? 0) + (e.dur ?? 0) / 1000 / runs)
+  }
+  await rm(dir, { recursive: true, force: true })
+  return [...byOp].sort((a, b) => b[1] - a[1]).map(([op, ms]) => `${op} ${ms.toFixed(1)}`).join(', ')
 }

@@ -12,6 +12,7 @@ function expectAllBelow(errors: Map<string, number>, tol = TOL): void {
 describe('Conv gradient rule', () => {
   const shapes = [
     { label: '3x3 stride 1 pad 1', input: [2, 3, 6, 6], kernel: 3, stride: 1, pad: 1 },
+    { label: '3x3 stride 1 pad 1, odd and unequal sides', input: [2, 3, 7, 5], kernel: 3, stride: 1, pad: 1 },
     { label: '3x3 stride 2 pad 1, even input (output_padding 1)', input: [2, 3, 8, 8], kernel: 3, stride: 2, pad: 1 },
     { label: '3x3 stride 2 pad 1, odd input (output_padding 0)', input: [2, 2, 7, 7], kernel: 3, stride: 2, pad: 1 },
     { label: '7x7 stride 2 pad 3 (stem)', input: [1, 3, 9, 9], kernel: 7, stride: 2, pad: 3 },
@@ -25,7 +26,9 @@ describe('Conv gradient rule', () => {
     { convWeightGrad: 'per-sample', convInputGrad: 'conv-transpose' },
     { convWeightGrad: 'channels-first', convInputGrad: 'conv-transpose' },
     { convWeightGrad: 'phases', convInputGrad: 'conv-transpose' },
-    { convWeightGrad: 'dilated-conv', convInputGrad: 'flipped-conv' }
+    { convWeightGrad: 'dilated-conv', convInputGrad: 'flipped-conv' },
+    // 3x3 stride 1 pad 1 only; other shapes fall back to the chunked taps
+    { convWeightGrad: 'winograd', convInputGrad: 'conv-transpose' }
   ] as const
   for (const formulation of formulations) {
     for (const s of shapes) {

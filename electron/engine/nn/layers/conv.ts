@@ -2,6 +2,7 @@ import type { OnnxGraph } from '../../onnx/graph'
 import { emitNchwcConv, fitsNchwc, fitsNchwcFromNchw, NCHWC_DOMAIN, transposedFilterBlocked } from '../../onnx/nchwc'
 import type { ConvLayer } from '../ir'
 import type { BackwardContext, GradientOptions, GradResult, LayerRule } from './rule'
+import { isWinogradShape, winogradWeightGrad } from './winograd'
 
 /**
  * Conv (torch.nn.Conv2d, square kernel, groups 1).
@@ -139,6 +140,7 @@ type WeightGradForm = Exclude<GradientOptions['convWeightGrad'], 'by-shape'>
 const WEIGHT_GRADS: Record<WeightGradForm, (layer: ConvLayer, dY: string, ctx: BackwardContext) => string> = {
   'tap-matmul': weightGradTapMatMul,
   'tap-chunked': weightGradTapChunked,
+  winograd: (layer, dY, ctx) => (isWinogradShape(layer) ? winogradWeightGrad(layer, dY, ctx) : weightGradTapChunked(layer, dY, ctx)),
   'per-sample': weightGradPerSample,
   'channels-first': weightGradChannelsFirst,
   phases: weightGradPhases,
@@ -155,6 +157,7 @@ const LARGE_MAP = 2048
  * 'by-shape' picks the fastest form measured per conv shape on ORT CPU (bench/conv-grad-probe.ts,
  * electron/engine/train/README.md): few input channels with stride 2 (the stem) as one dilated
  * Conv (0.50× the stride phases' CPU time and less transient memory), stride 1 channels first,
+ * on the CPU provider 3×3 stride-1 convs through Winograd (0.60–0.74× the tap forms), other
  * stride-1 convs on large maps and the 1×1 stride-2 downsample on a large map (0.50–0.59× the
  * tap form) per sample, the rest tap MatMuls in chunks of samples (one chunk where the batch's
  * rows are few: layer4).
@@ -166,6 +169,7 @@ function weightGradForm(layer: ConvLayer, ctx: BackwardContext): WeightGradForm 
   const ci = ctx.shapeOf(layer.inputs[0])[1]!
   const [, , oh, ow] = ctx.shapeOf(layer.output) as [number, number, number, number]
   if (layer.kernel > 1 && ci < SMALL_CI) return layer.stride === 2 ? 'dilated-conv' : 'channels-first'
+  if (ctx.options.winograd && ctx.options.nchwcBlock > 0 && isWinogradShape(layer)) return 'winograd'
   if (layer.stride === 1 && layer.kernel > 1 && oh * ow >= LARGE_MAP) return 'per-sample'
   if (layer.kernel === 1 && layer.stride > 1 && oh * ow >= 784) return 'per-sample'
   return 'tap-chunked'

@@ -16,9 +16,11 @@ export interface GradientOptions {
    * [k·Ci, N·oh·ow] times dY [N·oh·ow, Co] (few input channels). 'phases' (stride 2): the
    * same on the input split into its four stride phases, so windows are stride-1 copies.
    * 'dilated-conv': one Conv of the transposed input with the transposed output gradient as
-   * kernel, dilated by the stride (fewer nodes; may suit GPU providers better).
+   * kernel, dilated by the stride (fewer nodes; may suit GPU providers better). 'winograd'
+   * (3×3 stride-1 pad-1 convs; others take 'tap-chunked'): F(2×2, 3×3), 16 GEMMs over
+   * transformed tiles, 4/9 of the multiply-adds (layers/winograd.ts).
    */
-  convWeightGrad: 'by-shape' | 'tap-matmul' | 'tap-chunked' | 'per-sample' | 'channels-first' | 'phases' | 'dilated-conv'
+  convWeightGrad: 'by-shape' | 'tap-matmul' | 'tap-chunked' | 'winograd' | 'per-sample' | 'channels-first' | 'phases' | 'dilated-conv'
   /**
    * Conv input gradient for stride-1 convs. 'conv-transpose' (default): ConvTranspose(dY, W),
    * as for every stride. 'flipped-conv': an ordinary Conv of dY with the kernel transposed
@@ -57,9 +59,14 @@ export interface GradientOptions {
    * this many rows; one chunk is the plain tap form.
    */
   dwChunkRows: number
+  /**
+   * Whether 'by-shape' takes the Winograd form for 3×3 stride-1 convs (with an NCHWc block,
+   * i.e. on the CPU provider: it uses the com.microsoft FusedMatMul and a 3-D Conv).
+   */
+  winograd: boolean
 }
 
-export const DEFAULT_GRADIENT_OPTIONS: GradientOptions = { convWeightGrad: 'by-shape', convInputGrad: 'conv-transpose', stridedInputGrad: 'phases', nchwcBlock: 0, maxPoolGrad: 'indices', dwChunkRows: 3136 }
+export const DEFAULT_GRADIENT_OPTIONS: GradientOptions = { convWeightGrad: 'by-shape', convInputGrad: 'conv-transpose', stridedInputGrad: 'phases', nchwcBlock: 0, maxPoolGrad: 'indices', dwChunkRows: 3136, winograd: true }
 
 export interface ForwardContext {
   g: OnnxGraph
