@@ -64,9 +64,14 @@ export interface GradientOptions {
    * i.e. on the CPU provider: it uses the com.microsoft FusedMatMul and a 3-D Conv).
    */
   winograd: boolean
+  /**
+   * The Winograd form's transformed tiles per chunk of samples, bytes (layers/winograd.ts):
+   * the batch is transformed a chunk at a time to hold the step's peak memory.
+   */
+  winogradChunkBytes: number
 }
 
-export const DEFAULT_GRADIENT_OPTIONS: GradientOptions = { convWeightGrad: 'by-shape', convInputGrad: 'conv-transpose', stridedInputGrad: 'phases', nchwcBlock: 0, maxPoolGrad: 'indices', dwChunkRows: 3136, winograd: true }
+export const DEFAULT_GRADIENT_OPTIONS: GradientOptions = { convWeightGrad: 'by-shape', convInputGrad: 'conv-transpose', stridedInputGrad: 'phases', nchwcBlock: 0, maxPoolGrad: 'indices', dwChunkRows: 3136, winograd: true, winogradChunkBytes: 16 * 2 ** 20 }
 
 export interface ForwardContext {
   g: OnnxGraph

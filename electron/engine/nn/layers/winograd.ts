@@ -28,14 +28,12 @@ export function isWinogradShape(layer: ConvLayer): boolean {
 }
 
 /**
- * Transformed tiles of one chunk, at most about this many bytes: the batch is taken in
- * chunks of whole samples, one after the other, so the transforms (4× the map each, and
- * the 3-D Conv's column buffer as much again) never hold more than this at once. Without
+ * dW [Co, Ci, 3, 3] of a conv isWinogradShape accepts. The batch is taken in chunks of whole
+ * samples, one after the other, so the transforms (4× the map each, and the 3-D Conv's
+ * column buffer as much again) hold about options.winogradChunkBytes at once. Without
  * chunks the step's peak RSS rose 1034 → 1247 MB (all-but-stem) and 1382 → 1679 MB (none);
- * with 16 MB chunks 1052 and 1411 (`npx tsx bench/train-step.ts --skip-torch --steps 2`).
+ * with 16 MiB chunks 1052 and 1411 (`npx tsx bench/train-step.ts --skip-torch --steps 2`).
  */
-const CHUNK_BYTES = 16 * 2 ** 20
-
 export function winogradWeightGrad(layer: ConvLayer, dY: string, ctx: BackwardContext): string {
   const { g } = ctx
   const x = layer.inputs[0]
@@ -43,7 +41,7 @@ export function winogradWeightGrad(layer: ConvLayer, dY: string, ctx: BackwardCo
   const co = ctx.shapeOf(layer.output)[1]!
   const [th, tw] = [Math.ceil(h / 2), Math.ceil(w / 2)]
   const bytesPerSample = 16 * Math.max(ci, co) * th * tw * 4
-  let chunks = Math.max(1, Math.round((n * bytesPerSample) / CHUNK_BYTES))
+  let chunks = Math.max(1, Math.min(n, Math.round((n * bytesPerSample) / ctx.options.winogradChunkBytes)))
   while (n % chunks !== 0) chunks--
   const m = n / chunks // samples per chunk
   const xs = chunks === 1 ? [x] : g.op('Split', [x, g.i64(Array(chunks).fill(m))], { axis: 0 }, chunks)
