@@ -2,7 +2,7 @@ import type { OnnxGraph } from '../../onnx/graph'
 import { emitNchwcConv, fitsNchwc, fitsNchwcFromNchw, NCHWC_DOMAIN, transposedFilterBlocked } from '../../onnx/nchwc'
 import type { ConvLayer } from '../ir'
 import type { BackwardContext, GradientOptions, GradResult, LayerRule } from './rule'
-import { isWinogradShape, winogradWeightGrad } from './winograd'
+import { isWinogradShape, winogradPays, winogradWeightGrad } from './winograd'
 
 /**
  * Conv (torch.nn.Conv2d, square kernel, groups 1).
@@ -169,7 +169,7 @@ function weightGradForm(layer: ConvLayer, ctx: BackwardContext): WeightGradForm 
   const ci = ctx.shapeOf(layer.inputs[0])[1]!
   const [, , oh, ow] = ctx.shapeOf(layer.output) as [number, number, number, number]
   if (layer.kernel > 1 && ci < SMALL_CI) return layer.stride === 2 ? 'dilated-conv' : 'channels-first'
-  if (ctx.options.winograd && ctx.options.nchwcBlock > 0 && isWinogradShape(layer)) return 'winograd'
+  if (ctx.options.winograd && ctx.options.nchwcBlock > 0 && winogradPays(layer, ctx.shapeOf)) return 'winograd'
   if (layer.stride === 1 && layer.kernel > 1 && oh * ow >= LARGE_MAP) return 'per-sample'
   if (layer.kernel === 1 && layer.stride > 1 && oh * ow >= 784) return 'per-sample'
   return 'tap-chunked'
