@@ -1,7 +1,16 @@
 /**
- * Probe: a 3×3 stride-1 pad-1 conv forward as Winograd F(2×2, 3×3) in ONNX ops, against the
- * NCHWc conv, same inputs, alternating in one process (CPU time per run).
+ * Probe: a 3×3 stride-1 pad-1 conv FORWARD as Winograd F(2×2, 3×3) in ONNX ops, against the
+ * NCHWc conv the step uses, same inputs, alternating in one process (CPU time per run). The
+ * weight gradient's Winograd form (electron/engine/nn/layers/winograd.ts) won; the forward
+ * did not (electron/engine/train/README.md, "Session 8"), so this stays a probe.
  *   npx tsx bench/winograd-probe.ts [--layer layer1,layer2,layer3,layer4] [--forms …] [--rounds 3] [--runs 3]
+ * Forms: nchwc (reference); wg-conv3d / wg-conv2d: input transform as a 3-D Conv over
+ * [N, 1, C, H, W] or a 2-D Conv over [N·C, 1, H, W] + Transpose, GEMMs batched per sample;
+ * -t variants: the GEMM with the tiles transposed (FusedMatMul transA); wg-depth: channels
+ * and samples along the 3-D Conv's depth ([16, C, N·T²], one GEMM per tile position),
+ * output transform MatMul + 6-D Transpose; wg-depth-ct: output as a 3-D ConvTranspose;
+ * wg-depth2(-ct): wg-depth with the Conv padding (no Pad node) and the filter transform as
+ * one FusedMatMul.
  */
 import { parseArgs } from 'node:util'
 import * as ort from 'onnxruntime-node'

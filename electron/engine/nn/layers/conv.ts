@@ -157,7 +157,7 @@ const LARGE_MAP = 2048
  * 'by-shape' picks the fastest form measured per conv shape on ORT CPU (bench/conv-grad-probe.ts,
  * electron/engine/train/README.md): few input channels with stride 2 (the stem) as one dilated
  * Conv (0.50× the stride phases' CPU time and less transient memory), stride 1 channels first,
- * on the CPU provider 3×3 stride-1 convs through Winograd (0.60–0.74× the tap forms), other
+ * on the CPU provider the large 3×3 stride-1 convs through Winograd (0.46–0.64× the tap forms), other
  * stride-1 convs on large maps and the 1×1 stride-2 downsample on a large map (0.50–0.59× the
  * tap form) per sample, the rest tap MatMuls in chunks of samples (one chunk where the batch's
  * rows are few: layer4).

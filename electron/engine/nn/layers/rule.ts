@@ -17,8 +17,8 @@ export interface GradientOptions {
    * same on the input split into its four stride phases, so windows are stride-1 copies.
    * 'dilated-conv': one Conv of the transposed input with the transposed output gradient as
    * kernel, dilated by the stride (fewer nodes; may suit GPU providers better). 'winograd'
-   * (3×3 stride-1 pad-1 convs; others take 'tap-chunked'): F(2×2, 3×3), 16 GEMMs over
-   * transformed tiles, 4/9 of the multiply-adds (layers/winograd.ts).
+   * (3×3 stride-1 pad-1 convs; others take 'tap-chunked'): F(2×2, 3×3) or F(4×4, 3×3), GEMMs
+   * over transformed tiles, 4/9 or 1/4 of the multiply-adds (layers/winograd.ts).
    */
   convWeightGrad: 'by-shape' | 'tap-matmul' | 'tap-chunked' | 'winograd' | 'per-sample' | 'channels-first' | 'phases' | 'dilated-conv'
   /**
@@ -60,8 +60,9 @@ export interface GradientOptions {
    */
   dwChunkRows: number
   /**
-   * Whether 'by-shape' takes the Winograd form for 3×3 stride-1 convs (with an NCHWc block,
-   * i.e. on the CPU provider: it uses the com.microsoft FusedMatMul and a 3-D Conv).
+   * Whether 'by-shape' takes the Winograd form for the 3×3 stride-1 convs where it pays
+   * (winograd.ts, winogradPays), with an NCHWc block only, i.e. on the CPU provider: it uses
+   * the com.microsoft FusedMatMul and a 3-D Conv.
    */
   winograd: boolean
   /**

@@ -19,8 +19,8 @@ import type { BackwardContext } from './rule'
  * SGEMM runs fastest, bench/gemm-shape-probe.ts). A side that is not a multiple of m is
  * padded; the extra outputs have dY = 0 and add nothing. m = 4 holds 2.25× the map in
  * transformed tiles instead of 4×, but its transforms have larger coefficients (rounding
- * ~1e-6 relative instead of ~5e-7): it is taken where the sides are multiples of 4 and the
- * map is at least 28² (layer1/layer2 at 224 px).
+ * 4–8e-6 of the largest value instead of ≤ 7e-7 on ResNet18's shapes): it is taken where
+ * the sides are multiples of 4 and the map is at least 28² (layer1/layer2 at 224 px).
  *
  * Measured on ORT CPU (electron/engine/train/README.md, "Session 8").
  */
@@ -34,11 +34,12 @@ export function isWinogradShape(layer: ConvLayer): boolean {
  * Where 'by-shape' takes it (electron/engine/train/README.md, "Session 8"):
  * - the conv's weight gradient is at least MIN_GFLOP of direct work. Below that (the small
  *   models the auto recipe trains, width 0.25 at 64 px) the step is bound by its number of
- *   kernels, not by FLOPs, and the direct forms' rounding is kept;
+ *   kernels, not by FLOPs, and the direct forms' rounding is kept (with Winograd the hard
+ *   benchmark's auto run ended elsewhere: training amplifies rounding-level differences);
  * - the gradient in the transformed domain, [α², Co, Ci], is no larger than the conv's input
  *   [N, Ci, H, W] (α² = 16 or 36). On small maps with many channels (layer4 at 224 px:
  *   16·512 against 32·7²) it would be 5× the input, allocated at the start of the backward
- *   when the arena is fullest (peak RSS of the none step 1365 → 1441 MB with it).
+ *   when the arena is fullest (peak RSS of the none step 1365 → 1479 MB with it).
  */
 export function winogradPays(layer: ConvLayer, shapeOf: (v: string) => readonly number[]): boolean {
   if (!isWinogradShape(layer)) return false
@@ -57,8 +58,8 @@ function variantFor(h: number, w: number): Winograd {
 
 /**
  * dW [Co, Ci, 3, 3] of a conv isWinogradShape accepts. The batch is taken in chunks of whole
- * samples, one after the other, so the transforms (4× the map each, and the 3-D Conv's
- * column buffer as much again) hold about options.winogradChunkBytes at once. Without
+ * samples, one after the other, so the transforms (4× or 2.25× the map each, and the 3-D
+ * Conv's column buffer as much again) hold about options.winogradChunkBytes at once. Without
  * chunks the step's peak RSS rose 1034 → 1247 MB (all-but-stem) and 1382 → 1679 MB (none);
  * with 16 MiB chunks 1052 and 1411 (`npx tsx bench/train-step.ts --skip-torch --steps 2`).
  */
