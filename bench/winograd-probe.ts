@@ -59,47 +59,31 @@ function build(c: number, h: number, form: Form): Uint8Array {
     return g.toBytes()
   }
   const t = Math.ceil(h / 2)
-  if (form.startsWith('wg-depth2')) {
-    // Conv pads instead of Pad; filter transform as one FusedMatMul (transB); output as MatMul + 6-D Transpose or ConvTranspose.
-    const k = n * t * t
-    const x5 = g.op1('Reshape', [g.op1('Transpose', ['x'], { perm: [1, 0, 2, 3] }), g.i64([1, 1, c * n, h, h])])
-    const bt = g.constant('bt', { dtype: 'float32', shape: [16, 1, 1, 4, 4], data: inputKernel() })
-    const u = g.op1('Reshape', [g.op1('Conv', [x5, bt], { kernel_shape: [1, 4, 4], strides: [1, 2, 2], pads: [0, 1, 1, 0, 2 * t + 1 - h, 2 * t + 1 - h] }), g.i64([16, c, k])])
-    const fm = filterMatrix() // [9, 16] → [16, 9]
-    const f16 = new Float32Array(16 * 9)
-    for (let a = 0; a < 9; a++) for (let b = 0; b < 16; b++) f16[b * 9 + a] = fm[a * 16 + b]!
-    const wt = g.op1('Reshape', [g.op('FusedMatMul', [g.constant('f16', { dtype: 'float32', shape: [16, 9], data: f16 }), g.op1('Reshape', ['w', g.i64([c * c, 9])])], { transB: 1 }, 1, 'com.microsoft')[0]!, g.i64([16, c, c])]) // [16, Co, C]
-    const m = g.op1('MatMul', [wt, u]) // [16, Co, K]
-    let y: string
-    if (form === 'wg-depth2') {
-      const am = g.constant('am', { dtype: 'float32', shape: [4, 16], data: outputMatrix() })
-      const o = g.op1('MatMul', [am, g.op1('Reshape', [m, g.i64([16, c * k])])]) // [4, Co·K]
-      const o6 = g.op1('Reshape', [o, g.i64([2, 2, c, n, t, t])])
-      y = g.op1('Reshape', [g.op1('Transpose', [o6], { perm: [3, 2, 4, 0, 5, 1] }), g.i64([n, c, 2 * t, 2 * t])])
-    } else {
-      const ak = new Float32Array(16 * 4)
-      const om = outputMatrix()
-      for (let xi = 0; xi < 16; xi++) for (let pq = 0; pq < 4; pq++) ak[xi * 4 + pq] = om[pq * 16 + xi]!
-      const akc = g.constant('ak', { dtype: 'float32', shape: [16, 1, 1, 2, 2], data: ak })
-      const o = g.op1('ConvTranspose', [g.op1('Reshape', [m, g.i64([1, 16, c * n, t, t])]), akc], { kernel_shape: [1, 2, 2], strides: [1, 2, 2] })
-      y = g.op1('Transpose', [g.op1('Reshape', [o, g.i64([c, n, 2 * t, 2 * t])])], { perm: [1, 0, 2, 3] })
-    }
-    if (2 * t !== h) y = g.op1('Slice', [y, g.i64([0, 0]), g.i64([h, h]), g.i64([2, 3])])
-    g.output(y, 'out', 'float32', [n, c, h, h])
-    return g.toBytes()
-  }
   if (form.startsWith('wg-depth')) {
+    // wg-depth2: the Conv pads (no Pad node) and the filter transform is one FusedMatMul (transB).
+    const second = form.startsWith('wg-depth2')
     const k = n * t * t
-    const xt = g.op1('Transpose', ['x'], { perm: [1, 0, 2, 3] })
-    const xpad = g.op1('Pad', [xt, g.i64([0, 0, 1, 1, 0, 0, 2 * t + 1 - h, 2 * t + 1 - h])])
-    const x5 = g.op1('Reshape', [xpad, g.i64([1, 1, c * n, 2 * t + 2, 2 * t + 2])])
+    const xt = g.op1('Transpose', ['x'], { perm: [1, 0, 2, 3] }) // [C, N, H, W]
     const bt = g.constant('bt', { dtype: 'float32', shape: [16, 1, 1, 4, 4], data: inputKernel() })
-    const u = g.op1('Reshape', [g.op1('Conv', [x5, bt], { kernel_shape: [1, 4, 4], strides: [1, 2, 2] }), g.i64([16, c, k])])
-    const gm = g.constant('gm', { dtype: 'float32', shape: [9, 16], data: filterMatrix() })
-    const wt = g.op1('Reshape', [g.op1('Transpose', [g.op1('MatMul', [g.op1('Reshape', ['w', g.i64([c * c, 9])]), gm])], { perm: [1, 0] }), g.i64([16, c, c])]) // [16, Co, C]
+    const edge = 2 * t + 1 - h
+    const x5 = second
+      ? g.op1('Reshape', [xt, g.i64([1, 1, c * n, h, h])])
+      : g.op1('Reshape', [g.op1('Pad', [xt, g.i64([0, 0, 1, 1, 0, 0, edge, edge])]), g.i64([1, 1, c * n, 2 * t + 2, 2 * t + 2])])
+    const u = g.op1('Reshape', [g.op1('Conv', [x5, bt], { kernel_shape: [1, 4, 4], strides: [1, 2, 2], pads: second ? [0, 1, 1, 0, edge, edge] : [0, 0, 0, 0, 0, 0] }), g.i64([16, c, k])]) // [16, C, N·T²]
+    const taps = g.op1('Reshape', ['w', g.i64([c * c, 9])])
+    let wt: string // [16, Co, C]
+    if (second) {
+      const fm = filterMatrix() // [9, 16] → [16, 9]
+      const f16 = new Float32Array(16 * 9)
+      for (let a = 0; a < 9; a++) for (let b = 0; b < 16; b++) f16[b * 9 + a] = fm[a * 16 + b]!
+      wt = g.op1('Reshape', [g.op('FusedMatMul', [g.constant('f16', { dtype: 'float32', shape: [16, 9], data: f16 }), taps], { transB: 1 }, 1, 'com.microsoft')[0]!, g.i64([16, c, c])])
+    } else {
+      const gm = g.constant('gm', { dtype: 'float32', shape: [9, 16], data: filterMatrix() })
+      wt = g.op1('Reshape', [g.op1('Transpose', [g.op1('MatMul', [taps, gm])], { perm: [1, 0] }), g.i64([16, c, c])])
+    }
     const m = g.op1('MatMul', [wt, u]) // [16, Co, K]
     let y: string
-    if (form === 'wg-depth') {
+    if (!form.endsWith('-ct')) {
       const am = g.constant('am', { dtype: 'float32', shape: [4, 16], data: outputMatrix() })
       const o = g.op1('MatMul', [am, g.op1('Reshape', [m, g.i64([16, c * k])])]) // [4, Co·K]
       const o6 = g.op1('Reshape', [o, g.i64([2, 2, c, n, t, t])])

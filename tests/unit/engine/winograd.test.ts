@@ -47,7 +47,7 @@ const nchwcBlock = await detectNchwcBlock()
 describe.skipIf(nchwcBlock === 0)('Winograd in the CPU training step', () => {
   it('by-shape takes it for 3×3 stride-1 convs of ≥ 1 GFLOP with ≥ 16 input channels whose transformed gradient is no larger than their input; winograd: false turns it off', () => {
     const convs3d = (winograd: boolean, small = false): string[] => {
-      const shape = small ? { width: 0.25, size: 64, inputChannels: 1 } : { width: 0.5, size: 224 }
+      const shape = small ? { width: 0.25, size: 64, inputChannels: 1 as const } : { width: 0.5, size: 224 }
       const step = buildTrainStep({ numClasses: 2, ...shape, batch: 32, freeze: 'none', optimizer: 'sgd', gradient: { nchwcBlock, winograd } })
       const ModelProto = onnxRoot().lookupType('onnx.ModelProto')
       const model = ModelProto.toObject(ModelProto.decode(step.model)) as { graph: { node: Array<{ op_type: string; name: string; attribute: Array<{ name: string; ints?: number[] }> }> } }
