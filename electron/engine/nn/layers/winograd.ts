@@ -59,9 +59,10 @@ function variantFor(h: number, w: number): Winograd {
 /**
  * dW [Co, Ci, 3, 3] of a conv isWinogradShape accepts. The batch is taken in chunks of whole
  * samples, one after the other, so the transforms (4× or 2.25× the map each, and the 3-D
- * Conv's column buffer as much again) hold about options.winogradChunkBytes at once. Without
- * chunks the step's peak RSS rose 1034 → 1247 MB (all-but-stem) and 1382 → 1679 MB (none);
- * with 16 MiB chunks 1052 and 1411 (`npx tsx bench/train-step.ts --skip-torch --steps 2`).
+ * Conv's column buffer as much again) hold about options.winogradChunkBytes at once. Step-alone
+ * peak RSS (`npx tsx bench/train-step.ts --skip-torch --steps 2 --freeze P`), all-but-stem /
+ * none: 1034 / 1382 MB without Winograd, 1247 / 1679 with it unchunked, 1034 / 1365 as built
+ * here (16 MiB chunks, layer4 left to the taps by winogradPays).
  */
 export function winogradWeightGrad(layer: ConvLayer, dY: string, ctx: BackwardContext): string {
   const { g } = ctx
