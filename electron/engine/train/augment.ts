@@ -168,89 +168,165 @@ export function drawAugmentParams(image: { width: number; height: number }, size
 /**
  * Render one sample: crop → resize to S×S → flip → rotate (fill black) → colour jitter →
  * ImageNet normalisation, written into `out` at `offset` as [3, S, S] float32.
+ *
+ * Two passes over the pixels, not one per operation: the first samples (bilinear) and
+ * applies the jitter operations drawn before contrast, summing the luma contrast needs; the
+ * second applies contrast, the operations after it and the normalisation. Every
+ * intermediate is rounded to float32 where a [3, S, S] float32 buffer would hold it
+ * (Math.fround), so the result is bit for bit that of doing each operation as its own pass
+ * over such a buffer (tests/unit/train/augment-passes.test.ts keeps that form as the
+ * reference). On the trainer's critical path this is ~1/4 of the per-pass form's time
+ * (bench/batch-assembly.ts).
  */
 export function renderAugmented(image: RgbImage, size: number, params: AugmentParams, out: Float32Array, offset = 0, channels: Channels = 3): void {
   const { width, height, data } = image
   const { crop, flip } = params
   const plane = size * size
-  // Work in [0,1] floats for colour ops: rgb: [3, S, S].
-  const rgb = new Float32Array(3 * plane)
+  // rgb: [3, S, S] in [0,1], the state between the two passes.
+  const rgb = scratchPlanes(3 * plane)
+  const { before, contrast, after } = splitAtContrast(params.jitter)
   const theta = (params.angleDegrees * Math.PI) / 180
   const cos = Math.cos(theta)
   const sin = Math.sin(theta)
   const half = size / 2
   const scaleX = crop.w / size
   const scaleY = crop.h / size
+  const g = plane
+  const b2 = 2 * plane
+  let lumaSum = 0
   for (let v = 0; v < size; v++) {
+    const dy = v + 0.5 - half
     for (let u = 0; u < size; u++) {
       // Output pixel centre, inverse-rotated about the centre (torchvision rotates the
       // content counter-clockwise for positive angles).
       const dx = u + 0.5 - half
-      const dy = v + 0.5 - half
       let cx = cos * dx - sin * dy + half
       const cy = sin * dx + cos * dy + half
       const o = v * size + u
-      if (cx < 0 || cx >= size || cy < 0 || cy >= size) continue // rotated-in corner: fill 0
-      if (flip) cx = size - cx
-      // Crop space -> source pixel coordinates (centre-aligned).
-      const sx = crop.x + cx * scaleX - 0.5
-      const sy = crop.y + cy * scaleY - 0.5
-      const x0 = Math.floor(sx)
-      const y0 = Math.floor(sy)
-      const fx = sx - x0
-      const fy = sy - y0
-      const xa = x0 < 0 ? 0 : x0 >= width ? width - 1 : x0
-      const xb = x0 + 1 < 0 ? 0 : x0 + 1 >= width ? width - 1 : x0 + 1
-      const ya = y0 < 0 ? 0 : y0 >= height ? height - 1 : y0
-      const yb = y0 + 1 < 0 ? 0 : y0 + 1 >= height ? height - 1 : y0 + 1
-      const i00 = (ya * width + xa) * 3
-      const i01 = (ya * width + xb) * 3
-      const i10 = (yb * width + xa) * 3
-      const i11 = (yb * width + xb) * 3
-      const w00 = (1 - fx) * (1 - fy)
-      const w01 = fx * (1 - fy)
-      const w10 = (1 - fx) * fy
-      const w11 = fx * fy
-      for (let ch = 0; ch < 3; ch++) {
-        rgb[ch * plane + o] = (data[i00 + ch]! * w00 + data[i01 + ch]! * w01 + data[i10 + ch]! * w10 + data[i11 + ch]! * w11) / 255
+      let r = 0
+      let gr = 0
+      let bl = 0
+      if (cx >= 0 && cx < size && cy >= 0 && cy < size) {
+        // Inside: sample; a rotated-in corner stays black (0) and is still jittered.
+        if (flip) cx = size - cx
+        // Crop space -> source pixel coordinates (centre-aligned).
+        const sx = crop.x + cx * scaleX - 0.5
+        const sy = crop.y + cy * scaleY - 0.5
+        const x0 = Math.floor(sx)
+        const y0 = Math.floor(sy)
+        const fx = sx - x0
+        const fy = sy - y0
+        const xa = x0 < 0 ? 0 : x0 >= width ? width - 1 : x0
+        const xb = x0 + 1 < 0 ? 0 : x0 + 1 >= width ? width - 1 : x0 + 1
+        const ya = y0 < 0 ? 0 : y0 >= height ? height - 1 : y0
+        const yb = y0 + 1 < 0 ? 0 : y0 + 1 >= height ? height - 1 : y0 + 1
+        const i00 = (ya * width + xa) * 3
+        const i01 = (ya * width + xb) * 3
+        const i10 = (yb * width + xa) * 3
+        const i11 = (yb * width + xb) * 3
+        const w00 = (1 - fx) * (1 - fy)
+        const w01 = fx * (1 - fy)
+        const w10 = (1 - fx) * fy
+        const w11 = fx * fy
+        r = Math.fround((data[i00]! * w00 + data[i01]! * w01 + data[i10]! * w10 + data[i11]! * w11) / 255)
+        gr = Math.fround((data[i00 + 1]! * w00 + data[i01 + 1]! * w01 + data[i10 + 1]! * w10 + data[i11 + 1]! * w11) / 255)
+        bl = Math.fround((data[i00 + 2]! * w00 + data[i01 + 2]! * w01 + data[i10 + 2]! * w10 + data[i11 + 2]! * w11) / 255)
       }
+      for (let k = 0; k < before.length; k++) {
+        const op = before[k]!
+        if (op.kind === 0) {
+          r = Math.fround(clamp01(r * op.factor))
+          gr = Math.fround(clamp01(gr * op.factor))
+          bl = Math.fround(clamp01(bl * op.factor))
+        } else {
+          const f = op.factor
+          const grey = 0.2989 * r + 0.587 * gr + 0.114 * bl
+          r = Math.fround(clamp01(f * r + (1 - f) * grey))
+          gr = Math.fround(clamp01(f * gr + (1 - f) * grey))
+          bl = Math.fround(clamp01(f * bl + (1 - f) * grey))
+        }
+      }
+      if (contrast !== 1) lumaSum += 0.2989 * r + 0.587 * gr + 0.114 * bl
+      rgb[o] = r
+      rgb[g + o] = gr
+      rgb[b2 + o] = bl
     }
   }
-  applyColorJitter(rgb, plane, params.jitter)
-  if (channels === 1) {
-    // One-channel model: [1, S, S], the ITU-R 601 luma of the jittered pixels (imaging/preprocess.ts lumaOf's
-    // weights, in floats here: this path resamples anyway, so it is not bit-identical to inspection).
-    const inv = 1 / GREY_STD
-    for (let i = 0; i < plane; i++) out[offset + i] = ((0.299 * rgb[i]! + 0.587 * rgb[plane + i]! + 0.114 * rgb[2 * plane + i]!) - GREY_MEAN) * inv
-    return
-  }
-  for (let ch = 0; ch < 3; ch++) {
-    const mean = IMAGENET_MEAN[ch]!
-    const inv = 1 / IMAGENET_STD[ch]!
-    const base = offset + ch * plane
-    for (let i = 0; i < plane; i++) out[base + i] = (rgb[ch * plane + i]! - mean) * inv
+  const mean = lumaSum / plane
+  const invGrey = 1 / GREY_STD
+  const mean0 = IMAGENET_MEAN[0]!
+  const mean1 = IMAGENET_MEAN[1]!
+  const mean2 = IMAGENET_MEAN[2]!
+  const inv0 = 1 / IMAGENET_STD[0]!
+  const inv1 = 1 / IMAGENET_STD[1]!
+  const inv2 = 1 / IMAGENET_STD[2]!
+  for (let i = 0; i < plane; i++) {
+    let r = rgb[i]!
+    let gr = rgb[g + i]!
+    let bl = rgb[b2 + i]!
+    if (contrast !== 1) {
+      r = Math.fround(clamp01(contrast * r + (1 - contrast) * mean))
+      gr = Math.fround(clamp01(contrast * gr + (1 - contrast) * mean))
+      bl = Math.fround(clamp01(contrast * bl + (1 - contrast) * mean))
+    }
+    for (let k = 0; k < after.length; k++) {
+      const op = after[k]!
+      if (op.kind === 0) {
+        r = Math.fround(clamp01(r * op.factor))
+        gr = Math.fround(clamp01(gr * op.factor))
+        bl = Math.fround(clamp01(bl * op.factor))
+      } else {
+        const f = op.factor
+        const grey = 0.2989 * r + 0.587 * gr + 0.114 * bl
+        r = Math.fround(clamp01(f * r + (1 - f) * grey))
+        gr = Math.fround(clamp01(f * gr + (1 - f) * grey))
+        bl = Math.fround(clamp01(f * bl + (1 - f) * grey))
+      }
+    }
+    if (channels === 1) {
+      // One-channel model: [1, S, S], the ITU-R 601 luma of the jittered pixels (imaging/preprocess.ts lumaOf's
+      // weights, in floats here: this path resamples anyway, so it is not bit-identical to inspection).
+      out[offset + i] = (0.299 * r + 0.587 * gr + 0.114 * bl - GREY_MEAN) * invGrey
+    } else {
+      out[offset + i] = (r - mean0) * inv0
+      out[offset + g + i] = (gr - mean1) * inv1
+      out[offset + b2 + i] = (bl - mean2) * inv2
+    }
   }
 }
 
 const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x)
 
-/** torchvision's adjust_brightness / adjust_contrast / adjust_saturation on [3, P] floats in [0,1]. */
-function applyColorJitter(rgb: Float32Array, plane: number, jitter: AugmentParams['jitter']): void {
+/** A per-pixel jitter operation: 0 brightness (scale), 2 saturation (blend with the pixel's grey). */
+interface PixelOp {
+  kind: 0 | 2
+  factor: number
+}
+
+/**
+ * torchvision's ColorJitter order, split where contrast (which needs the whole image's mean
+ * luma) falls: the per-pixel operations before it, its factor (1 = off), those after it.
+ * Operations whose factor is 1 are identities and dropped, as the per-pass form skips them.
+ */
+function splitAtContrast(jitter: AugmentParams['jitter']): { before: PixelOp[]; contrast: number; after: PixelOp[] } {
+  const before: PixelOp[] = []
+  const after: PixelOp[] = []
+  let contrast = 1
   for (const op of jitter.order) {
-    if (op === 0 && jitter.brightness !== 1) {
-      for (let i = 0; i < rgb.length; i++) rgb[i] = clamp01(rgb[i]! * jitter.brightness)
-    } else if (op === 1 && jitter.contrast !== 1) {
-      let sum = 0
-      for (let i = 0; i < plane; i++) sum += 0.2989 * rgb[i]! + 0.587 * rgb[plane + i]! + 0.114 * rgb[2 * plane + i]!
-      const mean = sum / plane
-      const f = jitter.contrast
-      for (let i = 0; i < rgb.length; i++) rgb[i] = clamp01(f * rgb[i]! + (1 - f) * mean)
-    } else if (op === 2 && jitter.saturation !== 1) {
-      const f = jitter.saturation
-      for (let i = 0; i < plane; i++) {
-        const gray = 0.2989 * rgb[i]! + 0.587 * rgb[plane + i]! + 0.114 * rgb[2 * plane + i]!
-        for (let ch = 0; ch < 3; ch++) rgb[ch * plane + i] = clamp01(f * rgb[ch * plane + i]! + (1 - f) * gray)
-      }
+    if (op === 1) {
+      contrast = jitter.contrast
+      continue
     }
+    const factor = op === 0 ? jitter.brightness : jitter.saturation
+    if (factor === 1) continue
+    ;(contrast === 1 ? before : after).push({ kind: op === 0 ? 0 : 2, factor })
   }
+  return { before, contrast, after }
+}
+
+/** One reused buffer for the planes between the passes (a fresh 600 KB array per image was measurable). */
+let planes = new Float32Array(0)
+function scratchPlanes(length: number): Float32Array {
+  if (planes.length < length) planes = new Float32Array(length)
+  return planes
 }
