@@ -6,7 +6,7 @@ const alias = { '@shared': resolve(import.meta.dirname, 'shared') }
 export const vueI18nFlags = { __VUE_I18N_FULL_INSTALL__: 'true', __VUE_I18N_LEGACY_API__: 'false', __INTLIFY_PROD_DEVTOOLS__: 'false' }
 
 // One config builds the three Electron targets. The main target also bundles the
-// Electron-free entry points (CLI with browser mode, engine worker) so that they ship
+// Electron-free entry points (CLI with browser mode, engine worker, the trainer's batch worker) so that they ship
 // inside the app and run under plain Node.
 export default defineConfig({
   main: {
@@ -17,7 +17,8 @@ export default defineConfig({
         input: {
           index: resolve(import.meta.dirname, 'electron/main/index.ts'),
           cli: resolve(import.meta.dirname, 'electron/cli/index.ts'),
-          'engine-worker': resolve(import.meta.dirname, 'electron/services/engine-worker.ts')
+          'engine-worker': resolve(import.meta.dirname, 'electron/services/engine-worker.ts'),
+          'batch-worker': resolve(import.meta.dirname, 'electron/engine/train/batch-worker.ts')
         }
       }
     }

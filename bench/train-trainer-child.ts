@@ -6,7 +6,9 @@
  * JSON line: { imagesPerSecond, stepImagesPerSecond, cpuSecondsPerImage, peakRssMb, stepsTimed,
  * startRssMb, stepsPeakRssMb (the peak until the last step, before validation and checkpoint) }.
  *
- *   node --import tsx bench/train-trainer-child.ts PROJECT.dsproj PRESET THREADS SIZE BATCH
+ *   node --import tsx bench/train-trainer-child.ts PROJECT.dsproj PRESET THREADS SIZE BATCH [on|off]
+ *
+ * The last argument forces the batch worker on or off (trainer.ts usesBatchWorker decides without it).
  */
 import { readFileSync } from 'node:fs'
 import { openProject } from '../electron/store/project-store'
@@ -14,7 +16,7 @@ import { runTrainingJob } from '../electron/engine/train/training-job'
 import { projectTrainingData } from '../electron/services/training-data'
 import type { FreezePreset } from '../electron/engine/train/train-step'
 
-const [file, freeze, threadsArg, sizeArg, batchArg] = process.argv.slice(2)
+const [file, freeze, threadsArg, sizeArg, batchArg, workerArg] = process.argv.slice(2)
 if (!file || !freeze) throw new Error('usage: train-trainer-child.ts PROJECT PRESET THREADS SIZE BATCH')
 const threads = Number(threadsArg ?? 2)
 const size = Number(sizeArg ?? 224)
@@ -34,7 +36,7 @@ const highWaterMb = (): number | null => {
   }
 }
 let stepsPeakRssMb: number | null = null
-const out = await runTrainingJob(projectTrainingData(store), { mode: 'full', recipe: 'seed', size, batch, epochs: 1, freeze: freeze as FreezePreset, optimizer: 'sgd', lr: 0.001, seed: 0, threads, resume: false, patience: 0 }, {
+const out = await runTrainingJob(projectTrainingData(store), { mode: 'full', recipe: 'seed', size, batch, epochs: 1, freeze: freeze as FreezePreset, optimizer: 'sgd', lr: 0.001, seed: 0, threads, resume: false, patience: 0, ...(workerArg ? { batchWorker: workerArg === 'on' } : {}) }, {
   onProgress: () => {
     stamps.push(performance.now())
     const u = process.cpuUsage()

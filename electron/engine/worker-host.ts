@@ -1,11 +1,9 @@
 import { EventEmitter } from 'node:events'
-import { existsSync, readFileSync } from 'node:fs'
-import { createRequire } from 'node:module'
-import { dirname, join } from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
-import { Worker, type ResourceLimits } from 'node:worker_threads'
+import { join } from 'node:path'
+import type { ResourceLimits, Worker } from 'node:worker_threads'
 import type { CallErrorCode } from '../../shared/contract/define'
 import { decodeSlotsForWorker } from '../imaging/decode-slots'
+import { resolveWorkerEntry, startWorker, type WorkerEntry } from './worker-entry'
 import type { HostToWorker, PayloadOfHandler, ProgressOfHandler, ResultOfHandler, Transferable, WorkerErrorInfo, WorkerToHost } from './worker/protocol'
 import type { WorkerHandlers, WorkerRequestType } from './worker/handlers/index'
 
@@ -92,26 +90,10 @@ interface Pending {
 }
 
 /** Where the worker's code is: the built bundle next to us, or the TypeScript source. */
-export function workerEntry(): { file: string; viaTsx: boolean } {
-  const self = fileURLToPath(import.meta.url)
-  const here = dirname(self)
-  // Built: this module is bundled into out/main/*.js (or a shared chunk in
-  // out/main/chunks/), and the worker bundle is out/main/engine-worker.js.
-  if (!self.endsWith('.ts')) {
-    for (const built of [join(here, 'engine-worker.js'), join(here, '..', 'engine-worker.js')]) {
-      if (existsSync(built)) return { file: built, viaTsx: false }
-    }
-  }
+export function workerEntry(): WorkerEntry {
   // Sources: the thread's entry is a composition root above the engine (it opens the
   // project store), so it sits in services/; referenced by path, not imported.
-  return { file: join(here, '..', 'services', 'engine-worker.ts'), viaTsx: true }
-}
-
-function tsxEsmApiUrl(): string {
-  const req = createRequire(import.meta.url)
-  const pkgFile = req.resolve('tsx/package.json')
-  const pkg = JSON.parse(readFileSync(pkgFile, 'utf8')) as { exports: Record<string, { import: { default: string } }> }
-  return pathToFileURL(join(dirname(pkgFile), pkg.exports['./esm/api']!.import.default)).href
+  return resolveWorkerEntry('engine-worker', join('..', 'services', 'engine-worker.ts'))
 }
 
 /** The host's own events: its state, and each crash. */
@@ -157,12 +139,7 @@ export class WorkerHost extends EventEmitter<WorkerHostEvents> implements Engine
     // The worker's sharp calls count against the process's one decode limit (imaging/decode-slots.ts).
     const decodeSlots = decodeSlotsForWorker()
     const workerData = { testHooks: this.opts.testHooks === true, decodeSlots: decodeSlots.share }
-    const worker = entry.viaTsx
-      ? new Worker(
-          `import(${JSON.stringify(tsxEsmApiUrl())}).then((m) => { m.register(); return import(${JSON.stringify(pathToFileURL(entry.file).href)}) })`,
-          { eval: true, workerData, resourceLimits: this.opts.resourceLimits }
-        )
-      : new Worker(entry.file, { workerData, resourceLimits: this.opts.resourceLimits })
+    const worker = startWorker(entry, { workerData, resourceLimits: this.opts.resourceLimits })
     this.worker = worker
     this.readyPromise = new Promise<void>((resolve, reject) => {
       let ready = false

@@ -17,7 +17,10 @@ import { isMainThread, workerData } from 'node:worker_threads'
  * Shared memory, Int32Array view:
  *   [0] slots in use (all threads), [1] the limit,
  *   [2 + h] slots held by holder h (0 = the main thread, 1.. = a worker thread), so that
- *   the slots of a worker that dies while decoding are given back by its host.
+ *   the slots of a worker that dies while decoding are given back by its host,
+ *   [2 + 1 + MAX_WORKERS + h] 1 while holder id h is handed out: claimed in the shared
+ *   memory, so a worker that starts a worker of its own (the engine worker starts the
+ *   trainer's batch worker, engine/train/batch-worker.ts) never hands out an id in use.
  */
 
 const IN_USE = 0
@@ -25,6 +28,7 @@ const LIMIT = 1
 const HOLDERS_AT = 2
 /** Holder ids 1..MAX_WORKERS are handed to worker threads; more workers share a private limit. */
 const MAX_WORKERS = 62
+const CLAIMED_AT = HOLDERS_AT + 1 + MAX_WORKERS
 /** A waiter re-checks at least this often (a safety net; release always notifies). */
 const RECHECK_MS = 500
 
@@ -58,7 +62,7 @@ function isShare(v: unknown): v is SlotsShare {
 }
 
 function newSlots(limit: number): Int32Array {
-  const slots = new Int32Array(new SharedArrayBuffer(4 * (HOLDERS_AT + 1 + MAX_WORKERS)))
+  const slots = new Int32Array(new SharedArrayBuffer(4 * (CLAIMED_AT + 1 + MAX_WORKERS)))
   slots[LIMIT] = limit
   return slots
 }
@@ -105,7 +109,7 @@ function release(): void {
 /** What a new worker thread needs in its workerData to share this process's limit (null: none left). */
 export function decodeSlotsForWorker(): { share: SlotsShare | null; dispose: () => void } {
   for (let h = 1; h <= MAX_WORKERS; h++) {
-    if (workersHolding.has(h)) continue
+    if (Atomics.compareExchange(slots, CLAIMED_AT + h, 0, 1) !== 0) continue
     workersHolding.add(h)
     Atomics.store(slots, HOLDERS_AT + h, 0)
     return { share: { buffer: slots.buffer as SharedArrayBuffer, holder: h }, dispose: () => releaseWorker(h) }
@@ -121,6 +125,7 @@ function releaseWorker(h: number): void {
     Atomics.sub(slots, IN_USE, held)
     Atomics.notify(slots, IN_USE)
   }
+  Atomics.store(slots, CLAIMED_AT + h, 0)
 }
 
 /** The limit and how many slots are in use now (tests, diagnostics). */

@@ -1,16 +1,17 @@
-import sharp from 'sharp'
-import { withDecodeSlot } from '../../imaging/decode-slots'
-import { drawAugmentParams, renderAugmented, type AugmentConfig, type FitMode, type RgbImage } from './augment'
-import { sampleRng } from './rng'
-import { drawExactParams, renderExact, resizeForTraining, usesExactPath } from './augment-exact'
+import type { AugmentConfig, FitMode } from './augment'
+import { BatchRenderer, type RenderItem, type RenderOptions } from './batch-render'
+import { BatchWorkerClient, BatchWorkerStoppedError } from './batch-worker-client'
 import { drawIndex, epochDraws, type SamplingMode } from './sampling'
 
+export { decodeRgb, ImageDecodeForTrainingError } from './training-decode'
+
 /**
- * Training batches: decode (sharp, in libuv's thread pool) and augment (JS) while the
- * previous step runs. onnxruntime's `session.run` blocks the JS thread for the whole step
- * (docs/decisions.md, Engine threads), but sharp's decodes keep going on the pool threads meanwhile, so the
- * next batch's decodes overlap the current step; the JS augmentation (one bilinear
- * resample per image, ~1 ms at 224 px) is small next to a step.
+ * Training batches: decode (sharp) and augment (JS) the next batch while the step runs.
+ * onnxruntime's `session.run` blocks the JS thread for the whole step (docs/decisions.md,
+ * Engine threads): rendered on that thread, only the next batch's sharp decodes (libuv's
+ * pool) overlap the step, and the augmentation (~4 ms per 224-px image here) waits for
+ * it to end. With `worker` the whole render (batch-render.ts) runs in a worker thread
+ * (batch-worker.ts) that keeps the decode cache, so it overlaps the step too.
  *
  * The last partial batch of an epoch is padded to the full batch size with zero images of
  * sample weight 0: the step graph (train-step.ts) masks zero-weight samples out of the loss
@@ -28,84 +29,6 @@ export interface TrainSample {
   load: () => Promise<Uint8Array>
   /** [width, height] as stored, when known (the auto recipe reads image sizes). */
   size?: [number, number]
-}
-
-export class ImageDecodeForTrainingError extends Error {
-  constructor(readonly key: string, reason: string) {
-    super(`Image ${key.slice(0, 12)} could not be decoded for training (${reason}). Remove or re-import it, then train again.`)
-    this.name = 'ImageDecodeForTrainingError'
-  }
-}
-
-/**
- * Decode to RGB uint8, downscaled (never upscaled) so the shorter side is at most
- * `maxShortSide`: augmentation then resamples from a modest image instead of a 12 MP one.
- */
-export async function decodeRgb(bytes: Uint8Array, maxShortSide: number, key = '?'): Promise<RgbImage> {
-  try {
-    // fit 'outside' + withoutEnlargement: the shorter side becomes maxShortSide unless smaller already.
-    const { data, info } = await withDecodeSlot(() =>
-      sharp(bytes, { failOn: 'error', limitInputPixels: 268_402_689 })
-        .rotate()
-        .resize(maxShortSide, maxShortSide, { fit: 'outside', withoutEnlargement: true, kernel: 'lanczos3' })
-        .removeAlpha()
-        .toColourspace('srgb')
-        .raw()
-        .toBuffer({ resolveWithObject: true })
-    )
-    if (info.channels === 3) return { width: info.width, height: info.height, data: new Uint8Array(data.buffer, data.byteOffset, data.byteLength) }
-    // Gray (1 channel) that sharp kept as such: expand to RGB.
-    const out = new Uint8Array(info.width * info.height * 3)
-    for (let i = 0, n = info.width * info.height; i < n; i++) {
-      const g = data[i * info.channels]!
-      out[i * 3] = g
-      out[i * 3 + 1] = g
-      out[i * 3 + 2] = g
-    }
-    return { width: info.width, height: info.height, data: out }
-  } catch (error) {
-    throw new ImageDecodeForTrainingError(key, (error as Error).message)
-  }
-}
-
-/** Decoded images kept across epochs, least recently used evicted beyond a byte budget. */
-export class DecodedImageCache {
-  private readonly map = new Map<string, Promise<RgbImage>>()
-  private bytes = 0
-  private readonly sizes = new Map<string, number>()
-  constructor(private readonly maxBytes: number) {}
-
-  get(key: string, decode: () => Promise<RgbImage>): Promise<RgbImage> {
-    const hit = this.map.get(key)
-    if (hit) {
-      this.map.delete(key)
-      this.map.set(key, hit)
-      return hit
-    }
-    const p = decode()
-    this.map.set(key, p)
-    p.then(
-      (img) => {
-        if (!this.map.has(key)) return
-        this.sizes.set(key, img.data.byteLength)
-        this.bytes += img.data.byteLength
-        this.evict()
-      },
-      () => this.map.delete(key)
-    )
-    return p
-  }
-
-  private evict(): void {
-    for (const key of this.map.keys()) {
-      if (this.bytes <= this.maxBytes) break
-      const size = this.sizes.get(key)
-      if (size === undefined) continue // still decoding
-      this.map.delete(key)
-      this.sizes.delete(key)
-      this.bytes -= size
-    }
-  }
 }
 
 /** One training batch, ready to feed the step graph. */
@@ -131,18 +54,35 @@ export interface BatchLoaderOptions {
   cacheBytes?: number
   /** Input channels of the model: 3 (default) or 1 (one grey plane, imaging/preprocess.ts). */
   channels?: 1 | 3
+  /**
+   * Render batches in a worker thread (batch-worker.ts), so the next batch is decoded and
+   * augmented while the caller's step holds this thread; default off. Renders inline when the
+   * worker cannot start or stops. Call close() when done.
+   */
+  worker?: boolean
 }
+
+/**
+ * Batches per worker decision: the trainer renders in a worker (BatchLoaderOptions.worker)
+ * from this many pixels per batch up (the default 32 × 224² is 1.6 M); below it a batch
+ * renders in a few milliseconds and a thread's start-up would cost more than it hides.
+ */
+export const WORKER_MIN_BATCH_PIXELS = 16 * 112 * 112
 
 /** Yields an epoch's batches in a (seed, epoch)-shuffled order, one batch prefetched. */
 export class BatchLoader {
-  private readonly cache: DecodedImageCache
   private readonly labels: number[]
+  private readonly renderOptions: RenderOptions
+  private inlineRenderer: BatchRenderer | null = null
+  /** undefined: not started yet; null: not used, or stopped (rendering inline from then on). */
+  private client: BatchWorkerClient | null | undefined
   constructor(
     private readonly samples: TrainSample[],
     private readonly opts: BatchLoaderOptions
   ) {
-    this.cache = new DecodedImageCache(opts.cacheBytes ?? 512 * 1024 * 1024)
     this.labels = samples.map((s) => s.label)
+    this.renderOptions = { size: opts.size, batch: opts.batch, fit: opts.fit, augment: opts.augment, seed: opts.seed, channels: opts.channels ?? 3, cacheBytes: opts.cacheBytes ?? 512 * 1024 * 1024 }
+    this.client = opts.worker ? undefined : null
   }
 
   /** Batches per epoch (the last one padded when the set does not divide evenly). */
@@ -160,61 +100,81 @@ export class BatchLoader {
 
   /** Assemble one batch; every sample's augmentation is drawn from its (seed, epoch, draw) stream. */
   async assemble(epoch: number, draws: number[]): Promise<Batch> {
-    const n = this.samples.length
-    const indices = draws.map((d) => drawIndex(d, n))
-    const { size } = this.opts
-    const channels = this.opts.channels ?? 3
-    const plane = channels * size * size
-    // Always the full batch: rows past indices.length stay zero with weight 0 (padding).
-    const images = new Float32Array(this.opts.batch * plane)
-    const labels = new BigInt64Array(this.opts.batch)
-    const sampleWeights = new Float32Array(this.opts.batch)
-    sampleWeights.fill(1, 0, indices.length)
-    if (usesExactPath(this.opts.augment, this.opts.fit)) {
-      const resized = await Promise.all(indices.map((i) => this.resized(i)))
-      resized.forEach((img, b) => {
-        renderExact(img, size, drawExactParams(this.opts.augment, size, sampleRng(this.opts.seed, epoch, draws[b]!)), images, b * plane, channels)
-        labels[b] = BigInt(this.samples[indices[b]!]!.label)
-      })
-      return { images, labels, sampleWeights, indices }
-    }
-    const decoded = await Promise.all(indices.map((i) => this.decoded(i)))
-    decoded.forEach((img, b) => {
-      const index = indices[b]!
-      const params = drawAugmentParams(img, size, this.opts.fit, this.opts.augment, sampleRng(this.opts.seed, epoch, draws[b]!))
-      renderAugmented(img, size, params, images, b * plane, channels)
-      labels[b] = BigInt(this.samples[index]!.label)
-    })
-    return { images, labels, sampleWeights, indices }
+    return (await this.start(epoch, draws)).batch
   }
 
-  /** The epoch's batches from `startStep` on, the next one assembled while the caller works. */
+  /**
+   * The epoch's batches from `startStep` on, the next one started before the caller gets
+   * this one: with the worker its request is posted by then, so it renders while the
+   * caller's step holds this thread.
+   */
   async *epoch(epoch: number, startStep = 0): AsyncGenerator<{ step: number; batch: Batch }> {
     const plan = this.epochPlan(epoch)
-    let pending: Promise<Batch> | null = startStep < plan.length ? this.assemble(epoch, plan[startStep]!) : null
+    let pending = startStep < plan.length ? await this.start(epoch, plan[startStep]!) : null
     for (let step = startStep; step < plan.length; step++) {
-      const batch = await pending!
-      pending = step + 1 < plan.length ? this.assemble(epoch, plan[step + 1]!) : null
+      const batch = await pending!.batch
+      pending = step + 1 < plan.length ? await this.start(epoch, plan[step + 1]!) : null
       // Keep an unhandled rejection from surfacing before we await it.
-      pending?.catch(() => undefined)
+      pending?.batch.catch(() => undefined)
       yield { step, batch }
+    }
+  }
+
+  /** Stop the batch worker, if one runs (the loader renders inline after this). */
+  async close(): Promise<void> {
+    const client = this.client
+    this.client = null
+    await client?.close()
+  }
+
+  /** Whether batches render in the worker thread (false before the first batch, or after it stopped). */
+  get rendersInWorker(): boolean {
+    return !!this.client
+  }
+
+  /**
+   * Start one batch: the worker's request posted (or the inline render begun) when this
+   * resolves. The pixels come back in `batch` (wrapped, so that awaiting this does not
+   * wait for them).
+   */
+  private async start(epoch: number, draws: number[]): Promise<{ batch: Promise<Batch> }> {
+    const n = this.samples.length
+    const indices = draws.map((d) => drawIndex(d, n))
+    const items: RenderItem[] = indices.map((i, b) => ({ key: this.samples[i]!.key, draw: draws[b]!, load: this.samples[i]!.load }))
+    // Always the full batch: rows past indices.length stay zero with weight 0 (padding).
+    const labels = new BigInt64Array(this.opts.batch)
+    indices.forEach((i, b) => (labels[b] = BigInt(this.samples[i]!.label)))
+    const sampleWeights = new Float32Array(this.opts.batch)
+    sampleWeights.fill(1, 0, indices.length)
+    const { images } = await this.renderImages(epoch, items)
+    return { batch: images.then((pixels) => ({ images: pixels, labels, sampleWeights, indices })) }
+  }
+
+  /** Resolves once the batch is posted to the worker (or its inline render begun); the pixels follow in `images`. */
+  private async renderImages(epoch: number, items: RenderItem[]): Promise<{ images: Promise<Float32Array> }> {
+    const inline = (): Promise<Float32Array> => {
+      this.inlineRenderer ??= new BatchRenderer(this.renderOptions)
+      return this.inlineRenderer.render(epoch, items)
+    }
+    if (this.client === undefined) this.client = new BatchWorkerClient(this.renderOptions)
+    const client = this.client
+    if (!client) return { images: inline() }
+    // A worker that stopped (failed to start, crashed) leaves the loader rendering inline.
+    const fallBack = (error: unknown): Promise<Float32Array> => {
+      if (!(error instanceof BatchWorkerStoppedError)) throw error
+      if (this.client === client) this.client = null
+      return inline()
+    }
+    try {
+      const { images } = await client.post(epoch, items)
+      return { images: images.catch(fallBack) }
+    } catch (error) {
+      // Raised when the batch is awaited, as an inline render's error would be.
+      return { images: Promise.resolve().then(() => fallBack(error)) }
     }
   }
 
   private drawCount(): number {
     return this.opts.sampling === 'balanced' && this.opts.drawsPerEpoch ? this.opts.drawsPerEpoch : this.samples.length
-  }
-
-  /** The image at the network's size, resized as inspection does (augment-exact.ts); cached. */
-  private resized(index: number): Promise<RgbImage> {
-    const sample = this.samples[index]!
-    // Full-resolution decode (no pre-shrink) so the one resize equals inspection's.
-    return this.cache.get(`${sample.key}@${this.opts.size}`, async () => resizeForTraining(await decodeRgb(await sample.load(), 100_000_000, sample.key), this.opts.size))
-  }
-
-  private decoded(index: number): Promise<RgbImage> {
-    const sample = this.samples[index]!
-    // Keep twice the network side: enough detail for crops, small enough to resample fast.
-    return this.cache.get(sample.key, async () => decodeRgb(await sample.load(), 2 * this.opts.size, sample.key))
   }
 }

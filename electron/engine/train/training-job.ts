@@ -56,6 +56,8 @@ export interface TrainJobOptions extends Omit<TrainSettings, 'augment'> {
   width?: number
   provider?: ProviderRequest
   threads?: number
+  /** Render batches in a worker thread (trainer.ts usesBatchWorker decides when absent). */
+  batchWorker?: boolean
   /** Use this backbone instead of the app's resolved one (tests, benches). */
   backbone?: StartingBackbone
 }
@@ -123,7 +125,8 @@ export function resolveTrainerConfig(store: Pick<TrainingData, 'settings'>, data
     classWeighting: opts.classWeighting ?? base.classWeighting,
     schedule: opts.schedule === 'cosine' ? { kind: 'cosine', warmupEpochs: 1 } : base.schedule,
     provider: opts.provider,
-    threads: opts.threads
+    threads: opts.threads,
+    batchWorker: opts.batchWorker
   }
 }
 
@@ -164,7 +167,7 @@ function stemFor(start: { weights: TensorMap; width: number }, config: TrainerCo
 
 /** What identifies a run for resuming: same data, same recipe, same start. */
 function runIdentity(config: TrainerConfig, mode: string, start: string, fingerprint: string): Record<string, unknown> {
-  const { provider: _p, threads: _t, ...recipe } = config
+  const { provider: _p, threads: _t, batchWorker: _w, ...recipe } = config
   return { mode, ...recipe, start, dataFingerprint: fingerprint }
 }
 

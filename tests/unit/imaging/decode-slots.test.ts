@@ -68,6 +68,25 @@ describe('decode slots', () => {
     expect(worst).toBeLessThan(0.3 * decodeMs)
   })
 
+  it('a worker that starts a worker of its own never hands out a holder id in use (the batch worker inside the engine worker)', async () => {
+    const first = decodeSlotsForWorker()
+    const worker = startWorker(first.share)
+    const messages: string[] = []
+    worker.on('message', (m: string) => messages.push(m))
+    try {
+      await until(() => messages.includes('ready'))
+      worker.postMessage('claim')
+      await until(() => messages.some((m) => m.startsWith('claimed ')))
+      const nested = Number(messages.find((m) => m.startsWith('claimed '))!.slice(8))
+      const next = decodeSlotsForWorker()
+      expect(new Set([first.share!.holder, nested, next.share!.holder]).size).toBe(3)
+      next.dispose()
+    } finally {
+      await worker.terminate()
+      first.dispose()
+    }
+  })
+
   it('a worker thread shares the limit, and a worker that dies holding slots gives them back', async () => {
     const { limit } = decodeSlotsState()
     // The main thread holds every slot.
@@ -111,6 +130,7 @@ function startWorker(share: unknown): Worker {
     const { parentPort } = require('node:worker_threads')
     import(${JSON.stringify(tsx)}).then((t) => { t.register(); return import(${JSON.stringify(slots)}) }).then((s) => {
       parentPort.on('message', (m) => {
+        if (m === 'claim') parentPort.postMessage('claimed ' + s.decodeSlotsForWorker().share.holder)
         if (m === 'decode') s.withDecodeSlot(async () => undefined).then(() => parentPort.postMessage('decoded'))
         if (m === 'hold') {
           const { limit } = s.decodeSlotsState()

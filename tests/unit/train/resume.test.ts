@@ -34,16 +34,22 @@ describe('resume after cancel', () => {
   let dir: string
   let a: ProjectStore
   let b: ProjectStore
+  let c: ProjectStore
+  let d: ProjectStore
 
   beforeAll(async () => {
     const set = await syntheticFolder({ ok: 40, scratch: 10 }, 5)
     dir = set.dir
     a = await importedProject(dir, set.data, 'a')
     b = await importedProject(dir, set.data, 'b')
+    c = await importedProject(dir, set.data, 'c')
+    d = await importedProject(dir, set.data, 'd')
   })
   afterAll(async () => {
     a?.close()
     b?.close()
+    c?.close()
+    d?.close()
     await rm(dir, { recursive: true, force: true })
   })
 
@@ -86,5 +92,13 @@ describe('resume after cancel', () => {
     const fresh = await runTrainingJob(projectTrainingData(b), { ...OPTS, epochs: 1, resume: false })
     expect(fresh.runId).not.toBe(cancelled.runId)
     expect(fresh.resumedFromEpoch).toBeNull()
+  })
+
+  it('trains the same with batches rendered in the batch worker as inline', async () => {
+    const inline = await runTrainingJob(projectTrainingData(c), { ...OPTS, epochs: 2, batchWorker: false })
+    const worker = await runTrainingJob(projectTrainingData(d), { ...OPTS, epochs: 2, batchWorker: true })
+    expect(worker.status).toBe('done')
+    expect(worker.history.map((h) => h.trainLoss)).toEqual(inline.history.map((h) => h.trainLoss))
+    expect(maxRelativeDifference(modelWeights(d, worker.modelVersion!), modelWeights(c, inline.modelVersion!))).toBe(0)
   })
 })
