@@ -63,9 +63,9 @@ export interface BatchLoaderOptions {
 }
 
 /**
- * Batches per worker decision: the trainer renders in a worker (BatchLoaderOptions.worker)
- * from this many pixels per batch up (the default 32 × 224² is 1.6 M); below it a batch
- * renders in a few milliseconds and a thread's start-up would cost more than it hides.
+ * The smallest batch, in pixels, the trainer renders in the batch worker (trainer.ts
+ * usesBatchWorker; the default 32 × 224² is 1.6 M): below it a batch renders in a few
+ * milliseconds, and the thread's start-up and memory would cost more than it hides.
  */
 export const WORKER_MIN_BATCH_PIXELS = 16 * 112 * 112
 
