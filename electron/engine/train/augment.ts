@@ -175,8 +175,8 @@ export function drawAugmentParams(image: { width: number; height: number }, size
  * intermediate is rounded to float32 where a [3, S, S] float32 buffer would hold it
  * (Math.fround), so the result is bit for bit that of doing each operation as its own pass
  * over such a buffer (tests/unit/train/augment-passes.test.ts keeps that form as the
- * reference). On the trainer's critical path this is ~1/4 of the per-pass form's time
- * (bench/batch-assembly.ts).
+ * reference). A 224-px image from a 256² source took 7.2 ms per pass and 4.0 ms fused here
+ * (electron/engine/train/README.md, "Session 9").
  */
 export function renderAugmented(image: RgbImage, size: number, params: AugmentParams, out: Float32Array, offset = 0, channels: Channels = 3): void {
   const { width, height, data } = image
@@ -232,19 +232,11 @@ export function renderAugmented(image: RgbImage, size: number, params: AugmentPa
         gr = Math.fround((data[i00 + 1]! * w00 + data[i01 + 1]! * w01 + data[i10 + 1]! * w10 + data[i11 + 1]! * w11) / 255)
         bl = Math.fround((data[i00 + 2]! * w00 + data[i01 + 2]! * w01 + data[i10 + 2]! * w10 + data[i11 + 2]! * w11) / 255)
       }
-      for (let k = 0; k < before.length; k++) {
-        const op = before[k]!
-        if (op.kind === 0) {
-          r = Math.fround(clamp01(r * op.factor))
-          gr = Math.fround(clamp01(gr * op.factor))
-          bl = Math.fround(clamp01(bl * op.factor))
-        } else {
-          const f = op.factor
-          const grey = 0.2989 * r + 0.587 * gr + 0.114 * bl
-          r = Math.fround(clamp01(f * r + (1 - f) * grey))
-          gr = Math.fround(clamp01(f * gr + (1 - f) * grey))
-          bl = Math.fround(clamp01(f * bl + (1 - f) * grey))
-        }
+      for (const op of before) {
+        const t = towardOf(op, r, gr, bl)
+        r = blend(r, op.factor, t)
+        gr = blend(gr, op.factor, t)
+        bl = blend(bl, op.factor, t)
       }
       if (contrast !== 1) lumaSum += 0.2989 * r + 0.587 * gr + 0.114 * bl
       rgb[o] = r
@@ -252,7 +244,8 @@ export function renderAugmented(image: RgbImage, size: number, params: AugmentPa
       rgb[b2 + o] = bl
     }
   }
-  const mean = lumaSum / plane
+  // Contrast blends toward the mean luma of the image as the operations before it left it.
+  const rest: PixelOp[] = contrast !== 1 ? [{ kind: 1, factor: contrast, toward: lumaSum / plane }, ...after] : after
   const invGrey = 1 / GREY_STD
   const mean0 = IMAGENET_MEAN[0]!
   const mean1 = IMAGENET_MEAN[1]!
@@ -264,24 +257,11 @@ export function renderAugmented(image: RgbImage, size: number, params: AugmentPa
     let r = rgb[i]!
     let gr = rgb[g + i]!
     let bl = rgb[b2 + i]!
-    if (contrast !== 1) {
-      r = Math.fround(clamp01(contrast * r + (1 - contrast) * mean))
-      gr = Math.fround(clamp01(contrast * gr + (1 - contrast) * mean))
-      bl = Math.fround(clamp01(contrast * bl + (1 - contrast) * mean))
-    }
-    for (let k = 0; k < after.length; k++) {
-      const op = after[k]!
-      if (op.kind === 0) {
-        r = Math.fround(clamp01(r * op.factor))
-        gr = Math.fround(clamp01(gr * op.factor))
-        bl = Math.fround(clamp01(bl * op.factor))
-      } else {
-        const f = op.factor
-        const grey = 0.2989 * r + 0.587 * gr + 0.114 * bl
-        r = Math.fround(clamp01(f * r + (1 - f) * grey))
-        gr = Math.fround(clamp01(f * gr + (1 - f) * grey))
-        bl = Math.fround(clamp01(f * bl + (1 - f) * grey))
-      }
+    for (const op of rest) {
+      const t = towardOf(op, r, gr, bl)
+      r = blend(r, op.factor, t)
+      gr = blend(gr, op.factor, t)
+      bl = blend(bl, op.factor, t)
     }
     if (channels === 1) {
       // One-channel model: [1, S, S], the ITU-R 601 luma of the jittered pixels (imaging/preprocess.ts lumaOf's
@@ -297,11 +277,23 @@ export function renderAugmented(image: RgbImage, size: number, params: AugmentPa
 
 const clamp01 = (x: number): number => (x < 0 ? 0 : x > 1 ? 1 : x)
 
-/** A per-pixel jitter operation: 0 brightness (scale), 2 saturation (blend with the pixel's grey). */
+/**
+ * A jitter operation on one pixel, each a blend c → f·c + (1 − f)·toward: 0 brightness
+ * (toward 0: a scale), 1 contrast (toward the image's mean luma, `toward`), 2 saturation
+ * (toward the pixel's own grey).
+ */
 interface PixelOp {
-  kind: 0 | 2
+  kind: 0 | 1 | 2
   factor: number
+  toward?: number
 }
+
+function towardOf(op: PixelOp, r: number, g: number, b: number): number {
+  return op.kind === 0 ? 0 : op.kind === 1 ? op.toward! : 0.2989 * r + 0.587 * g + 0.114 * b
+}
+
+/** One channel of a blend, rounded to float32 as a float32 buffer between operations holds it. */
+const blend = (c: number, f: number, toward: number): number => Math.fround(clamp01(f * c + (1 - f) * toward))
 
 /**
  * torchvision's ColorJitter order, split where contrast (which needs the whole image's mean
@@ -324,7 +316,7 @@ function splitAtContrast(jitter: AugmentParams['jitter']): { before: PixelOp[]; 
   return { before, contrast, after }
 }
 
-/** One reused buffer for the planes between the passes (a fresh 600 KB array per image was measurable). */
+/** One reused buffer for the planes between the passes (not 600 KB of new garbage per image). */
 let planes = new Float32Array(0)
 function scratchPlanes(length: number): Float32Array {
   if (planes.length < length) planes = new Float32Array(length)
