@@ -76,6 +76,8 @@ export class BatchLoader {
   private inlineRenderer: BatchRenderer | null = null
   /** undefined: not started yet; null: not used, or stopped (rendering inline from then on). */
   private client: BatchWorkerClient | null | undefined
+  /** Closed: a batch the stopped worker still held fails instead of rendering inline. */
+  private closed = false
   constructor(
     private readonly samples: TrainSample[],
     private readonly opts: BatchLoaderOptions
@@ -122,6 +124,7 @@ export class BatchLoader {
 
   /** Stop the batch worker, if one runs (the loader renders inline after this). */
   async close(): Promise<void> {
+    this.closed = true
     const client = this.client
     this.client = null
     await client?.close()
@@ -161,7 +164,7 @@ export class BatchLoader {
     if (!client) return { images: inline() }
     // A worker that stopped (failed to start, crashed) leaves the loader rendering inline.
     const fallBack = (error: unknown): Promise<Float32Array> => {
-      if (!(error instanceof BatchWorkerStoppedError)) throw error
+      if (!(error instanceof BatchWorkerStoppedError) || this.closed) throw error
       if (this.client === client) this.client = null
       return inline()
     }

@@ -107,6 +107,18 @@ describe('batch worker', () => {
     expect(got.map((b) => b.images)).toEqual(expected.map((b) => b.images))
   })
 
+  it('after close, a batch still in the worker fails instead of being rendered inline', async () => {
+    const set = (await samples(6)) as (TrainSample & { loads: number })[]
+    const loader = new BatchLoader(set, { size: 16, batch: 3, fit: 'whole', augment: DEFAULT_AUGMENT, seed: 4, worker: true })
+    const epoch = loader.epoch(0)
+    await epoch.next() // the first batch; the second is posted to the worker
+    const loadsAtClose = set.reduce((sum, s) => sum + s.loads, 0)
+    await loader.close()
+    await expect(epoch.next()).rejects.toThrow(/batch worker stopped \(closed\)/)
+    await new Promise((r) => setTimeout(r, 100))
+    expect(set.reduce((sum, s) => sum + s.loads, 0)).toBe(loadsAtClose) // nothing loaded again inline
+  })
+
   it('ships as its own bundle (out/main/batch-worker.js, npm run build) that renders what the sources render', async () => {
     const bundle = join(__dirname, '../../../out/main/batch-worker.js')
     expect(existsSync(bundle), `${bundle} is missing: run npm run build`).toBe(true)
