@@ -12,7 +12,7 @@ import { ImageDecodeForTrainingError } from './training-decode'
  * closed does not keep the process alive.
  */
 
-/** The worker is gone (it failed to start, crashed or was closed): the caller renders inline. */
+/** The worker is gone: failed to start or crashed (BatchLoader renders inline from then on), or closed (the batch fails). */
 export class BatchWorkerStoppedError extends Error {
   constructor(reason: string) {
     super(`The batch worker stopped (${reason}).`)
